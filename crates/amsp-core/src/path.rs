@@ -1,0 +1,205 @@
+//! Normalised asset paths.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A normalised path of an asset relative to the root of its asset tree.
+///
+/// Separators are `/` (a `\` is read as a separator), `.` segments and empty
+/// segments are dropped. A path that is empty, absolute (`/x`, `C:x`), contains
+/// `..`, a NUL byte or another control character is rejected, so an
+/// [`AssetPath`] can never name a file outside the tree it is resolved in.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AssetPath(String);
+
+/// Why a path is not a valid [`AssetPath`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PathError {
+    /// Nothing is left after normalisation.
+    #[error("asset path {path:?} is empty")]
+    Empty {
+        /// The path as given.
+        path: String,
+    },
+    /// The path is absolute or carries a drive prefix.
+    #[error("asset path {path:?} is absolute; asset paths are relative to their tree")]
+    Absolute {
+        /// The path as given.
+        path: String,
+    },
+    /// The path has a `..` segment.
+    #[error("asset path {path:?} contains '..', which could escape the asset tree")]
+    ParentSegment {
+        /// The path as given.
+        path: String,
+    },
+    /// The path has a NUL byte or another control character.
+    #[error("asset path {path:?} contains a control character")]
+    ControlCharacter {
+        /// The path as given.
+        path: String,
+    },
+}
+
+impl AssetPath {
+    /// Normalises and validates `path`.
+    ///
+    /// # Errors
+    /// Returns a [`PathError`] for empty, absolute or escaping paths and for
+    /// paths with control characters.
+    pub fn new(path: &str) -> Result<Self, PathError> {
+        let owned = || path.to_owned();
+        if path.chars().any(char::is_control) {
+            return Err(PathError::ControlCharacter { path: owned() });
+        }
+        if path.starts_with('/') || path.starts_with('\\') || has_drive_prefix(path) {
+            return Err(PathError::Absolute { path: owned() });
+        }
+        let mut out = String::with_capacity(path.len());
+        for segment in path.split(['/', '\\']) {
+            match segment {
+                "" | "." => {}
+                ".." => return Err(PathError::ParentSegment { path: owned() }),
+                seg => {
+                    if !out.is_empty() {
+                        out.push('/');
+                    }
+                    out.push_str(seg);
+                }
+            }
+        }
+        if out.is_empty() {
+            return Err(PathError::Empty { path: owned() });
+        }
+        Ok(Self(out))
+    }
+
+    /// The normalised path text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The lowercase extension after the last `.` of the file name, if any.
+    ///
+    /// For `a/b.prefab.ron` this is `ron`; see [`AssetPath::full_extension`].
+    #[must_use]
+    pub fn extension(&self) -> Option<String> {
+        let name = self.file_name();
+        let (stem, ext) = name.rsplit_once('.')?;
+        (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
+    }
+
+    /// The lowercase text after the first `.` of the file name (`prefab.ron`
+    /// for `a/b.prefab.ron`), if any.
+    #[must_use]
+    pub fn full_extension(&self) -> Option<String> {
+        let name = self.file_name();
+        let (stem, ext) = name.split_once('.')?;
+        (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
+    }
+
+    /// The last segment of the path.
+    #[must_use]
+    pub fn file_name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+}
+
+fn has_drive_prefix(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+impl fmt::Display for AssetPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for AssetPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AssetPath({:?})", self.0)
+    }
+}
+
+impl AsRef<str> for AssetPath {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for AssetPath {
+    type Error = PathError;
+
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl Serialize for AssetPath {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for AssetPath {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::new(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_and_normalisation_cases() {
+        let ok = [
+            ("a/b.png", "a/b.png"),
+            ("a\\b.png", "a/b.png"),
+            ("./a//b/./c.bin", "a/b/c.bin"),
+            ("a/", "a"),
+            ("dir.with.dots/file", "dir.with.dots/file"),
+        ];
+        for (input, expected) in ok {
+            assert_eq!(AssetPath::new(input).unwrap().as_str(), expected, "{input:?}");
+        }
+        let bad = [
+            ("", "empty"),
+            (".", "empty"),
+            ("/etc/passwd", "absolute"),
+            ("\\\\server\\share", "absolute"),
+            ("C:\\x", "absolute"),
+            ("c:x", "absolute"),
+            ("a/../../b", "parent"),
+            ("..", "parent"),
+            ("a\\..\\b", "parent"),
+            ("a\0b", "control"),
+            ("a\nb", "control"),
+        ];
+        for (input, why) in bad {
+            let err = AssetPath::new(input).expect_err(input);
+            let matches = match why {
+                "empty" => matches!(err, PathError::Empty { .. }),
+                "absolute" => matches!(err, PathError::Absolute { .. }),
+                "parent" => matches!(err, PathError::ParentSegment { .. }),
+                _ => matches!(err, PathError::ControlCharacter { .. }),
+            };
+            assert!(matches, "{input:?} gave {err:?}, expected {why}");
+        }
+    }
+
+    #[test]
+    fn extensions() {
+        let p = AssetPath::new("x/crate.prefab.RON").unwrap();
+        assert_eq!(p.extension().as_deref(), Some("ron"));
+        assert_eq!(p.full_extension().as_deref(), Some("prefab.ron"));
+        assert_eq!(p.file_name(), "crate.prefab.RON");
+        assert_eq!(AssetPath::new(".hidden").unwrap().extension(), None);
+        assert_eq!(AssetPath::new("README").unwrap().extension(), None);
+    }
+}
