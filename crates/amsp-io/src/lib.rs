@@ -1,1 +1,34 @@
-//! placeholder
+//! Where the runtime's bytes come from.
+//!
+//! An [`AssetSource`] answers three questions for the runtime: which id a path
+//! names ([`AssetSource::resolve`]), what an asset is ([`AssetSource::describe`]:
+//! its type, dependencies and chunks) and what its bytes are
+//! ([`AssetSource::read_chunk`]). Resolution and description come from an
+//! in-memory index and never do I/O, so the request path stays non-blocking;
+//! only reads touch storage, and they run on worker threads.
+//!
+//! Implementations here:
+//! - [`MemorySource`]: assets held in memory (embedded bytes, tests).
+//!
+//! ```
+//! use amsp_core::{AssetId, AssetPath};
+//! use amsp_io::{AssetSource, MemorySource};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut source = MemorySource::new("embedded");
+//! let id = AssetId::from_u128(7);
+//! source.insert(id, AssetPath::new("config/game.json")?, "json", vec![b"{}".to_vec()], vec![]);
+//!
+//! assert_eq!(source.resolve(&AssetPath::new("config/game.json")?), Some(id));
+//! let mut bytes = Vec::new();
+//! source.read_chunk(id, 0, &mut bytes)?;
+//! assert_eq!(bytes, b"{}");
+//! # Ok(())
+//! # }
+//! ```
+
+mod memory;
+mod source;
+
+pub use memory::MemorySource;
+pub use source::{AssetDescriptor, AssetSource, ReadError};

@@ -1,0 +1,130 @@
+//! The `AssetSource` trait.
+
+use std::io;
+use std::sync::Arc;
+
+use amsp_core::{AssetId, AssetPath, ContentHash};
+
+/// What the runtime knows about an asset before reading any of its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetDescriptor {
+    /// Stable id.
+    pub id: AssetId,
+    /// Path relative to the cooked source tree.
+    pub path: AssetPath,
+    /// Cooked type name (`blob`, `text`, `json`, …); selects the loader.
+    pub asset_type: String,
+    /// Version, incremented each time the cooked content changes.
+    pub version: u64,
+    /// Hash of the cooked bytes (all chunks, uncompressed, in order).
+    pub content_hash: ContentHash,
+    /// Assets this one depends on; they load before it is ready.
+    pub dependencies: Vec<AssetId>,
+    /// Number of independently readable chunks (mip levels, LODs, …).
+    pub chunk_count: u32,
+    /// Size of the cooked bytes, uncompressed.
+    pub raw_size: u64,
+    /// Size of the bytes as stored (compressed).
+    pub stored_size: u64,
+}
+
+/// Why a read from an [`AssetSource`] failed.
+///
+/// `Clone`, because one failed read is reported to every waiter of the asset.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The source has no asset with this id, or no such chunk.
+    #[error("asset {id} (chunk {chunk}) is not in source {source_name}")]
+    NotFound {
+        /// The asset.
+        id: AssetId,
+        /// The chunk asked for.
+        chunk: u32,
+        /// The source that was asked.
+        source_name: String,
+    },
+    /// Storage failed (a transient error: may be retried).
+    #[error("I/O error reading asset {id} from {location}: {source}")]
+    Io {
+        /// The asset.
+        id: AssetId,
+        /// File, pack or URL that failed.
+        location: String,
+        /// The underlying error.
+        #[source]
+        source: Arc<io::Error>,
+    },
+    /// Stored bytes failed their integrity check or could not be decoded;
+    /// never retried, and the bytes are never returned.
+    #[error("asset {id} in {location} is corrupt: {detail}")]
+    Corrupt {
+        /// The asset.
+        id: AssetId,
+        /// Pack file (and entry) holding it.
+        location: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl ReadError {
+    /// Whether retrying the read could succeed (I/O errors only).
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ReadError::Io { .. })
+    }
+}
+
+/// A source of cooked assets: an index plus chunk reads.
+///
+/// # Note for implementors
+/// - [`resolve`](AssetSource::resolve) and [`describe`](AssetSource::describe)
+///   are called on the request path: they must answer from memory, without I/O
+///   and without taking a lock that a reader holds for long.
+/// - [`read_chunk`](AssetSource::read_chunk) runs on worker threads, may block
+///   on storage, and must return only bytes that passed an integrity check
+///   (checksum or content hash): corrupt data is [`ReadError::Corrupt`], never
+///   bytes.
+/// - All methods may be called from many threads at once.
+pub trait AssetSource: Send + Sync + 'static {
+    /// A short name for messages (`packs at build/`, `embedded`).
+    fn name(&self) -> &str;
+
+    /// The id of the asset at `path`, if this source has one.
+    fn resolve(&self, path: &AssetPath) -> Option<AssetId>;
+
+    /// The descriptor of asset `id`, if this source has it.
+    fn describe(&self, id: AssetId) -> Option<Arc<AssetDescriptor>>;
+
+    /// Reads chunk `chunk` of asset `id`, decompressed and verified, replacing
+    /// the contents of `out`.
+    ///
+    /// # Errors
+    /// [`ReadError::NotFound`] for an unknown asset or chunk,
+    /// [`ReadError::Io`] when storage fails, [`ReadError::Corrupt`] when the
+    /// stored bytes fail verification.
+    fn read_chunk(&self, id: AssetId, chunk: u32, out: &mut Vec<u8>) -> Result<(), ReadError>;
+
+    /// Reads every chunk of asset `id`, concatenated in order.
+    ///
+    /// # Errors
+    /// As [`read_chunk`](AssetSource::read_chunk).
+    fn read_all(&self, id: AssetId) -> Result<Vec<u8>, ReadError> {
+        let Some(desc) = self.describe(id) else {
+            return Err(ReadError::NotFound { id, chunk: 0, source_name: self.name().to_owned() });
+        };
+        if desc.chunk_count == 1 {
+            let mut out = Vec::new();
+            self.read_chunk(id, 0, &mut out)?;
+            return Ok(out);
+        }
+        let mut out = Vec::with_capacity(usize::try_from(desc.raw_size).unwrap_or(0));
+        let mut chunk_buf = Vec::new();
+        for chunk in 0..desc.chunk_count {
+            self.read_chunk(id, chunk, &mut chunk_buf)?;
+            out.extend_from_slice(&chunk_buf);
+        }
+        Ok(out)
+    }
+}
