@@ -8,6 +8,7 @@
 //! only reads touch storage, and they run on worker threads.
 //!
 //! Implementations here:
+//! - [`CookedSource`]: the output of `amsp cook` (catalog and packs).
 //! - [`MemorySource`]: assets held in memory (embedded bytes, tests).
 //!
 //! ```
@@ -27,8 +28,10 @@
 //! # }
 //! ```
 
+mod cooked;
 mod memory;
 mod source;
 
+pub use cooked::{CATALOG_FILE, CookedSource, OpenError};
 pub use memory::MemorySource;
 pub use source::{AssetDescriptor, AssetSource, ReadError};

@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod cook;
+pub mod demo;
+pub mod query;
+pub mod verify;

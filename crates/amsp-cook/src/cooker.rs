@@ -1,0 +1,551 @@
+//! The cook run: scan, plan, import in parallel, pack, commit the catalog.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use amsp_catalog::{AssetRecord, Catalog, Location, PackRecord};
+use amsp_core::{AssetId, AssetPath, Codec};
+use amsp_pack::{PackReader, PreparedEntry, WriteOptions};
+use rayon::prelude::*;
+
+use crate::error::CookError;
+use crate::importer::{ImportInput, ImporterRegistry};
+use crate::layout::{PACK_DIR, PackSetWriter, Placed, pack_seq};
+use crate::plan::{self, Source};
+use crate::report::{CookFailure, CookReport};
+
+/// File name of the catalog inside the output folder.
+pub const CATALOG_FILE: &str = "catalog.db";
+const LOCK_FILE: &str = ".amsp-cook.lock";
+
+/// Tuning of a cook run.
+#[derive(Debug, Clone)]
+pub struct CookOptions {
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Codec for assets whose importer and sidecar do not choose one.
+    pub default_codec: Codec,
+    /// Pack writer options (alignment, zstd level).
+    pub pack: WriteOptions,
+    /// A new pack is started when the current one would grow past this.
+    pub max_pack_bytes: u64,
+    /// An old pack whose live bytes fall below this fraction of its size is
+    /// compacted: its live entries are copied into the new pack and it is
+    /// deleted.
+    pub compact_below: f64,
+    /// Write `.meta` sidecars for sources that have none (turn off for
+    /// read-only source trees; ids are then not stable across runs).
+    pub write_meta: bool,
+    /// Assets imported and compressed per batch: bounds the memory a run holds.
+    pub batch_size: usize,
+}
+
+impl Default for CookOptions {
+    fn default() -> Self {
+        Self {
+            threads: None,
+            default_codec: Codec::Zstd,
+            pack: WriteOptions::default(),
+            max_pack_bytes: 1 << 30,
+            compact_below: 0.5,
+            write_meta: true,
+            batch_size: 512,
+        }
+    }
+}
+
+/// Receives progress while a run imports assets (a progress bar, a log).
+pub trait CookProgress: Send + Sync {
+    /// The run will import `total` assets.
+    fn start(&self, total: u64);
+    /// One asset was imported (or failed).
+    fn advance(&self, path: &AssetPath);
+    /// Importing is over.
+    fn finish(&self);
+}
+
+/// Cooks a source folder into packs and a catalog in an output folder.
+pub struct Cooker {
+    src: PathBuf,
+    out: PathBuf,
+    registry: ImporterRegistry,
+    options: CookOptions,
+    progress: Option<Arc<dyn CookProgress>>,
+}
+
+impl std::fmt::Debug for Cooker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cooker").field("src", &self.src).field("out", &self.out).finish_non_exhaustive()
+    }
+}
+
+/// One asset imported and compressed in this run.
+struct Cooked {
+    record: AssetRecord,
+    entry: PreparedEntry,
+}
+
+impl Cooker {
+    /// A cooker from `src` into `out` with the built-in importers.
+    pub fn new(src: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        Self {
+            src: src.into(),
+            out: out.into(),
+            registry: ImporterRegistry::with_defaults(),
+            options: CookOptions::default(),
+            progress: None,
+        }
+    }
+
+    /// The importer registry, to add importers.
+    pub fn registry_mut(&mut self) -> &mut ImporterRegistry {
+        &mut self.registry
+    }
+
+    /// Replaces the options.
+    #[must_use]
+    pub fn with_options(mut self, options: CookOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sets a progress receiver.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Arc<dyn CookProgress>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Runs the cook.
+    ///
+    /// Per-asset failures do not stop the run: they are listed in the report
+    /// and the asset keeps its previous cooked version, if any. The output is
+    /// changed atomically: new packs are complete and synced before the
+    /// catalog transaction that references them commits, and superseded packs
+    /// are deleted only after it.
+    ///
+    /// # Errors
+    /// Failures of the run itself: the source folder is unreadable, the output
+    /// cannot be written, the catalog fails, or another cook holds the output.
+    pub fn run(&self) -> Result<CookReport, CookError> {
+        let started = Instant::now();
+        let threads = self.options.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        });
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("amsp-cook-{i}"))
+            .build()
+            .map_err(|e| CookError::io(&self.out, std::io::Error::other(e)))?;
+        let mut report = pool.install(|| self.run_inner())?;
+        report.threads = threads;
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    fn run_inner(&self) -> Result<CookReport, CookError> {
+        let mut report = CookReport::default();
+        let packs_dir = self.out.join(PACK_DIR);
+        std::fs::create_dir_all(&packs_dir).map_err(|e| CookError::io(&packs_dir, e))?;
+        let _lock = lock_output(&self.out)?;
+        let mut catalog = Catalog::open(self.out.join(CATALOG_FILE))?;
+
+        // What the previous run left.
+        let previous: HashMap<AssetId, AssetRecord> =
+            catalog.all()?.into_iter().map(|r| (r.id, r)).collect();
+        let known_packs = catalog.packs()?;
+        let next_seq = clean_packs_dir(&packs_dir, &known_packs)?;
+        let mut readers: HashMap<String, PackReader> = HashMap::new();
+        for pack in &known_packs {
+            match PackReader::open(self.out.join(&pack.name)) {
+                Ok(reader) => {
+                    readers.insert(pack.name.clone(), reader);
+                }
+                Err(e) => report.warnings.push(format!("{e}; its assets will be re-cooked")),
+            }
+        }
+
+        // Sources, sidecars and cook keys.
+        let (files, scan_errors) = crate::scan::scan(&self.src, Some(&self.out))?;
+        let mut failures: Vec<(String, CookError)> =
+            scan_errors.into_iter().map(|e| (error_path(&e), e)).collect();
+        let mut sources = Vec::new();
+        for result in plan::load_sources(
+            files,
+            &self.registry,
+            self.options.default_codec,
+            self.options.write_meta,
+        ) {
+            match result {
+                Ok(source) => sources.push(source),
+                Err((path, e)) => failures.push((path.to_string(), e)),
+            }
+        }
+        for (path, e) in
+            plan::fix_duplicate_ids(&mut sources, &previous, self.options.write_meta, &mut report.warnings)
+        {
+            sources.retain(|s| s.file.path != path);
+            failures.push((path.to_string(), e));
+        }
+        let by_path: HashMap<AssetPath, AssetId> =
+            sources.iter().map(|s| (s.file.path.clone(), s.id())).collect();
+        let mut failed: HashMap<AssetId, CookError> = plan::resolve_dependencies(&mut sources, &by_path);
+
+        // What must be cooked: new, changed or moved sources, sources whose
+        // pack is unreadable, and everything that depends on them.
+        let source_ids: HashSet<AssetId> = sources.iter().map(Source::id).collect();
+        let graph: HashMap<AssetId, Vec<AssetId>> = sources
+            .iter()
+            .map(|s| {
+                let mut deps = s.deps.clone();
+                if let Some(prev) = previous.get(&s.id()) {
+                    deps.extend(prev.dependencies.iter().filter(|d| source_ids.contains(d)));
+                }
+                deps.sort();
+                deps.dedup();
+                (s.id(), deps)
+            })
+            .collect();
+        let changed: HashSet<AssetId> = sources
+            .iter()
+            .filter(|s| match previous.get(&s.id()) {
+                None => true,
+                Some(prev) => {
+                    prev.source_hash != s.key
+                        || prev.path != s.file.path
+                        || prev.importer != s.importer_tag()
+                        || prev.location.as_ref().is_none_or(|l| !readers.contains_key(&l.pack))
+                }
+            })
+            .map(Source::id)
+            .collect();
+        let to_cook = plan::with_dependents(&changed, &graph);
+
+        let by_id: HashMap<AssetId, &Source> = sources.iter().map(|s| (s.id(), s)).collect();
+        let path_of = |id: AssetId| by_id.get(&id).map(|s| s.file.path.clone());
+        for (id, chain) in plan::find_cycles(&graph) {
+            if let Some(path) = path_of(id) {
+                let chain = chain.into_iter().filter_map(path_of).collect();
+                failed.entry(id).or_insert(CookError::DependencyCycle { path, chain });
+            }
+        }
+        propagate_failures(&mut failed, &to_cook, &graph, &path_of);
+        report.unchanged = sources.len() - to_cook.len();
+
+        // Import and compress in bounded parallel batches, then pack.
+        let mut cook_list: Vec<&Source> = sources
+            .iter()
+            .filter(|s| to_cook.contains(&s.id()) && !failed.contains_key(&s.id()))
+            .collect();
+        cook_list.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+        if let Some(p) = &self.progress {
+            p.start(cook_list.len() as u64);
+        }
+        let mut writer = PackSetWriter::new(
+            &self.out,
+            next_seq,
+            self.options.max_pack_bytes,
+            self.options.pack.clone(),
+        );
+        let mut cooked: Vec<AssetRecord> = Vec::new();
+        for batch in cook_list.chunks(self.options.batch_size.max(1)) {
+            let results: Vec<Result<Cooked, CookError>> =
+                batch.par_iter().map(|s| self.cook_one(s, &by_path, &previous)).collect();
+            for (source, result) in batch.iter().zip(results) {
+                match result {
+                    Ok(c) => {
+                        if let Err(e) = writer.add(c.entry) {
+                            writer.discard();
+                            return Err(e);
+                        }
+                        cooked.push(c.record);
+                    }
+                    Err(e) => {
+                        failed.insert(source.id(), e);
+                    }
+                }
+            }
+        }
+        if let Some(p) = &self.progress {
+            p.finish();
+        }
+        // A dependency that failed during import fails its dependents too.
+        propagate_failures(&mut failed, &to_cook, &graph, &path_of);
+        cooked.retain(|r| !failed.contains_key(&r.id));
+
+        // Compaction: old packs whose live bytes fell below the threshold.
+        let removed: Vec<AssetId> =
+            previous.keys().filter(|id| !source_ids.contains(id)).copied().collect();
+        let superseded: HashSet<AssetId> =
+            cooked.iter().map(|r| r.id).chain(removed.iter().copied()).collect();
+        let mut relocated: Vec<AssetRecord> = Vec::new();
+        let mut retired: Vec<String> = Vec::new();
+        if !superseded.is_empty() {
+            for pack in &known_packs {
+                let live: Vec<&AssetRecord> = previous
+                    .values()
+                    .filter(|r| r.location.as_ref().is_some_and(|l| l.pack == pack.name))
+                    .filter(|r| !superseded.contains(&r.id) && !failed_moved(r, &by_id, &failed))
+                    .collect();
+                let live_bytes: u64 = live.iter().map(|r| r.stored_size).sum();
+                let Some(reader) = readers.get(&pack.name) else {
+                    retired.push(pack.name.clone());
+                    continue;
+                };
+                let sparse = (live_bytes as f64) < self.options.compact_below * pack.file_len as f64;
+                if live.is_empty() || sparse {
+                    for record in live {
+                        let Some(index) = reader.find(record.id) else { continue };
+                        if let Err(e) = writer.copy(reader, index) {
+                            writer.discard();
+                            return Err(e);
+                        }
+                        relocated.push(record.clone());
+                    }
+                    retired.push(pack.name.clone());
+                }
+            }
+        }
+        let (new_packs, placed) = match writer.finish() {
+            Ok(done) => done,
+            Err(e) => return Err(e),
+        };
+        let placed: HashMap<AssetId, Placed> = placed.into_iter().collect();
+
+        // One catalog transaction makes the new state visible.
+        let commit = (|| -> Result<(), CookError> {
+            let tx = catalog.transaction()?;
+            let moving: Vec<AssetId> = cooked
+                .iter()
+                .filter(|r| previous.get(&r.id).is_some_and(|p| p.path != r.path))
+                .map(|r| r.id)
+                .chain(failed.keys().filter(|id| failed_moved_id(**id, &previous, &by_id)).copied())
+                .chain(failed.keys().filter(|id| lost_location(**id, &previous, &retired, &relocated)).copied())
+                .collect();
+            for id in removed.iter().chain(&moving) {
+                tx.remove_asset(*id)?;
+            }
+            for mut record in cooked.iter().cloned().chain(relocated.iter().cloned()) {
+                if let Some(p) = placed.get(&record.id) {
+                    record.location = Some(Location { pack: p.pack.clone(), entry: p.entry });
+                    record.stored_size = p.stored_size;
+                }
+                tx.upsert_asset(&record)?;
+            }
+            for (name, summary) in &new_packs {
+                tx.upsert_pack(&PackRecord {
+                    name: name.clone(),
+                    uuid: hex(&summary.uuid),
+                    file_len: summary.file_len,
+                    entry_count: u32::try_from(summary.entries.len()).unwrap_or(u32::MAX),
+                })?;
+            }
+            for name in &retired {
+                tx.remove_pack(name)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = commit {
+            for (name, _) in &new_packs {
+                let _ = std::fs::remove_file(self.out.join(name));
+            }
+            return Err(e);
+        }
+        for name in &retired {
+            let _ = std::fs::remove_file(self.out.join(name));
+        }
+        let _ = crate::atomic::sync_dir(&packs_dir);
+
+        report.cooked = cooked.len();
+        report.source_bytes = cooked.iter().map(|r| r.source_size).sum();
+        report.cooked_bytes = cooked.iter().map(|r| r.cooked_size).sum();
+        report.stored_bytes = cooked.iter().filter_map(|r| placed.get(&r.id)).map(|p| p.stored_size).sum();
+        report.removed = removed.len();
+        report.relocated = relocated.len();
+        report.packs_written = new_packs.into_iter().map(|(name, _)| name).collect();
+        report.packs_removed = retired;
+        failures.extend(failed.into_iter().map(|(id, e)| {
+            (path_of(id).map_or_else(|| id.to_string(), |p| p.to_string()), e)
+        }));
+        failures.sort_by(|a, b| a.0.cmp(&b.0));
+        report.failed = failures.len();
+        report.errors =
+            failures.into_iter().map(|(path, e)| CookFailure { path, error: e.to_string() }).collect();
+        Ok(report)
+    }
+
+    fn cook_one(
+        &self,
+        source: &Source,
+        by_path: &HashMap<AssetPath, AssetId>,
+        previous: &HashMap<AssetId, AssetRecord>,
+    ) -> Result<Cooked, CookError> {
+        let path = &source.file.path;
+        let result = (|| {
+            let bytes = std::fs::read(&source.file.file).map_err(|e| CookError::io(&source.file.file, e))?;
+            let imported = source
+                .importer
+                .import(&ImportInput { path, bytes: &bytes, meta: &source.meta })
+                .map_err(|e| CookError::Import {
+                    path: path.clone(),
+                    importer: source.importer.name().to_owned(),
+                    detail: e.0,
+                })?;
+            let mut dependencies = source.deps.clone();
+            for dep in &imported.dependencies {
+                let id = *by_path.get(dep).ok_or_else(|| CookError::MissingDependency {
+                    path: path.clone(),
+                    dependency: dep.clone(),
+                })?;
+                if !dependencies.contains(&id) {
+                    dependencies.push(id);
+                }
+            }
+            let codec = source
+                .meta
+                .codec_setting(path)?
+                .or(imported.codec)
+                .unwrap_or(self.options.default_codec);
+            let chunks: Vec<&[u8]> = imported.chunks.iter().map(Vec::as_slice).collect();
+            let entry = PreparedEntry::new(source.id(), &chunks, codec, &self.options.pack);
+            let prev = previous.get(&source.id());
+            let version = match prev {
+                Some(p) if p.content_hash == entry.content_hash() => p.version,
+                Some(p) => p.version + 1,
+                None => 1,
+            };
+            let mut tags = source.meta.tags.clone();
+            tags.sort();
+            tags.dedup();
+            let record = AssetRecord {
+                id: source.id(),
+                path: path.clone(),
+                asset_type: imported.asset_type,
+                version,
+                content_hash: entry.content_hash(),
+                source_hash: source.key,
+                importer: source.importer_tag(),
+                source_size: source.size,
+                cooked_size: entry.raw_size(),
+                stored_size: entry.stored_size(),
+                codec: entry.codec(),
+                location: None,
+                chunk_count: entry.chunk_count(),
+                dependencies,
+                tags,
+                lods: imported.lods,
+                metadata: imported.metadata,
+            };
+            Ok(Cooked { record, entry })
+        })();
+        if let Some(p) = &self.progress {
+            p.advance(path);
+        }
+        result
+    }
+}
+
+/// Marks, until nothing changes, every asset to cook whose dependency failed.
+fn propagate_failures(
+    failed: &mut HashMap<AssetId, CookError>,
+    to_cook: &HashSet<AssetId>,
+    graph: &HashMap<AssetId, Vec<AssetId>>,
+    path_of: &impl Fn(AssetId) -> Option<AssetPath>,
+) {
+    loop {
+        let mut newly = Vec::new();
+        for id in to_cook.iter().filter(|id| !failed.contains_key(id)) {
+            let deps = graph.get(id).map_or(&[][..], Vec::as_slice);
+            if let Some(&dep) = deps.iter().find(|d| failed.contains_key(d)) {
+                if let (Some(path), Some(dependency)) = (path_of(*id), path_of(dep)) {
+                    newly.push((*id, CookError::DependencyFailed { path, dependency }));
+                }
+            }
+        }
+        if newly.is_empty() {
+            return;
+        }
+        failed.extend(newly);
+    }
+}
+
+/// A failed asset whose source moved: its old row names a path it no longer
+/// has, so it cannot be kept.
+fn failed_moved(
+    record: &AssetRecord,
+    by_id: &HashMap<AssetId, &Source>,
+    failed: &HashMap<AssetId, CookError>,
+) -> bool {
+    failed.contains_key(&record.id) && by_id.get(&record.id).is_some_and(|s| s.file.path != record.path)
+}
+
+fn failed_moved_id(id: AssetId, previous: &HashMap<AssetId, AssetRecord>, by_id: &HashMap<AssetId, &Source>) -> bool {
+    previous.get(&id).is_some_and(|r| by_id.get(&id).is_some_and(|s| s.file.path != r.path))
+}
+
+/// A failed asset whose previous cooked copy lives in a pack that is being
+/// deleted without it: its row would point nowhere, so it goes.
+fn lost_location(
+    id: AssetId,
+    previous: &HashMap<AssetId, AssetRecord>,
+    retired: &[String],
+    relocated: &[AssetRecord],
+) -> bool {
+    previous.get(&id).and_then(|r| r.location.as_ref()).is_some_and(|l| retired.contains(&l.pack))
+        && !relocated.iter().any(|r| r.id == id)
+}
+
+/// Removes leftovers of interrupted runs from the packs folder (temporary
+/// files, packs the catalog never committed) and returns the next free pack
+/// number.
+fn clean_packs_dir(dir: &Path, known: &[PackRecord]) -> Result<u64, CookError> {
+    let known: HashSet<&str> = known.iter().map(|p| p.name.as_str()).collect();
+    let mut max_seq = 0;
+    for entry in std::fs::read_dir(dir).map_err(|e| CookError::io(dir, e))? {
+        let entry = entry.map_err(|e| CookError::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let relative = format!("{PACK_DIR}/{name}");
+        if let Some(seq) = pack_seq(&name) {
+            max_seq = max_seq.max(seq);
+            if !known.contains(relative.as_str()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        } else if name.starts_with('.') {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    for name in &known {
+        if let Some(seq) = name.rsplit('/').next().and_then(pack_seq) {
+            max_seq = max_seq.max(seq);
+        }
+    }
+    Ok(max_seq + 1)
+}
+
+/// Takes the output folder's lock, so two cooks never write one output.
+fn lock_output(out: &Path) -> Result<File, CookError> {
+    let path = out.join(LOCK_FILE);
+    let file = File::create(&path).map_err(|e| CookError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CookError::Locked { path }),
+        Err(std::fs::TryLockError::Error(e)) => Err(CookError::io(&path, e)),
+    }
+}
+
+fn error_path(e: &CookError) -> String {
+    match e {
+        CookError::Io { path, .. } | CookError::BadPath { path, .. } | CookError::Meta { path, .. } => {
+            path.display().to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,5 @@
+//! AMSP's built-in importers.
+
+mod data;
+
+pub use data::DataImporter;
