@@ -78,7 +78,7 @@ pub struct EntryInfo {
     /// The asset this entry holds.
     pub id: AssetId,
     /// BLAKE3 of the entry's raw (decoded) chunks concatenated, see
-    /// [`content_hash`](crate::content_hash).
+    /// [`content_hash`].
     pub content_hash: ContentHash,
     /// Index of the entry's first chunk in the pack's chunk table.
     pub first_chunk: u32,

@@ -17,7 +17,7 @@
 //!   are never returned.
 //!
 //! The byte layout is in `docs/pack-format.md` and, in short, on the
-//! [`format`] constants.
+//! [`format`](mod@format) constants.
 //!
 //! ```
 //! use amsp_core::{AssetId, Codec};

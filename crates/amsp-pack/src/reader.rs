@@ -46,7 +46,6 @@ impl Default for ReadLimits {
 /// positioned I/O on one shared handle, so a `PackReader` is `Send + Sync` and
 /// every read takes `&self`. Every read checks the stored bytes' checksum
 /// before decoding, and never hands out bytes that failed a check.
-#[derive(Debug)]
 pub struct PackReader {
     pub(crate) path: PathBuf,
     pub(crate) file: File,
@@ -56,6 +55,18 @@ pub struct PackReader {
     pub(crate) entries: Vec<EntryInfo>,
     pub(crate) chunks: Vec<ChunkInfo>,
     by_hash: HashMap<ContentHash, usize>,
+}
+
+impl std::fmt::Debug for PackReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackReader")
+            .field("path", &self.path)
+            .field("file_len", &self.header.file_len)
+            .field("alignment", &self.header.alignment)
+            .field("entries", &self.entries.len())
+            .field("chunks", &self.chunks.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl PackReader {
