@@ -1,1 +1,102 @@
-//! placeholder
+//! The AMSP runtime: an [`AssetServer`] that loads assets in the background
+//! and hands out typed handles at once.
+//!
+//! # Tour
+//!
+//! - [`AssetServer::load`] / [`load_with_priority`](AssetServer::load_with_priority)
+//!   take a path or an id and return a [`Handle<T>`] without blocking: the
+//!   request is recorded (slot created, queued by priority) and a worker does
+//!   the rest. Loading the same asset as the same type again returns a handle
+//!   to the same slot.
+//! - [`AssetServer::get`] returns the asset once it is loaded;
+//!   [`get_or_placeholder`](AssetServer::get_or_placeholder) serves the
+//!   type's placeholder meanwhile (and its error placeholder after a
+//!   failure); [`state`](AssetServer::state) says where the load is
+//!   ([`LoadState`]), with a typed [`LoadError`] naming the asset on failure.
+//! - [`Asset`] is the trait runtime assets implement; an [`AssetLoader`]
+//!   turns cooked bytes into one, registered by cooked type name and by
+//!   extension. [`Blob`] (any bytes) and [`Text`] (UTF-8) are built in.
+//! - Dependencies, declared by a loader through
+//!   [`LoadContext::load_dependency`] or listed in the asset's descriptor,
+//!   load first, at the priority of their most urgent dependent; a parent is
+//!   `Loaded` only when they all are, fails with
+//!   [`LoadError::DependencyFailed`] if one fails, and a cycle fails with
+//!   [`LoadError::Cycle`] instead of hanging.
+//! - Handles are reference counted. The last strong handle dropped makes an
+//!   asset *unused*, not freed: [`AssetServer::unload_unused`] frees unused
+//!   assets, and a memory budget frees the least recently used of them
+//!   automatically. [`WeakHandle`] names an asset without keeping it.
+//! - Work runs on the server's own [`WorkerPool`] or on a host engine's pool
+//!   through the [`Executor`] trait. [`AssetServer::wait_for`] and
+//!   [`wait_idle`](AssetServer::wait_idle) block a caller (a test, a loading
+//!   screen) until loads finish, without polling.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//!
+//! use amsp_core::{AssetId, AssetPath, PriorityClass};
+//! use amsp_io::MemorySource;
+//! use amsp_runtime::{AssetServer, LoadError, LoadState, Text};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut source = MemorySource::new("embedded");
+//! let id = AssetId::from_u128(1);
+//! source.insert(id, AssetPath::new("config/game.json")?, "json", vec![b"{}".to_vec()], vec![]);
+//! let server = AssetServer::builder().source(Arc::new(source)).worker_threads(2).build()?;
+//!
+//! let config = server.load_with_priority::<Text>("config/game.json", PriorityClass::High);
+//! assert!(server.wait_for(&config, Duration::from_secs(5)).is_loaded());
+//! assert_eq!(server.get(&config).as_deref().map(Text::as_str), Some("{}"));
+//! assert_eq!(server.load::<Text>(id), config); // same asset, same slot
+//!
+//! let missing = server.load::<Text>("config/missing.json");
+//! assert!(matches!(missing.state(), LoadState::Failed(LoadError::NotFound { .. })));
+//! assert_eq!(server.get_or_placeholder(&missing).as_deref().map(Text::as_str), Some(""));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Design notes
+//!
+//! - **Slots.** A handle is one `Arc` to a slot keyed by `(AssetId, TypeId)`:
+//!   an atomic state byte, the value in an `ArcSwapOption` (so `get` is one
+//!   atomic load and a future reload swaps versions in place, bumping the
+//!   slot's version), the error, the priority and dependency links. The slot
+//!   counts its strong handles itself rather than using the `Arc` count,
+//!   because queues, workers and the registry also hold the `Arc` and must
+//!   not count as "in use".
+//! - **Queues.** One lock-free FIFO per priority class; raising a request's
+//!   priority pushes it again at the higher class and the first worker to
+//!   claim the slot wins, so the stale entry is skipped. The streaming
+//!   scheduler can swap a class FIFO for an urgency-ordered structure
+//!   without touching the request path.
+//! - **Jobs.** Each request spawns one job on the [`Executor`]; a job loads
+//!   whichever queued request is most urgent when it runs, so a FIFO host pool
+//!   still serves by priority. Jobs never wait on each other (a parent waiting
+//!   for dependencies is a continuation, not a blocked thread), so any number
+//!   of threads, even one, makes progress.
+//! - **Dependencies.** Cycle checks and edge insertions are serialised by a
+//!   graph lock that only workers take; the request path never does.
+//! - **Memory.** Handles never free on drop; they post a lock-free
+//!   "became unused" event that maintenance (a job, or
+//!   [`AssetServer::maintain`]) processes.
+//! - **Shutdown.** Dropping the server cancels queued requests
+//!   ([`LoadError::Cancelled`]), lets loads in progress finish and joins its
+//!   own workers; handles stay valid afterwards.
+
+mod asset;
+mod error;
+mod executor;
+mod handle;
+mod loader;
+mod queue;
+mod server;
+mod slot;
+
+pub use asset::{Asset, BLOB_TYPES, Blob, BlobLoader, TEXT_TYPES, Text, TextLoader};
+pub use error::{AssetName, LoadError, LoadState};
+pub use executor::{Executor, Job, WorkerPool};
+pub use handle::{AssetRef, Handle, WeakHandle};
+pub use loader::{AssetLoader, LoadContext, LoadInput};
+pub use server::{AssetServer, AssetServerBuilder, AssetStats, BuildError};

@@ -1,0 +1,336 @@
+//! Loaders: the `AssetLoader` trait, its input and context, and the registry
+//! that picks a loader for each request.
+//!
+//! A loader is registered for one Rust type (`AssetLoader::Asset`) and a set
+//! of cooked type names and extensions. For `load::<T>` of an asset, the
+//! registry takes the loader registered for `T` and the asset's cooked type
+//! name; failing that, for `T` and the path's extension (the full extension
+//! such as `prefab.ron` first, then the last one); failing that, a loader of
+//! `T` registered for every type (`"*"`, as the built-in [`Blob`] loader is).
+//! The most recently registered loader wins, so a host can replace a built-in.
+//!
+//! [`Blob`]: crate::Blob
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use amsp_core::{AssetId, AssetPath, Priority};
+use amsp_io::AssetDescriptor;
+
+use crate::asset::Asset;
+use crate::error::{AssetName, LoadError};
+use crate::handle::{AssetRef, Handle};
+use crate::server::Inner;
+use crate::server::deps;
+use crate::server::memory::Tracker;
+use crate::slot::{ErasedSlot, Slot};
+
+/// Turns cooked bytes into an asset of one Rust type.
+///
+/// # Note for implementors
+/// `load` runs on a worker thread and may take its time, but it must not
+/// block on other assets: declare them with
+/// [`LoadContext::load_dependency`] and keep the returned handles in the
+/// asset; the server makes the asset `Loaded` only once they all are. Any
+/// byte sequence must give `Ok` or a [`LoadError`] (use
+/// [`LoadContext::parse_error`]), never a panic (a panic is caught and
+/// reported as [`LoadError::LoaderPanicked`]).
+pub trait AssetLoader: Send + Sync + 'static {
+    /// The asset type this loader makes.
+    type Asset: Asset;
+
+    /// Cooked type names (the descriptor's `asset_type`) this loader handles;
+    /// `"*"` means every type.
+    fn asset_types(&self) -> &[&str];
+
+    /// Path extensions (lowercase, without the dot) this loader handles when
+    /// no loader matches the cooked type name.
+    fn extensions(&self) -> &[&str] {
+        &[]
+    }
+
+    /// Makes the asset.
+    ///
+    /// # Errors
+    /// A [`LoadError`] naming the asset, typically [`LoadError::Parse`].
+    fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Self::Asset, LoadError>;
+}
+
+/// The bytes of one asset, as a loader receives them.
+#[derive(Debug)]
+pub struct LoadInput {
+    descriptor: Arc<AssetDescriptor>,
+    chunks: Vec<Vec<u8>>,
+}
+
+impl LoadInput {
+    /// Input made of a descriptor and its chunks (verified, decompressed).
+    #[must_use]
+    pub fn new(descriptor: Arc<AssetDescriptor>, chunks: Vec<Vec<u8>>) -> Self {
+        Self { descriptor, chunks }
+    }
+
+    /// What the source knows of the asset.
+    #[must_use]
+    pub fn descriptor(&self) -> &Arc<AssetDescriptor> {
+        &self.descriptor
+    }
+
+    /// The chunks in order (mip levels, LODs, …).
+    #[must_use]
+    pub fn chunks(&self) -> &[Vec<u8>] {
+        &self.chunks
+    }
+
+    /// Takes the chunks.
+    #[must_use]
+    pub fn into_chunks(self) -> Vec<Vec<u8>> {
+        self.chunks
+    }
+
+    /// All chunks concatenated; a single chunk is returned without copying.
+    #[must_use]
+    pub fn into_bytes(self) -> Vec<u8> {
+        let mut chunks = self.chunks;
+        if chunks.len() == 1 {
+            return chunks.pop().unwrap_or_default();
+        }
+        chunks.concat()
+    }
+}
+
+/// What a loader may ask of the server while it loads one asset.
+pub struct LoadContext<'a> {
+    inner: &'a Inner,
+    slot: &'a Arc<dyn ErasedSlot>,
+    descriptor: &'a Arc<AssetDescriptor>,
+    priority: Priority,
+    cycle: Option<LoadError>,
+}
+
+impl<'a> LoadContext<'a> {
+    pub(crate) fn new(
+        inner: &'a Inner,
+        slot: &'a Arc<dyn ErasedSlot>,
+        descriptor: &'a Arc<AssetDescriptor>,
+        priority: Priority,
+    ) -> Self {
+        Self { inner, slot, descriptor, priority, cycle: None }
+    }
+
+    /// The id of the asset being loaded.
+    #[must_use]
+    pub fn id(&self) -> AssetId {
+        self.descriptor.id
+    }
+
+    /// The path of the asset being loaded.
+    #[must_use]
+    pub fn path(&self) -> &AssetPath {
+        &self.descriptor.path
+    }
+
+    /// The descriptor of the asset being loaded.
+    #[must_use]
+    pub fn descriptor(&self) -> &AssetDescriptor {
+        self.descriptor
+    }
+
+    /// The priority of the request; dependencies inherit it.
+    #[must_use]
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+
+    /// The asset's path and id, as used in messages.
+    #[must_use]
+    pub fn asset_name(&self) -> AssetName {
+        AssetName::new(self.descriptor.id, Some(self.descriptor.path.clone()))
+    }
+
+    /// A [`LoadError::Parse`] naming this asset.
+    #[must_use]
+    pub fn parse_error(&self, message: impl fmt::Display) -> LoadError {
+        LoadError::Parse { asset: self.asset_name(), message: message.to_string() }
+    }
+
+    /// Requests `asset` as a dependency of the asset being loaded and returns
+    /// its handle (keep it in the asset you build).
+    ///
+    /// The dependency is requested with this asset's priority, and this asset
+    /// becomes `Loaded` only once the dependency is; if the dependency fails,
+    /// this asset fails with [`LoadError::DependencyFailed`]. A dependency
+    /// that leads back to this asset fails it with [`LoadError::Cycle`].
+    pub fn load_dependency<'r, U: Asset>(&mut self, asset: impl Into<AssetRef<'r>>) -> Handle<U> {
+        let handle = self.inner.load_typed::<U>(asset.into(), self.priority);
+        if let Err(err) = deps::declare(self.inner, self.slot, handle.erased()) {
+            self.cycle.get_or_insert(err);
+        }
+        handle
+    }
+
+    /// The cycle found while declaring dependencies, if any.
+    pub(crate) fn take_cycle(&mut self) -> Option<LoadError> {
+        self.cycle.take()
+    }
+}
+
+/// A loader with its asset type erased: what the registry stores.
+pub(crate) trait ErasedLoader: Send + Sync + 'static {
+    /// Runs the loader; the output is a boxed `Self::Asset`, downcast once
+    /// by the slot.
+    fn load(
+        &self,
+        input: LoadInput,
+        ctx: &mut LoadContext<'_>,
+    ) -> Result<Box<dyn Any + Send + Sync>, LoadError>;
+
+    /// [`Asset::TYPE_NAME`] of the output.
+    fn output_name(&self) -> &'static str;
+
+    /// A new queued slot of the output type (for catalog dependencies, which
+    /// load as the default type of their cooked type).
+    fn new_slot(
+        &self,
+        id: AssetId,
+        priority: Priority,
+        tracker: Arc<Tracker>,
+    ) -> Arc<dyn ErasedSlot>;
+
+    /// `TypeId` of the output.
+    fn output_type(&self) -> TypeId;
+}
+
+struct Erased<L>(L);
+
+impl<L: AssetLoader> ErasedLoader for Erased<L> {
+    fn load(
+        &self,
+        input: LoadInput,
+        ctx: &mut LoadContext<'_>,
+    ) -> Result<Box<dyn Any + Send + Sync>, LoadError> {
+        self.0.load(input, ctx).map(|asset| Box::new(asset) as Box<dyn Any + Send + Sync>)
+    }
+
+    fn output_name(&self) -> &'static str {
+        L::Asset::TYPE_NAME
+    }
+
+    fn new_slot(
+        &self,
+        id: AssetId,
+        priority: Priority,
+        tracker: Arc<Tracker>,
+    ) -> Arc<dyn ErasedSlot> {
+        Slot::<L::Asset>::new_queued(id, None, priority, tracker)
+    }
+
+    fn output_type(&self) -> TypeId {
+        TypeId::of::<L::Asset>()
+    }
+}
+
+#[derive(Default)]
+struct TypeLoaders {
+    by_type: HashMap<String, Arc<dyn ErasedLoader>>,
+    by_ext: HashMap<String, Arc<dyn ErasedLoader>>,
+    wildcard: Option<Arc<dyn ErasedLoader>>,
+}
+
+/// Loaders by Rust type, cooked type name and extension.
+#[derive(Default)]
+pub(crate) struct LoaderRegistry {
+    per_type: HashMap<TypeId, TypeLoaders>,
+    /// Default loader of each cooked type (catalog dependencies load as it).
+    defaults: HashMap<String, Arc<dyn ErasedLoader>>,
+    default_wildcard: Option<Arc<dyn ErasedLoader>>,
+    /// Rust type names that can load a cooked type / an extension.
+    names_by_type: HashMap<String, Vec<&'static str>>,
+    names_by_ext: HashMap<String, Vec<&'static str>>,
+    wildcard_names: Vec<&'static str>,
+}
+
+impl LoaderRegistry {
+    pub fn register<L: AssetLoader>(&mut self, loader: L) {
+        let types: Vec<String> = loader.asset_types().iter().map(|t| (*t).to_owned()).collect();
+        let exts: Vec<String> =
+            loader.extensions().iter().map(|e| e.trim_start_matches('.').to_lowercase()).collect();
+        let erased: Arc<dyn ErasedLoader> = Arc::new(Erased(loader));
+        let name = erased.output_name();
+        let entry = self.per_type.entry(TypeId::of::<L::Asset>()).or_default();
+        for ty in types {
+            if ty == "*" {
+                entry.wildcard = Some(Arc::clone(&erased));
+                self.default_wildcard = Some(Arc::clone(&erased));
+                push_unique(&mut self.wildcard_names, name);
+            } else {
+                entry.by_type.insert(ty.clone(), Arc::clone(&erased));
+                self.defaults.insert(ty.clone(), Arc::clone(&erased));
+                push_unique(self.names_by_type.entry(ty).or_default(), name);
+            }
+        }
+        for ext in exts {
+            entry.by_ext.insert(ext.clone(), Arc::clone(&erased));
+            push_unique(self.names_by_ext.entry(ext).or_default(), name);
+        }
+    }
+
+    /// The loader for `load::<T>` of the asset `desc`.
+    pub fn find(
+        &self,
+        type_id: TypeId,
+        requested: &'static str,
+        desc: &AssetDescriptor,
+    ) -> Result<Arc<dyn ErasedLoader>, LoadError> {
+        let exts: Vec<String> =
+            [desc.path.full_extension(), desc.path.extension()].into_iter().flatten().collect();
+        if let Some(loaders) = self.per_type.get(&type_id) {
+            let found = loaders
+                .by_type
+                .get(&desc.asset_type)
+                .or_else(|| exts.iter().find_map(|e| loaders.by_ext.get(e)))
+                .or(loaders.wildcard.as_ref());
+            if let Some(loader) = found {
+                return Ok(Arc::clone(loader));
+            }
+        }
+        let asset = AssetName::new(desc.id, Some(desc.path.clone()));
+        let mut loadable_as = self.names_by_type.get(&desc.asset_type).cloned().unwrap_or_default();
+        for ext in &exts {
+            for name in self.names_by_ext.get(ext).into_iter().flatten() {
+                push_unique(&mut loadable_as, name);
+            }
+        }
+        if loadable_as.is_empty() {
+            return Err(LoadError::Unsupported {
+                asset,
+                asset_type: desc.asset_type.clone(),
+                extension: desc.path.extension(),
+                requested,
+            });
+        }
+        for name in &self.wildcard_names {
+            push_unique(&mut loadable_as, name);
+        }
+        Err(LoadError::WrongType {
+            asset,
+            asset_type: desc.asset_type.clone(),
+            requested,
+            loadable_as,
+        })
+    }
+
+    /// The loader whose type a catalog dependency of cooked type `asset_type`
+    /// loads as.
+    pub fn default_for(&self, asset_type: Option<&str>) -> Option<Arc<dyn ErasedLoader>> {
+        asset_type.and_then(|t| self.defaults.get(t)).or(self.default_wildcard.as_ref()).cloned()
+    }
+}
+
+fn push_unique(list: &mut Vec<&'static str>, name: &'static str) {
+    if !list.contains(&name) {
+        list.push(name);
+    }
+}

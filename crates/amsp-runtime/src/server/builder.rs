@@ -1,0 +1,127 @@
+//! [`AssetServerBuilder`]: the settings of a server.
+
+use std::io;
+use std::sync::Arc;
+
+use amsp_io::AssetSource;
+
+use super::AssetServer;
+use crate::executor::{Executor, WorkerPool};
+
+/// Registry shards by default: enough that requests from many threads rarely
+/// meet on one lock.
+const DEFAULT_SHARDS: usize = 64;
+
+/// Why a server could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No source was given.
+    #[error("an asset server needs a source: call AssetServerBuilder::source")]
+    MissingSource,
+    /// The worker threads could not be started.
+    #[error("cannot start the asset server's worker threads: {0}")]
+    SpawnWorkers(#[source] io::Error),
+}
+
+/// Settings for an [`AssetServer`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use amsp_io::MemorySource;
+/// use amsp_runtime::AssetServer;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = AssetServer::builder()
+///     .source(Arc::new(MemorySource::new("embedded")))
+///     .worker_threads(2)
+///     .memory_budget(64 << 20)
+///     .build()?;
+/// assert_eq!(server.memory_budget(), Some(64 << 20));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct AssetServerBuilder {
+    source: Option<Arc<dyn AssetSource>>,
+    executor: Option<Arc<dyn Executor>>,
+    worker_threads: Option<usize>,
+    memory_budget: Option<usize>,
+    shards: Option<usize>,
+}
+
+impl AssetServerBuilder {
+    /// Where assets are read from (required).
+    pub fn source(mut self, source: Arc<dyn AssetSource>) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// Runs the server's jobs on a host executor instead of the server's own
+    /// [`WorkerPool`] (then [`worker_threads`](Self::worker_threads) is
+    /// ignored, and dropping the server does not join the host's threads).
+    pub fn executor(mut self, executor: Arc<dyn Executor>) -> Self {
+        self.executor = Some(executor);
+        self
+    }
+
+    /// Threads of the server's own pool (default: the available cores).
+    pub fn worker_threads(mut self, threads: usize) -> Self {
+        self.worker_threads = Some(threads);
+        self
+    }
+
+    /// Bytes of unused loaded assets to keep; beyond it the least recently
+    /// used unused assets are freed (default: no budget, unused assets stay
+    /// until [`AssetServer::unload_unused`]).
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// Shards of the slot registry (default 64, rounded up to a power of two).
+    pub fn registry_shards(mut self, shards: usize) -> Self {
+        self.shards = Some(shards);
+        self
+    }
+
+    /// Builds the server, starting its worker threads.
+    ///
+    /// # Errors
+    /// [`BuildError::MissingSource`] without a source;
+    /// [`BuildError::SpawnWorkers`] if a thread cannot be started.
+    pub fn build(self) -> Result<AssetServer, BuildError> {
+        let source = self.source.ok_or(BuildError::MissingSource)?;
+        let (executor, pool) = match self.executor {
+            Some(executor) => (executor, None),
+            None => {
+                let pool = match self.worker_threads {
+                    Some(n) => WorkerPool::new(n),
+                    None => WorkerPool::with_available_parallelism(),
+                }
+                .map_err(BuildError::SpawnWorkers)?;
+                let pool = Arc::new(pool);
+                (Arc::clone(&pool) as Arc<dyn Executor>, Some(pool))
+            }
+        };
+        Ok(AssetServer::from_parts(
+            source,
+            executor,
+            pool,
+            self.memory_budget,
+            self.shards.unwrap_or(DEFAULT_SHARDS),
+        ))
+    }
+}
+
+impl std::fmt::Debug for AssetServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssetServerBuilder")
+            .field("source", &self.source.as_ref().map(|s| s.name().to_owned()))
+            .field("custom_executor", &self.executor.is_some())
+            .field("worker_threads", &self.worker_threads)
+            .field("memory_budget", &self.memory_budget)
+            .finish_non_exhaustive()
+    }
+}

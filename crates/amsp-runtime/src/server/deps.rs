@@ -1,0 +1,199 @@
+//! The dependency graph: declaring edges, finding cycles, and finishing
+//! assets (which settles the parents waiting for them).
+//!
+//! Edges are the dependencies a slot has declared (catalog dependencies
+//! when its descriptor is read, loader dependencies as the loader asks for
+//! them), kept in the slot's [`Links`](crate::slot::Links) as strong
+//! handles. Only unfinished slots have outgoing edges that matter: a loaded
+//! slot's dependencies are all loaded.
+//!
+//! Cycle detection: before adding edge `P → D`, walk from `D` along the edges
+//! of unfinished slots; reaching `P` means the edge would close a cycle, and
+//! `P` fails with [`LoadError::Cycle`] instead of waiting. The walk and the
+//! insertion happen under one graph lock, so two workers closing the same
+//! cycle from both ends cannot both miss it; the walk visits each slot once,
+//! so it is bounded by the number of slots. Every other member of the cycle
+//! waits, directly or not, on `P` and so fails with
+//! [`LoadError::DependencyFailed`]: every path ends in `Loaded` or `Failed`.
+//!
+//! Completion: a slot ends under its own links lock (so registering a
+//! dependent and finishing can't miss each other), then each dependent is
+//! settled in turn from a work list (no recursion, however deep the chain).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::Inner;
+use crate::error::{AssetName, LoadError};
+use crate::handle::ErasedHandle;
+use crate::slot::{ErasedSlot, FAILED, LOADED, UNLOADED, WAITING};
+
+/// Records `dep` as a dependency of `parent`.
+///
+/// # Errors
+/// [`LoadError::Cycle`] (the edge is not added) if `dep` leads back to
+/// `parent`.
+pub(crate) fn declare(
+    inner: &Inner,
+    parent: &Arc<dyn ErasedSlot>,
+    dep: ErasedHandle,
+) -> Result<(), LoadError> {
+    let graph = inner.graph.lock();
+    if let Some(path) = path_to(dep.slot(), parent) {
+        drop(graph);
+        let mut chain = Vec::with_capacity(path.len() + 1);
+        chain.push(parent.core().name());
+        chain.extend(path.iter().map(|slot| slot.core().name()));
+        return Err(LoadError::Cycle { chain });
+    }
+    parent.core().links.lock().deps.push(dep);
+    Ok(())
+}
+
+fn addr(slot: &Arc<dyn ErasedSlot>) -> usize {
+    Arc::as_ptr(slot).cast::<()>() as usize
+}
+
+/// The shortest path of declared edges from `from` to `target` through
+/// unfinished slots, both ends included.
+fn path_to(
+    from: &Arc<dyn ErasedSlot>,
+    target: &Arc<dyn ErasedSlot>,
+) -> Option<Vec<Arc<dyn ErasedSlot>>> {
+    let target = addr(target);
+    let mut came_from: HashMap<usize, Option<Arc<dyn ErasedSlot>>> = HashMap::new();
+    came_from.insert(addr(from), None);
+    let mut queue = VecDeque::from([Arc::clone(from)]);
+    while let Some(node) = queue.pop_front() {
+        if addr(&node) == target {
+            let mut path = vec![Arc::clone(&node)];
+            let mut at = node;
+            while let Some(Some(prev)) = came_from.get(&addr(&at)) {
+                path.push(Arc::clone(prev));
+                at = Arc::clone(prev);
+            }
+            path.reverse();
+            return Some(path);
+        }
+        if node.core().is_terminal() {
+            continue;
+        }
+        let deps: Vec<Arc<dyn ErasedSlot>> =
+            node.core().links.lock().deps.iter().map(|dep| Arc::clone(dep.slot())).collect();
+        for dep in deps {
+            came_from.entry(addr(&dep)).or_insert_with(|| {
+                queue.push_back(Arc::clone(&dep));
+                Some(Arc::clone(&node))
+            });
+        }
+    }
+    None
+}
+
+/// Called once the loader of `slot` succeeded (its value is pending): waits
+/// for the declared dependencies, or finishes at once if they are done.
+pub(crate) fn finish_loaded(inner: &Inner, slot: &Arc<dyn ErasedSlot>) {
+    let core = slot.core();
+    let deps: Vec<Arc<dyn ErasedSlot>> = {
+        let mut links = core.links.lock();
+        // One extra count, released below, so that the slot cannot finish
+        // while its dependencies are still being registered.
+        links.remaining = links.deps.len() + 1;
+        links.deps.iter().map(|dep| Arc::clone(dep.slot())).collect()
+    };
+    if !deps.is_empty() {
+        core.set_state(WAITING);
+    }
+    let mut work = Vec::new();
+    for dep in deps {
+        let dep_core = dep.core();
+        let mut dep_links = dep_core.links.lock();
+        let step = match dep_core.state_code() {
+            LOADED => Step::DepLoaded,
+            FAILED | UNLOADED => Step::DepFailed(dep_core.name(), dep_error(&dep)),
+            _ => {
+                dep_links.dependents.push(Arc::clone(slot));
+                continue;
+            }
+        };
+        drop(dep_links);
+        work.push((Arc::clone(slot), step));
+    }
+    work.push((Arc::clone(slot), Step::DepLoaded));
+    settle(inner, work);
+}
+
+fn dep_error(dep: &Arc<dyn ErasedSlot>) -> LoadError {
+    dep.core().error().unwrap_or_else(|| LoadError::Cancelled { asset: dep.core().name() })
+}
+
+/// Ends `slot` with `outcome` (unless it already ended) and settles the
+/// slots waiting for it.
+pub(crate) fn complete(inner: &Inner, slot: &Arc<dyn ErasedSlot>, outcome: Result<(), LoadError>) {
+    settle(inner, vec![(Arc::clone(slot), Step::End(outcome))]);
+}
+
+enum Step {
+    /// Finish with this outcome.
+    End(Result<(), LoadError>),
+    /// One dependency (or the registration guard) is loaded.
+    DepLoaded,
+    /// A dependency failed.
+    DepFailed(AssetName, LoadError),
+}
+
+fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
+    while let Some((slot, step)) = work.pop() {
+        let core = slot.core();
+        let mut links = core.links.lock();
+        if core.is_terminal() {
+            continue;
+        }
+        let outcome = match step {
+            Step::End(outcome) => outcome,
+            Step::DepLoaded => {
+                links.remaining = links.remaining.saturating_sub(1);
+                if links.remaining > 0 {
+                    continue;
+                }
+                Ok(())
+            }
+            Step::DepFailed(dependency, err) => Err(LoadError::DependencyFailed {
+                asset: core.name(),
+                dependency,
+                source: Arc::new(err),
+            }),
+        };
+        let dependents = std::mem::take(&mut links.dependents);
+        let released = match &outcome {
+            Ok(()) => {
+                slot.publish();
+                core.set_state(LOADED);
+                Vec::new()
+            }
+            Err(err) => {
+                core.set_error(err.clone());
+                slot.clear();
+                core.set_state(FAILED);
+                std::mem::take(&mut links.deps)
+            }
+        };
+        drop(links);
+        // Dropping dependency handles may report them unused; never under a
+        // slot lock.
+        drop(released);
+        let counter = if outcome.is_ok() { &inner.counters.loaded } else { &inner.counters.failed };
+        counter.fetch_add(1, Ordering::Relaxed);
+        inner.counters.in_flight.fetch_sub(1, Ordering::AcqRel);
+        inner.signal.notify();
+        core.report_if_unused();
+        for dependent in dependents {
+            let step = match &outcome {
+                Ok(()) => Step::DepLoaded,
+                Err(err) => Step::DepFailed(core.name(), err.clone()),
+            };
+            work.push((dependent, step));
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Memory: which assets are unused, freeing them, the budget, and stats.
+//!
+//! When a slot's last strong handle goes (or a load finishes with no handle
+//! left), the slot pushes its key on a lock-free queue of "became unused"
+//! events, at most once until the event is processed, so the queue never
+//! holds more entries than there are slots. Nothing is freed in `drop`: the
+//! events are processed by [`AssetServer::maintain`](crate::AssetServer::maintain),
+//! by `unload_unused`, and, when a budget is set, by a maintenance job that
+//! the first unprocessed event spawns on the executor.
+//!
+//! The budget bounds the bytes of *unused* loaded assets. An LRU index orders
+//! unused assets by the tick at which they became unused (the least recently
+//! used first: an asset in use is, by definition, being used); while the
+//! indexed bytes exceed the budget, the oldest is evicted. Eviction is a
+//! remove-if under the registry shard lock that succeeds only if the handle
+//! count is still zero (it then marks the count evicted, so a weak handle
+//! cannot revive the slot); an asset picked up again meanwhile just leaves
+//! the index.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+
+use crossbeam_queue::SegQueue;
+
+use super::Inner;
+use crate::slot::{
+    ErasedSlot, FAILED, LOADED, LOADING, QUEUED, SlotCore, SlotKey, UNLOADED, WAITING,
+};
+
+const NO_BUDGET: usize = usize::MAX;
+
+/// Collects "became unused" events from handles; shared by every slot.
+pub(crate) struct Tracker {
+    events: SegQueue<SlotKey>,
+    clock: AtomicU64,
+    budget: AtomicUsize,
+    scheduled: AtomicBool,
+    inner: Weak<Inner>,
+}
+
+impl Tracker {
+    pub fn new(inner: Weak<Inner>, budget: Option<usize>) -> Self {
+        Self {
+            events: SegQueue::new(),
+            clock: AtomicU64::new(0),
+            budget: AtomicUsize::new(budget.unwrap_or(NO_BUDGET)),
+            scheduled: AtomicBool::new(false),
+            inner,
+        }
+    }
+
+    /// A tracker attached to no server (unit tests).
+    #[cfg(test)]
+    pub fn detached() -> Arc<Self> {
+        Arc::new(Self::new(Weak::new(), None))
+    }
+
+    pub fn budget(&self) -> Option<usize> {
+        let budget = self.budget.load(Ordering::Acquire);
+        (budget != NO_BUDGET).then_some(budget)
+    }
+
+    pub fn set_budget(&self, budget: Option<usize>) {
+        self.budget.store(budget.unwrap_or(NO_BUDGET), Ordering::Release);
+    }
+
+    /// Records that `core` has no strong handle left. Cheap and lock-free
+    /// unless a budget is set and no maintenance job is pending, in which
+    /// case it spawns one.
+    pub fn became_unused(&self, core: &SlotCore) {
+        let tick = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
+        core.unused_since.store(tick, Ordering::Release);
+        if !core.unused_queued.swap(true, Ordering::SeqCst) {
+            self.events.push(core.key());
+        }
+        if self.budget().is_some() && !self.scheduled.swap(true, Ordering::AcqRel) {
+            match self.inner.upgrade() {
+                Some(inner) if !inner.is_shut_down() => {
+                    let weak = Weak::clone(&self.inner);
+                    inner.executor.spawn(Box::new(move || {
+                        if let Some(inner) = weak.upgrade() {
+                            inner.tracker.scheduled.store(false, Ordering::Release);
+                            inner.maintain();
+                        }
+                    }));
+                }
+                _ => self.scheduled.store(false, Ordering::Release),
+            }
+        }
+    }
+}
+
+/// Unused loaded assets, least recently used first.
+#[derive(Default)]
+pub(crate) struct LruIndex {
+    order: BTreeMap<u64, (SlotKey, usize)>,
+    ticks: HashMap<SlotKey, u64>,
+    total: usize,
+}
+
+impl LruIndex {
+    fn upsert(&mut self, key: SlotKey, tick: u64, bytes: usize) {
+        self.remove(key);
+        // Ticks are unique per event, but an entry may be re-read with the
+        // same tick; keep the order key unique regardless.
+        let mut tick = tick;
+        while self.order.contains_key(&tick) {
+            tick += 1;
+        }
+        self.order.insert(tick, (key, bytes));
+        self.ticks.insert(key, tick);
+        self.total += bytes;
+    }
+
+    fn remove(&mut self, key: SlotKey) {
+        if let Some(tick) = self.ticks.remove(&key)
+            && let Some((_, bytes)) = self.order.remove(&tick)
+        {
+            self.total -= bytes;
+        }
+    }
+
+    fn pop_oldest(&mut self) -> Option<SlotKey> {
+        let (_, (key, bytes)) = self.order.pop_first()?;
+        self.ticks.remove(&key);
+        self.total -= bytes;
+        Some(key)
+    }
+}
+
+/// Counts and sizes of a server's assets, from
+/// [`AssetServer::stats`](crate::AssetServer::stats).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AssetStats {
+    /// Requests that created a slot (or failed at once), since the start.
+    pub requested: u64,
+    /// Loads that finished `Loaded`, since the start.
+    pub loaded: u64,
+    /// Loads that finished `Failed`, since the start.
+    pub failed: u64,
+    /// Assets freed by `unload_unused` or the budget, since the start.
+    pub evicted: u64,
+    /// Registered assets queued now.
+    pub queued: usize,
+    /// Registered assets loading now.
+    pub loading: usize,
+    /// Registered assets waiting for dependencies now.
+    pub waiting: usize,
+    /// Registered assets loaded now.
+    pub resident: usize,
+    /// Registered assets failed now.
+    pub failed_now: usize,
+    /// Bytes of the loaded assets.
+    pub loaded_bytes: usize,
+    /// Loaded assets that no strong handle holds.
+    pub unused: usize,
+    /// Bytes of the loaded assets that no strong handle holds.
+    pub unused_bytes: usize,
+}
+
+impl Inner {
+    /// Drains the events into the LRU index, then evicts while the indexed
+    /// bytes exceed the budget; returns the bytes freed.
+    pub(crate) fn maintain(&self) -> usize {
+        let mut lru = self.lru.lock();
+        let mut freed = 0;
+        loop {
+            self.drain_events(&mut lru);
+            let Some(budget) = self.tracker.budget() else { return freed };
+            let mut evicted = false;
+            while lru.total > budget {
+                let Some(key) = lru.pop_oldest() else { break };
+                if let Some(slot) = self.registry.remove_if(key, |slot| evictable(slot, false)) {
+                    freed += self.unload_slot(&slot);
+                    evicted = true;
+                }
+            }
+            // Evicting a parent releases its dependencies: index them too.
+            if !evicted || self.tracker.events.is_empty() {
+                return freed;
+            }
+        }
+    }
+
+    fn drain_events(&self, lru: &mut LruIndex) {
+        while let Some(key) = self.tracker.events.pop() {
+            let Some(slot) = self.registry.get(key) else {
+                lru.remove(key);
+                continue;
+            };
+            let core = slot.core();
+            core.unused_queued.store(false, Ordering::SeqCst);
+            if core.handle_count() == 0 && core.state_code() == LOADED {
+                lru.upsert(key, core.unused_since.load(Ordering::Acquire), core.bytes());
+            } else {
+                lru.remove(key);
+            }
+        }
+    }
+
+    /// Frees every unused finished asset, repeating while freeing parents
+    /// leaves their dependencies unused; returns the bytes freed.
+    pub(crate) fn unload_unused(&self) -> usize {
+        let mut freed = 0;
+        let mut keys = Vec::new();
+        loop {
+            let removed = self.registry.remove_where(|slot| evictable(slot, true));
+            if removed.is_empty() {
+                break;
+            }
+            for slot in removed {
+                keys.push(slot.core().key());
+                freed += self.unload_slot(&slot);
+            }
+        }
+        let mut lru = self.lru.lock();
+        for key in keys {
+            lru.remove(key);
+        }
+        self.drain_events(&mut lru);
+        freed
+    }
+
+    /// Clears an evicted slot's value and releases its dependencies.
+    fn unload_slot(&self, slot: &Arc<dyn ErasedSlot>) -> usize {
+        let core = slot.core();
+        let bytes = if core.state_code() == LOADED { core.bytes() } else { 0 };
+        let deps = {
+            let mut links = core.links.lock();
+            slot.clear();
+            core.set_state(UNLOADED);
+            std::mem::take(&mut links.deps)
+        };
+        drop(deps);
+        self.counters.evicted.fetch_add(1, Ordering::Relaxed);
+        self.signal.notify();
+        bytes
+    }
+
+    pub(crate) fn stats(&self) -> AssetStats {
+        let mut stats = AssetStats {
+            requested: self.counters.requested.load(Ordering::Relaxed),
+            loaded: self.counters.loaded.load(Ordering::Relaxed),
+            failed: self.counters.failed.load(Ordering::Relaxed),
+            evicted: self.counters.evicted.load(Ordering::Relaxed),
+            ..AssetStats::default()
+        };
+        self.registry.for_each(|slot| {
+            let core = slot.core();
+            match core.state_code() {
+                QUEUED => stats.queued += 1,
+                LOADING => stats.loading += 1,
+                WAITING => stats.waiting += 1,
+                LOADED => {
+                    stats.resident += 1;
+                    stats.loaded_bytes += core.bytes();
+                    if core.handle_count() == 0 {
+                        stats.unused += 1;
+                        stats.unused_bytes += core.bytes();
+                    }
+                }
+                FAILED => stats.failed_now += 1,
+                _ => {}
+            }
+        });
+        stats
+    }
+}
+
+/// Whether `slot` can go now; if so, marks it evicted (called under the
+/// shard lock). Failed slots go only with `failed_too`.
+fn evictable(slot: &Arc<dyn ErasedSlot>, failed_too: bool) -> bool {
+    let core = slot.core();
+    let state = core.state_code();
+    (state == LOADED || (failed_too && state == FAILED)) && core.try_evict()
+}

@@ -1,0 +1,333 @@
+//! The `AssetServer`: requests, handles, loaders, workers, dependencies and
+//! memory.
+//!
+//! - [`request`]: the request path (`load`), resolution and priorities.
+//! - [`worker`]: the loading pipeline a job runs on a worker.
+//! - [`deps`]: the dependency graph, cycle detection and completion.
+//! - [`memory`]: unused tracking, `unload_unused`, the memory budget, stats.
+//! - [`builder`]: the [`AssetServerBuilder`].
+
+pub(crate) mod builder;
+pub(crate) mod deps;
+pub(crate) mod memory;
+mod registry;
+mod request;
+mod worker;
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use amsp_core::Priority;
+use amsp_io::AssetSource;
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use crate::asset::{Asset, BlobLoader, TextLoader};
+use crate::error::LoadState;
+use crate::executor::{Executor, WorkerPool};
+use crate::handle::{AssetRef, Handle};
+use crate::loader::{AssetLoader, LoaderRegistry};
+use crate::queue::RequestQueue;
+
+pub use builder::{AssetServerBuilder, BuildError};
+pub use memory::AssetStats;
+
+use memory::{LruIndex, Tracker};
+use registry::Registry;
+
+/// Wakes threads waiting for loads to finish.
+pub(crate) struct Signal {
+    lock: Mutex<()>,
+    cond: Condvar,
+}
+
+impl Signal {
+    fn new() -> Self {
+        Self { lock: Mutex::new(()), cond: Condvar::new() }
+    }
+
+    /// Wakes every waiter (call after the state change it reports).
+    pub fn notify(&self) {
+        let _guard = self.lock.lock();
+        self.cond.notify_all();
+    }
+
+    /// Waits until `done()` or `deadline`; returns `done()`.
+    fn wait_until(&self, deadline: Instant, done: impl Fn() -> bool) -> bool {
+        let mut guard = self.lock.lock();
+        loop {
+            if done() {
+                return true;
+            }
+            if self.cond.wait_until(&mut guard, deadline).timed_out() {
+                return done();
+            }
+        }
+    }
+}
+
+/// Event counters.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub requested: AtomicU64,
+    pub loaded: AtomicU64,
+    pub failed: AtomicU64,
+    pub evicted: AtomicU64,
+    /// Registered requests not yet `Loaded` or `Failed`.
+    pub in_flight: AtomicUsize,
+}
+
+/// Everything the server's jobs share.
+pub(crate) struct Inner {
+    pub source: Arc<dyn AssetSource>,
+    pub executor: Arc<dyn Executor>,
+    registry: Registry,
+    pub loaders: RwLock<LoaderRegistry>,
+    pub queue: RequestQueue,
+    /// Serialises cycle checks with the edge insertions they guard.
+    pub graph: Mutex<()>,
+    pub tracker: Arc<Tracker>,
+    lru: Mutex<LruIndex>,
+    placeholders: RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    pub signal: Signal,
+    pub counters: Counters,
+    shutdown: AtomicBool,
+    weak_self: Weak<Inner>,
+}
+
+impl Inner {
+    pub fn is_shut_down(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+}
+
+struct Placeholders<T> {
+    loading: Option<Arc<T>>,
+    error: Option<Arc<T>>,
+}
+
+/// Loads assets in the background and hands out typed handles.
+///
+/// `load` records the request and returns at once; the server's workers
+/// (its own [`WorkerPool`] or a host [`Executor`]) read, decode and resolve
+/// dependencies, most urgent requests first. See the [crate docs](crate) for
+/// a tour.
+pub struct AssetServer {
+    inner: Arc<Inner>,
+    pool: Option<Arc<WorkerPool>>,
+}
+
+impl AssetServer {
+    /// A server over `source` with the default settings (one worker per core,
+    /// no memory budget).
+    ///
+    /// # Errors
+    /// [`BuildError::SpawnWorkers`] if the worker threads cannot be started.
+    pub fn new(source: Arc<dyn AssetSource>) -> Result<Self, BuildError> {
+        Self::builder().source(source).build()
+    }
+
+    /// A builder for a server with other settings.
+    pub fn builder() -> AssetServerBuilder {
+        AssetServerBuilder::default()
+    }
+
+    fn from_parts(
+        source: Arc<dyn AssetSource>,
+        executor: Arc<dyn Executor>,
+        pool: Option<Arc<WorkerPool>>,
+        memory_budget: Option<usize>,
+        shards: usize,
+    ) -> Self {
+        let mut loaders = LoaderRegistry::default();
+        loaders.register(BlobLoader);
+        loaders.register(TextLoader);
+        let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
+            source,
+            executor,
+            registry: Registry::new(shards),
+            loaders: RwLock::new(loaders),
+            queue: RequestQueue::new(),
+            graph: Mutex::new(()),
+            tracker: Arc::new(Tracker::new(weak.clone(), memory_budget)),
+            lru: Mutex::new(LruIndex::default()),
+            placeholders: RwLock::new(HashMap::new()),
+            signal: Signal::new(),
+            counters: Counters::default(),
+            shutdown: AtomicBool::new(false),
+            weak_self: weak.clone(),
+        });
+        Self { inner, pool }
+    }
+
+    /// Registers `loader` for its Rust type, cooked type names and
+    /// extensions; it takes precedence over loaders registered before it for
+    /// the same names (the built-in [`Blob`](crate::Blob) and
+    /// [`Text`](crate::Text) loaders are registered first).
+    pub fn register_loader<L: AssetLoader>(&self, loader: L) {
+        self.inner.loaders.write().register(loader);
+    }
+
+    /// Requests `asset` as a `T` with [`Normal`](amsp_core::PriorityClass::Normal)
+    /// priority and returns its handle at once.
+    ///
+    /// Never blocks: no I/O, no lock a worker holds for long. Loading the same
+    /// asset as the same type again returns a handle to the same slot. A path
+    /// that does not resolve gives a handle that is already
+    /// `Failed(NotFound)`; every other failure shows up in
+    /// [`state`](AssetServer::state) once a worker tried.
+    pub fn load<'a, T: Asset>(&self, asset: impl Into<AssetRef<'a>>) -> Handle<T> {
+        self.inner.load_typed(asset.into(), Priority::default())
+    }
+
+    /// [`load`](AssetServer::load) with a priority (a
+    /// [`PriorityClass`](amsp_core::PriorityClass) or a full
+    /// [`Priority`]). Asking again with a more urgent priority raises the
+    /// pending request (and its dependencies).
+    pub fn load_with_priority<'a, T: Asset>(
+        &self,
+        asset: impl Into<AssetRef<'a>>,
+        priority: impl Into<Priority>,
+    ) -> Handle<T> {
+        self.inner.load_typed(asset.into(), priority.into())
+    }
+
+    /// The loaded asset, or `None` while it is not loaded.
+    #[must_use]
+    pub fn get<T: Asset>(&self, handle: &Handle<T>) -> Option<Arc<T>> {
+        handle.slot().get()
+    }
+
+    /// The loaded asset; otherwise the type's loading placeholder while it is
+    /// queued or loading, or its error placeholder once it failed (`None`
+    /// where the type has none).
+    #[must_use]
+    pub fn get_or_placeholder<T: Asset>(&self, handle: &Handle<T>) -> Option<Arc<T>> {
+        if let Some(value) = handle.slot().get() {
+            return Some(value);
+        }
+        let placeholders = self.placeholders::<T>();
+        if handle.slot().core.state_code() == crate::slot::FAILED {
+            placeholders.error.clone()
+        } else {
+            placeholders.loading.clone()
+        }
+    }
+
+    /// Replaces the placeholders of `T` on this server (`None` serves
+    /// nothing), overriding [`Asset::placeholder`] and
+    /// [`Asset::error_placeholder`].
+    pub fn set_placeholder<T: Asset>(&self, loading: Option<T>, error: Option<T>) {
+        let entry: Arc<dyn Any + Send + Sync> =
+            Arc::new(Placeholders { loading: loading.map(Arc::new), error: error.map(Arc::new) });
+        self.inner.placeholders.write().insert(TypeId::of::<T>(), entry);
+    }
+
+    fn placeholders<T: Asset>(&self) -> Arc<Placeholders<T>> {
+        let found = self.inner.placeholders.read().get(&TypeId::of::<T>()).cloned();
+        let entry = found.unwrap_or_else(|| {
+            let made: Arc<dyn Any + Send + Sync> = Arc::new(Placeholders {
+                loading: T::placeholder().map(Arc::new),
+                error: T::error_placeholder().map(Arc::new),
+            });
+            Arc::clone(self.inner.placeholders.write().entry(TypeId::of::<T>()).or_insert(made))
+        });
+        entry.downcast::<Placeholders<T>>().unwrap_or_else(|_| {
+            unreachable!("placeholders stored under the TypeId of {}", T::TYPE_NAME)
+        })
+    }
+
+    /// The asset's state.
+    #[must_use]
+    pub fn state<T: Asset>(&self, handle: &Handle<T>) -> LoadState {
+        handle.state()
+    }
+
+    /// Waits until the asset is `Loaded`, `Failed` or `Unloaded`, or until
+    /// `timeout`; returns the state then.
+    pub fn wait_for<T: Asset>(&self, handle: &Handle<T>, timeout: Duration) -> LoadState {
+        let deadline = Instant::now() + timeout;
+        self.inner.signal.wait_until(deadline, || handle.slot().core.is_terminal());
+        handle.state()
+    }
+
+    /// Waits until every request made so far (and every dependency they
+    /// pulled in) is `Loaded` or `Failed`, or until `timeout`; true if idle.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let counters = &self.inner.counters;
+        self.inner.signal.wait_until(deadline, || counters.in_flight.load(Ordering::Acquire) == 0)
+    }
+
+    /// Frees every unused asset (no strong handle left) that finished
+    /// loading or failed, including dependencies that become unused as their
+    /// parents go; returns the bytes freed. Assets still loading stay.
+    pub fn unload_unused(&self) -> usize {
+        self.inner.unload_unused()
+    }
+
+    /// Processes pending "became unused" notifications and enforces the
+    /// memory budget now (the server also does this on its workers); returns
+    /// the bytes freed.
+    pub fn maintain(&self) -> usize {
+        self.inner.maintain()
+    }
+
+    /// The budget, in bytes, for loaded assets that nothing uses; `None` when
+    /// unused assets are kept until [`unload_unused`](AssetServer::unload_unused).
+    #[must_use]
+    pub fn memory_budget(&self) -> Option<usize> {
+        self.inner.tracker.budget()
+    }
+
+    /// Sets the memory budget for unused assets and enforces it at once;
+    /// returns the bytes freed.
+    pub fn set_memory_budget(&self, bytes: Option<usize>) -> usize {
+        self.inner.tracker.set_budget(bytes);
+        self.inner.maintain()
+    }
+
+    /// Counts and sizes of the server's assets.
+    #[must_use]
+    pub fn stats(&self) -> AssetStats {
+        self.inner.stats()
+    }
+
+    /// The source the server reads from.
+    #[must_use]
+    pub fn source(&self) -> &Arc<dyn AssetSource> {
+        &self.inner.source
+    }
+
+    /// The executor the server runs its jobs on.
+    #[must_use]
+    pub fn executor(&self) -> &Arc<dyn Executor> {
+        &self.inner.executor
+    }
+}
+
+impl Drop for AssetServer {
+    /// Cancels queued requests (they fail with
+    /// [`LoadError::Cancelled`](crate::LoadError::Cancelled)), lets loads in
+    /// progress finish, and joins the server's own workers.
+    fn drop(&mut self) {
+        self.inner.shutdown.store(true, Ordering::SeqCst);
+        worker::cancel_queued(&self.inner);
+        if let Some(pool) = &self.pool {
+            pool.shutdown();
+        }
+        worker::cancel_queued(&self.inner);
+        self.inner.signal.notify();
+    }
+}
+
+impl std::fmt::Debug for AssetServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssetServer")
+            .field("source", &self.inner.source.name())
+            .field("workers", &self.inner.executor.worker_count())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,135 @@
+//! The slot registry: a sharded map from `(AssetId, TypeId)` to slots.
+//!
+//! Each shard is a `parking_lot::Mutex<HashMap>`; a lock is held only for a
+//! lookup, an insert or a remove-if, never across I/O or a loader. Finding a
+//! slot and taking a handle on it happen under the same shard lock as
+//! eviction's check-and-remove, so a concurrent `load` of an asset being
+//! evicted gets either the old slot (which then stays) or a fresh one.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use amsp_core::AssetId;
+use parking_lot::Mutex;
+
+use crate::slot::{ErasedSlot, SlotKey};
+
+const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A small multiplicative hasher: keys are random 128-bit ids and `TypeId`s,
+/// which need mixing, not protection from adversarial input.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(23) ^ word).wrapping_mul(MULTIPLIER);
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.add(word);
+    }
+
+    fn write_u128(&mut self, word: u128) {
+        self.add(word as u64);
+        self.add((word >> 64) as u64);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.add(word as u64);
+    }
+}
+
+type Shard = HashMap<SlotKey, Arc<dyn ErasedSlot>, BuildHasherDefault<KeyHasher>>;
+
+/// Sharded map of every registered slot.
+pub(crate) struct Registry {
+    shards: Box<[Mutex<Shard>]>,
+    mask: usize,
+}
+
+impl Registry {
+    /// A registry with `shards` shards (rounded up to a power of two).
+    pub fn new(shards: usize) -> Self {
+        let count = shards.max(1).next_power_of_two();
+        Self { shards: (0..count).map(|_| Mutex::new(Shard::default())).collect(), mask: count - 1 }
+    }
+
+    fn shard(&self, id: AssetId) -> &Mutex<Shard> {
+        let raw = id.as_u128();
+        let mixed = ((raw as u64) ^ ((raw >> 64) as u64)).wrapping_mul(MULTIPLIER);
+        &self.shards[(mixed >> 40) as usize & self.mask]
+    }
+
+    /// The slot for `key` with one more handle taken on it, or `make()`
+    /// (which must come with one handle) inserted; `true` when inserted.
+    pub fn acquire_or_insert(
+        &self,
+        key: SlotKey,
+        make: impl FnOnce() -> Arc<dyn ErasedSlot>,
+    ) -> (Arc<dyn ErasedSlot>, bool) {
+        let mut shard = self.shard(key.0).lock();
+        if let Some(slot) = shard.get(&key)
+            && slot.core().try_acquire()
+        {
+            return (Arc::clone(slot), false);
+        }
+        let slot = make();
+        shard.insert(key, Arc::clone(&slot));
+        (slot, true)
+    }
+
+    /// The slot for `key`, if registered.
+    pub fn get(&self, key: SlotKey) -> Option<Arc<dyn ErasedSlot>> {
+        self.shard(key.0).lock().get(&key).cloned()
+    }
+
+    /// Removes the slot for `key` if `pred` holds for it (checked under the
+    /// shard lock).
+    pub fn remove_if(
+        &self,
+        key: SlotKey,
+        pred: impl FnOnce(&Arc<dyn ErasedSlot>) -> bool,
+    ) -> Option<Arc<dyn ErasedSlot>> {
+        let mut shard = self.shard(key.0).lock();
+        if pred(shard.get(&key)?) { shard.remove(&key) } else { None }
+    }
+
+    /// Removes every slot for which `pred` holds (checked under the shard
+    /// lock), returning them.
+    pub fn remove_where(
+        &self,
+        mut pred: impl FnMut(&Arc<dyn ErasedSlot>) -> bool,
+    ) -> Vec<Arc<dyn ErasedSlot>> {
+        let mut removed = Vec::new();
+        for shard in &self.shards {
+            let mut shard = shard.lock();
+            removed.extend(shard.extract_if(|_, slot| pred(slot)).map(|(_, slot)| slot));
+        }
+        removed
+    }
+
+    /// Calls `f` on every registered slot (one shard locked at a time).
+    pub fn for_each(&self, mut f: impl FnMut(&Arc<dyn ErasedSlot>)) {
+        for shard in &self.shards {
+            for slot in shard.lock().values() {
+                f(slot);
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The loading pipeline one job runs on a worker:
+//! claim → describe → request catalog dependencies → read chunks → loader →
+//! wait for dependencies (or finish).
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use amsp_io::AssetDescriptor;
+
+use super::{Inner, deps};
+use crate::error::LoadError;
+use crate::loader::{LoadContext, LoadInput};
+use crate::slot::{ErasedSlot, SlotCore};
+
+/// Chunks reserved up front at most, whatever the descriptor says.
+const MAX_CHUNK_RESERVE: usize = 256;
+
+/// Loads the most urgent queued request, skipping stale entries (requests
+/// raised to a higher class, already claimed).
+pub(crate) fn run_job(inner: &Inner) {
+    while let Some(entry) = inner.queue.pop() {
+        let slot = entry.slot;
+        if !slot.core().try_claim() {
+            continue;
+        }
+        if inner.is_shut_down() {
+            let err = LoadError::Cancelled { asset: slot.core().name() };
+            deps::complete(inner, &slot, Err(err));
+        } else if let Err(err) = load(inner, &slot) {
+            deps::complete(inner, &slot, Err(err));
+        }
+        return;
+    }
+}
+
+/// Fails every queued request with [`LoadError::Cancelled`] (at shutdown).
+pub(crate) fn cancel_queued(inner: &Inner) {
+    while let Some(entry) = inner.queue.pop() {
+        if entry.slot.core().try_claim() {
+            let err = LoadError::Cancelled { asset: entry.slot.core().name() };
+            deps::complete(inner, &entry.slot, Err(err));
+        }
+    }
+}
+
+fn load(inner: &Inner, slot: &Arc<dyn ErasedSlot>) -> Result<(), LoadError> {
+    let core = slot.core();
+    let desc = inner.source.describe(core.id).ok_or_else(|| LoadError::NotFound {
+        asset: core.name(),
+        source_name: inner.source.name().to_owned(),
+    })?;
+    core.set_path(&desc.path);
+    let loader = inner.loaders.read().find(core.type_id, core.type_name, &desc)?;
+    let priority = core.priority();
+    for &dep in &desc.dependencies {
+        inner.request_catalog_dependency(slot, dep, priority)?;
+    }
+    let chunks = read_chunks(inner, core, &desc)?;
+    let mut ctx = LoadContext::new(inner, slot, &desc, priority);
+    let input = LoadInput::new(Arc::clone(&desc), chunks);
+    let value =
+        catch_unwind(AssertUnwindSafe(|| loader.load(input, &mut ctx))).map_err(|panic| {
+            LoadError::LoaderPanicked {
+                asset: core.name(),
+                loader: loader.output_name(),
+                message: panic_message(panic.as_ref()),
+            }
+        })??;
+    if let Some(cycle) = ctx.take_cycle() {
+        return Err(cycle);
+    }
+    slot.set_pending(value)?;
+    deps::finish_loaded(inner, slot);
+    Ok(())
+}
+
+fn read_chunks(
+    inner: &Inner,
+    core: &SlotCore,
+    desc: &AssetDescriptor,
+) -> Result<Vec<Vec<u8>>, LoadError> {
+    let count = desc.chunk_count as usize;
+    let mut chunks = Vec::with_capacity(count.min(MAX_CHUNK_RESERVE));
+    for chunk in 0..desc.chunk_count {
+        let mut bytes = Vec::new();
+        inner
+            .source
+            .read_chunk(core.id, chunk, &mut bytes)
+            .map_err(|err| LoadError::from_read(core.name(), err))?;
+        chunks.push(bytes);
+    }
+    Ok(chunks)
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

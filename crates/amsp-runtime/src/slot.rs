@@ -1,0 +1,352 @@
+//! Slots: the shared, typed home of one asset that handles point to.
+//!
+//! A [`Slot<T>`] is created by the first request for an `(AssetId, TypeId)`
+//! pair and lives in the server's registry until it is unloaded. Its state is
+//! one atomic byte; its value sits in an [`ArcSwapOption`] so that `get` is a
+//! single atomic load and a later reload can swap versions in place. The
+//! type-erased side, [`ErasedSlot`], is what queues, workers and the
+//! dependency graph handle.
+//!
+//! The slot counts its own strong handles (`handles`) instead of relying on
+//! `Arc::strong_count`: queue entries, workers and the registry hold `Arc`s
+//! too, and none of them should keep an asset "in use". The top bit of the
+//! count marks a slot the registry evicted; a weak handle cannot come back to
+//! life after that.
+
+use std::any::{Any, TypeId};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use amsp_core::{AssetId, AssetPath, Priority, PriorityClass};
+use arc_swap::ArcSwapOption;
+use parking_lot::Mutex;
+
+use crate::asset::Asset;
+use crate::error::{AssetName, LoadError, LoadState};
+use crate::handle::ErasedHandle;
+use crate::server::memory::Tracker;
+
+pub(crate) const QUEUED: u8 = 0;
+pub(crate) const LOADING: u8 = 1;
+pub(crate) const WAITING: u8 = 2;
+pub(crate) const LOADED: u8 = 3;
+pub(crate) const FAILED: u8 = 4;
+pub(crate) const UNLOADED: u8 = 5;
+
+/// Set in the handle count once the registry evicted the slot.
+const EVICTED: usize = 1 << (usize::BITS - 1);
+
+/// Registry key: one slot per asset and Rust type.
+pub(crate) type SlotKey = (AssetId, TypeId);
+
+/// Packs a priority into a `u64` whose integer order is the priority order
+/// (class in the high half, urgency's total order in the low half), so that
+/// `fetch_max` raises a priority atomically.
+pub(crate) fn pack_priority(p: Priority) -> u64 {
+    let bits = p.urgency.to_bits();
+    let ordered = if bits & 0x8000_0000 != 0 { !bits } else { bits | 0x8000_0000 };
+    ((p.class as u64) << 32) | u64::from(ordered)
+}
+
+/// Inverse of [`pack_priority`].
+pub(crate) fn unpack_priority(v: u64) -> Priority {
+    let class = match v >> 32 {
+        0 => PriorityClass::Low,
+        1 => PriorityClass::Normal,
+        2 => PriorityClass::High,
+        _ => PriorityClass::Critical,
+    };
+    let ordered = (v & 0xffff_ffff) as u32;
+    let bits = if ordered & 0x8000_0000 != 0 { ordered & 0x7fff_ffff } else { !ordered };
+    Priority { class, urgency: f32::from_bits(bits) }
+}
+
+/// Dependency links of a slot, guarded by one mutex per slot.
+#[derive(Default)]
+pub(crate) struct Links {
+    /// Dependencies declared so far (catalog and loader); held as strong
+    /// handles so that a loaded parent keeps them in use.
+    pub deps: Vec<ErasedHandle>,
+    /// Parents waiting for this slot to finish.
+    pub dependents: Vec<Arc<dyn ErasedSlot>>,
+    /// Dependencies (plus one guard) still to finish while waiting.
+    pub remaining: usize,
+}
+
+/// The untyped part of a slot.
+pub(crate) struct SlotCore {
+    pub id: AssetId,
+    pub type_id: TypeId,
+    pub type_name: &'static str,
+    path: OnceLock<AssetPath>,
+    state: AtomicU8,
+    version: AtomicU32,
+    priority: AtomicU64,
+    handles: AtomicUsize,
+    bytes: AtomicUsize,
+    error: Mutex<Option<LoadError>>,
+    pub links: Mutex<Links>,
+    /// Tick of the memory clock when the handle count last reached zero.
+    pub unused_since: AtomicU64,
+    /// Whether an "unused" event for this slot is queued.
+    pub unused_queued: AtomicBool,
+    tracker: Option<Arc<Tracker>>,
+}
+
+impl SlotCore {
+    fn new<T: Asset>(
+        id: AssetId,
+        path: Option<AssetPath>,
+        state: u8,
+        priority: Priority,
+        tracker: Option<Arc<Tracker>>,
+    ) -> Self {
+        let path_cell = OnceLock::new();
+        if let Some(path) = path {
+            let _ = path_cell.set(path);
+        }
+        Self {
+            id,
+            type_id: TypeId::of::<T>(),
+            type_name: T::TYPE_NAME,
+            path: path_cell,
+            state: AtomicU8::new(state),
+            version: AtomicU32::new(0),
+            priority: AtomicU64::new(pack_priority(priority)),
+            handles: AtomicUsize::new(1),
+            bytes: AtomicUsize::new(0),
+            error: Mutex::new(None),
+            links: Mutex::new(Links::default()),
+            unused_since: AtomicU64::new(0),
+            unused_queued: AtomicBool::new(false),
+            tracker,
+        }
+    }
+
+    pub fn key(&self) -> SlotKey {
+        (self.id, self.type_id)
+    }
+
+    pub fn path(&self) -> Option<&AssetPath> {
+        self.path.get()
+    }
+
+    /// Records the path once it is known (a load by id learns it from the
+    /// descriptor).
+    pub fn set_path(&self, path: &AssetPath) {
+        if self.path.get().is_none() {
+            let _ = self.path.set(path.clone());
+        }
+    }
+
+    pub fn name(&self) -> AssetName {
+        AssetName::new(self.id, self.path.get().cloned())
+    }
+
+    pub fn state_code(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    pub fn set_state(&self, state: u8) {
+        self.state.store(state, Ordering::Release);
+    }
+
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.state_code(), LOADED | FAILED | UNLOADED)
+    }
+
+    /// Moves `Queued → Loading`; false if another worker got there first (a
+    /// stale queue entry).
+    pub fn try_claim(&self) -> bool {
+        self.state.compare_exchange(QUEUED, LOADING, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    pub fn load_state(&self) -> LoadState {
+        match self.state_code() {
+            QUEUED => LoadState::Queued,
+            LOADING => LoadState::Loading,
+            WAITING => LoadState::WaitingForDependencies,
+            LOADED => LoadState::Loaded,
+            UNLOADED => LoadState::Unloaded,
+            _ => LoadState::Failed(
+                self.error.lock().clone().unwrap_or(LoadError::Cancelled { asset: self.name() }),
+            ),
+        }
+    }
+
+    pub fn error(&self) -> Option<LoadError> {
+        self.error.lock().clone()
+    }
+
+    pub fn set_error(&self, error: LoadError) {
+        *self.error.lock() = Some(error);
+    }
+
+    pub fn version(&self) -> u32 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    pub fn priority(&self) -> Priority {
+        unpack_priority(self.priority.load(Ordering::Acquire))
+    }
+
+    /// Raises the priority to `p` if that is more urgent; true if it rose.
+    pub fn raise_priority(&self, p: Priority) -> bool {
+        let packed = pack_priority(p);
+        self.priority.fetch_max(packed, Ordering::AcqRel) < packed
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Acquire)
+    }
+
+    pub fn handle_count(&self) -> usize {
+        self.handles.load(Ordering::Acquire)
+    }
+
+    /// Adds a handle to a slot that already has one.
+    pub fn acquire_more(&self) {
+        self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds a handle unless the slot was evicted.
+    pub fn try_acquire(&self) -> bool {
+        self.handles
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n & EVICTED == 0).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Drops a handle; the last one reports the slot as unused (it is not
+    /// freed here).
+    pub fn release(&self) {
+        if self.handles.fetch_sub(1, Ordering::AcqRel) == 1
+            && let Some(tracker) = &self.tracker
+        {
+            tracker.became_unused(self);
+        }
+    }
+
+    /// Marks an unused slot evicted (`0 → EVICTED`); false if it has handles.
+    pub fn try_evict(&self) -> bool {
+        self.handles.compare_exchange(0, EVICTED, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    /// Reports the slot to the tracker if nobody holds a handle (called when
+    /// a load finishes, since an asset whose handles were dropped while it
+    /// loaded has become evictable only now).
+    pub fn report_if_unused(&self) {
+        if self.handles.load(Ordering::Acquire) == 0
+            && let Some(tracker) = &self.tracker
+        {
+            tracker.became_unused(self);
+        }
+    }
+}
+
+/// The type-erased operations on a slot.
+pub(crate) trait ErasedSlot: Send + Sync + 'static {
+    fn core(&self) -> &SlotCore;
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+    /// Downcasts a loader's output (once) and keeps it until the slot is
+    /// published; returns its byte size.
+    fn set_pending(&self, value: Box<dyn Any + Send + Sync>) -> Result<usize, LoadError>;
+    /// Makes the pending value visible to `get`.
+    fn publish(&self);
+    /// Drops the value (loaded or pending).
+    fn clear(&self);
+}
+
+/// The typed slot handles point to.
+pub(crate) struct Slot<T: Asset> {
+    pub core: SlotCore,
+    value: ArcSwapOption<T>,
+    pending: Mutex<Option<Arc<T>>>,
+}
+
+impl<T: Asset> Slot<T> {
+    /// A registered slot, queued, with one handle.
+    pub fn new_queued(
+        id: AssetId,
+        path: Option<AssetPath>,
+        priority: Priority,
+        tracker: Arc<Tracker>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            core: SlotCore::new::<T>(id, path, QUEUED, priority, Some(tracker)),
+            value: ArcSwapOption::empty(),
+            pending: Mutex::new(None),
+        })
+    }
+
+    /// A slot outside the registry that failed at request time (a path that
+    /// does not resolve), with one handle.
+    pub fn detached_failed(name: AssetName, priority: Priority, error: LoadError) -> Arc<Self> {
+        let core = SlotCore::new::<T>(name.id, name.path, FAILED, priority, None);
+        core.set_error(error);
+        Arc::new(Self { core, value: ArcSwapOption::empty(), pending: Mutex::new(None) })
+    }
+
+    /// The loaded value, if any.
+    pub fn get(&self) -> Option<Arc<T>> {
+        self.value.load_full()
+    }
+}
+
+impl<T: Asset> ErasedSlot for Slot<T> {
+    fn core(&self) -> &SlotCore {
+        &self.core
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+
+    fn set_pending(&self, value: Box<dyn Any + Send + Sync>) -> Result<usize, LoadError> {
+        let value = value.downcast::<T>().map_err(|_| LoadError::WrongType {
+            asset: self.core.name(),
+            asset_type: String::new(),
+            requested: T::TYPE_NAME,
+            loadable_as: Vec::new(),
+        })?;
+        let size = value.byte_size();
+        self.core.bytes.store(size, Ordering::Release);
+        *self.pending.lock() = Some(Arc::from(value));
+        Ok(size)
+    }
+
+    fn publish(&self) {
+        if let Some(value) = self.pending.lock().take() {
+            self.value.store(Some(value));
+            self.core.version.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    fn clear(&self) {
+        self.pending.lock().take();
+        self.value.store(None);
+        self.core.bytes.store(0, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_priorities_keep_their_order() {
+        let mut list = Vec::new();
+        for class in PriorityClass::ALL {
+            for urgency in [f32::NEG_INFINITY, -3.5, -0.0, 0.0, 1e-9, 2.0, f32::INFINITY] {
+                list.push(Priority::with_urgency(class, urgency));
+            }
+        }
+        for a in &list {
+            assert_eq!(unpack_priority(pack_priority(*a)), *a);
+            for b in &list {
+                assert_eq!(pack_priority(*a).cmp(&pack_priority(*b)), a.cmp(b), "{a:?} {b:?}");
+            }
+        }
+    }
+}
