@@ -62,6 +62,23 @@ impl Encoder {
 }
 
 thread_local! {
+    /// One encoder per thread, for entries prepared outside a writer.
+    static THREAD_ENCODER: RefCell<Option<Encoder>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's encoder for `zstd_level`, creating it (or
+/// replacing one of another level) first.
+pub(crate) fn with_thread_encoder<R>(zstd_level: i32, f: impl FnOnce(&mut Encoder) -> R) -> R {
+    THREAD_ENCODER.with_borrow_mut(|slot| {
+        let encoder = match slot {
+            Some(encoder) if encoder.zstd_level == zstd_level => encoder,
+            _ => slot.insert(Encoder::new(zstd_level)),
+        };
+        f(encoder)
+    })
+}
+
+thread_local! {
     /// One zstd decompression context per thread, created on first use.
     static ZSTD_DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
         const { RefCell::new(None) };

@@ -131,8 +131,9 @@ impl PackReadError {
 
 /// Why writing a pack failed.
 ///
-/// After any error from [`PackWriter::add_entry`](crate::PackWriter::add_entry)
-/// or [`copy_entry`](crate::PackWriter::copy_entry) other than
+/// After any error from [`PackWriter::add_entry`](crate::PackWriter::add_entry),
+/// [`add_prepared`](crate::PackWriter::add_prepared) or
+/// [`copy_entry`](crate::PackWriter::copy_entry) other than
 /// [`DuplicateEntry`](Self::DuplicateEntry) and
 /// [`InvalidEntry`](Self::InvalidEntry), the writer refuses further work with
 /// [`Poisoned`](Self::Poisoned); drop it (which removes its temporary file).

@@ -6,6 +6,8 @@
 //!   [`PackWriter::finish`]. Each entry holds one or more chunks (a texture's
 //!   mip levels, a mesh's LODs), each compressed on its own with the entry's
 //!   [`Codec`](amsp_core::Codec), or stored raw when compression does not pay.
+//!   [`PreparedEntry`] does that compression ahead of time, on any thread, for
+//!   [`PackWriter::add_prepared`].
 //! - [`PackReader`] opens a pack, validates its header and table of contents,
 //!   and serves entries by index, by [`AssetId`](amsp_core::AssetId)
 //!   ([`PackReader::find`]) or by content hash ([`PackReader::find_by_hash`]),
@@ -53,6 +55,7 @@ mod codec;
 mod error;
 pub mod format;
 mod pread;
+mod prepared;
 mod reader;
 mod toc;
 mod verify;
@@ -60,6 +63,7 @@ mod writer;
 
 pub use error::{PackReadError, PackWriteError};
 pub use format::{ChunkInfo, EntryInfo, FORMAT_VERSION, content_hash};
+pub use prepared::PreparedEntry;
 pub use reader::{PackReader, ReadLimits};
 pub use verify::VerifyReport;
 pub use writer::{EntrySummary, PackSummary, PackWriter, WriteOptions};

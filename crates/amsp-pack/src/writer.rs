@@ -15,6 +15,7 @@ use crate::format::{
     ChunkInfo, DEFAULT_ALIGNMENT, EntryInfo, HEADER_LEN, Header, MAX_ALIGNMENT, MIN_ALIGNMENT,
     alignment_is_valid, encode_chunk, encode_entry, toc_len,
 };
+use crate::prepared::PreparedEntry;
 use crate::reader::{PackReader, ReadLimits};
 
 /// How a [`PackWriter`] lays out and compresses a pack.
@@ -208,6 +209,33 @@ impl PackWriter {
         }
         let hash = ContentHash(*hasher.finalize().as_bytes());
         Ok(self.push_entry(id, hash, records))
+    }
+
+    /// Appends an entry compressed beforehand by [`PreparedEntry::new`].
+    ///
+    /// # Errors
+    /// As for [`add_entry`](Self::add_entry); the same limits apply.
+    pub fn add_prepared(&mut self, entry: PreparedEntry) -> Result<EntrySummary, PackWriteError> {
+        self.check_new_entry(entry.id, entry.chunks.iter().map(|c| c.raw_len))?;
+        self.poisoned = true;
+        self.pad_to_alignment()?;
+        let mut records = Vec::with_capacity(entry.chunks.len());
+        for chunk in &entry.chunks {
+            self.out
+                .write_all(&chunk.stored)
+                .map_err(io_error(&self.path, "writing chunk data"))?;
+            let stored_len = chunk.stored.len() as u64;
+            records.push(ChunkInfo {
+                offset: self.pos,
+                stored_len,
+                raw_len: chunk.raw_len,
+                codec: chunk.codec,
+                checksum: chunk.checksum,
+            });
+            self.pos += stored_len;
+        }
+        self.poisoned = false;
+        Ok(self.push_entry(entry.id, entry.content_hash, records))
     }
 
     /// Copies entry `entry` of `from` into this pack: the stored chunks are

@@ -6,8 +6,8 @@ use std::fs;
 
 use amsp_core::{AssetId, Codec};
 use amsp_pack::{
-    FORMAT_VERSION, PackReadError, PackReader, PackWriteError, PackWriter, ReadLimits,
-    WriteOptions, content_hash,
+    FORMAT_VERSION, PackReadError, PackReader, PackWriteError, PackWriter, PreparedEntry,
+    ReadLimits, WriteOptions, content_hash,
 };
 use common::{
     Spec, VERSION_AT, compressible, incompressible, reseal, small_specs, write_pack, write_u32,
@@ -416,4 +416,53 @@ fn writer_reports_progress() {
     assert_eq!(writer.bytes_written(), 8192 + 10);
     let summary = writer.finish().unwrap();
     assert_eq!(summary.file_len, 8192 + 10 + 2 * 80 + 2 * 40);
+}
+
+#[test]
+fn prepared_entries_match_entries_added_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = small_specs();
+    let options = WriteOptions { alignment: 64, zstd_level: 5 };
+    let direct_path = dir.path().join("direct.amsp");
+    let mut writer = PackWriter::create(&direct_path, options).unwrap();
+    for spec in &specs {
+        writer.add_entry(spec.id, &spec.chunk_refs(), spec.codec).unwrap();
+    }
+    writer.finish().unwrap();
+
+    // Prepared on other threads, then written in the same order.
+    let prepared: Vec<PreparedEntry> = std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| {
+                scope.spawn(move || {
+                    PreparedEntry::new(spec.id, &spec.chunk_refs(), spec.codec, &options)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let prepared_path = dir.path().join("prepared.amsp");
+    let mut writer = PackWriter::create(&prepared_path, options).unwrap();
+    for (entry, spec) in prepared.into_iter().zip(&specs) {
+        assert_eq!(entry.id(), spec.id);
+        assert_eq!(entry.content_hash(), content_hash(&spec.chunk_refs()));
+        assert_eq!(entry.chunk_count() as usize, spec.chunks.len());
+        assert_eq!(entry.raw_size(), spec.concatenated().len() as u64);
+        let (stored_size, codec) = (entry.stored_size(), entry.codec());
+        let summary = writer.add_prepared(entry).unwrap();
+        assert_eq!((summary.stored_size, summary.codec), (stored_size, codec));
+    }
+    writer.finish().unwrap();
+
+    // Identical files but for the random uuid (and so the header checksum).
+    let (a, b) = (fs::read(&direct_path).unwrap(), fs::read(&prepared_path).unwrap());
+    assert_eq!(a[..64], b[..64]);
+    assert_eq!(a[80..120], b[80..120]);
+    assert_eq!(a[128..], b[128..]);
+    PackReader::open(&prepared_path).unwrap().verify().unwrap();
+
+    let mut writer = PackWriter::create(&prepared_path, options).unwrap();
+    let entry = PreparedEntry::new(AssetId::NIL, &[b"x"], Codec::None, &options);
+    assert!(matches!(writer.add_prepared(entry), Err(PackWriteError::InvalidEntry { .. })));
 }
