@@ -1,0 +1,163 @@
+//! Memory: unused assets are kept until `unload_unused` or the budget frees
+//! them, least recently used first; used assets and loads in flight stay.
+
+mod common;
+
+use std::sync::Arc;
+
+use amsp_io::MemorySource;
+use amsp_runtime::{AssetServer, Blob, Text};
+use common::{GatedSource, ManualExecutor, Material, MaterialLoader, TIMEOUT, add, id};
+
+/// Ten 1,000-byte blobs, ids 1 to 10, plus a material with two text deps.
+fn source() -> MemorySource {
+    let mut source = MemorySource::new("test");
+    for i in 1..=10u128 {
+        add(&mut source, i, &format!("b/{i}.bin"), "blob", &[i as u8; 1000], &[]);
+    }
+    add(&mut source, 20, "m/a.mat", "material", b"text:t/1.txt\ntext:t/2.txt", &[]);
+    add(&mut source, 21, "t/1.txt", "text", &[b'x'; 100], &[]);
+    add(&mut source, 22, "t/2.txt", "text", &[b'y'; 100], &[]);
+    source
+}
+
+fn build(source: Arc<dyn amsp_io::AssetSource>, budget: Option<usize>) -> AssetServer {
+    let mut builder = AssetServer::builder().source(source).worker_threads(2);
+    if let Some(budget) = budget {
+        builder = builder.memory_budget(budget);
+    }
+    let server = builder.build().unwrap();
+    server.register_loader(MaterialLoader);
+    server
+}
+
+#[test]
+fn unload_unused_frees_only_unused_assets() {
+    let server = build(Arc::new(source()), None);
+    let kept = server.load::<Blob>(id(1));
+    let dropped = server.load::<Blob>(id(2));
+    let weak = dropped.downgrade();
+    assert!(server.wait_idle(TIMEOUT));
+    drop(dropped);
+    let stats = server.stats();
+    assert_eq!((stats.resident, stats.unused, stats.unused_bytes), (2, 1, 1000));
+    assert_eq!(stats.loaded_bytes, 2000);
+    assert_eq!(server.unload_unused(), 1000);
+    assert_eq!(server.unload_unused(), 0);
+    assert!(server.get(&kept).is_some());
+    assert!(weak.upgrade().is_none());
+    let stats = server.stats();
+    assert_eq!((stats.resident, stats.unused, stats.evicted), (1, 0, 1));
+    // Loading it again makes a fresh slot that loads normally.
+    let again = server.load::<Blob>(id(2));
+    assert!(server.wait_for(&again, TIMEOUT).is_loaded());
+    assert_eq!(server.get(&again).unwrap().len(), 1000);
+}
+
+#[test]
+fn unload_unused_frees_a_parent_and_then_its_dependencies() {
+    let server = build(Arc::new(source()), None);
+    let mat = server.load::<Material>("m/a.mat");
+    let other_user = server.load::<Text>("t/2.txt");
+    assert!(server.wait_idle(TIMEOUT));
+    let parent_bytes = server.stats().loaded_bytes - 200;
+    drop(mat);
+    // The texts are held by the material until it goes; t/2 is also ours.
+    assert_eq!(server.unload_unused(), parent_bytes + 100);
+    assert!(server.get(&other_user).is_some());
+    assert_eq!(server.stats().resident, 1);
+}
+
+#[test]
+fn loads_in_flight_are_not_unloaded() {
+    let gated = GatedSource::new(source(), false);
+    let server = build(gated.clone(), None);
+    let pending = server.load::<Blob>(id(3));
+    let weak = pending.downgrade();
+    drop(pending);
+    gated.wait_for_waiting(1);
+    assert_eq!(server.unload_unused(), 0);
+    gated.open();
+    assert!(server.wait_idle(TIMEOUT));
+    let again = weak.upgrade().expect("the load finished in its slot");
+    assert!(again.state().is_loaded());
+    drop(again);
+    assert_eq!(server.unload_unused(), 1000);
+}
+
+#[test]
+fn failed_unused_assets_are_dropped_so_they_can_be_retried() {
+    let server = build(Arc::new(source()), None);
+    let bad = server.load::<Text>(id(1)); // a blob cannot load as Text
+    assert!(server.wait_for(&bad, TIMEOUT).is_failed());
+    drop(bad);
+    assert_eq!(server.stats().failed_now, 1);
+    assert_eq!(server.unload_unused(), 0);
+    assert_eq!(server.stats().failed_now, 0);
+}
+
+#[test]
+fn the_budget_evicts_least_recently_used_unused_assets() {
+    let server = build(Arc::new(source()), Some(2500));
+    let handles: Vec<_> = (1..=6).map(|i| server.load::<Blob>(id(i))).collect();
+    assert!(server.wait_idle(TIMEOUT));
+    // In use: nothing is evicted, whatever the budget.
+    assert_eq!(server.maintain(), 0);
+    assert_eq!(server.stats().loaded_bytes, 6000);
+    let weaks: Vec<_> = handles.iter().map(|h| h.downgrade()).collect();
+    // Drop in the order 4, 1, 6, 2, 3; keep 5.
+    let mut handles: Vec<_> = handles.into_iter().map(Some).collect();
+    for i in [4, 1, 6, 2, 3] {
+        handles[i - 1] = None;
+    }
+    server.maintain();
+    assert!(server.stats().unused_bytes <= 2500);
+    // The two most recently unused (2, 3) stay; 4, 1, 6 went, oldest first.
+    let alive: Vec<usize> = (1..=6).filter(|i| weaks[i - 1].upgrade().is_some()).collect();
+    assert_eq!(alive, [2, 3, 5]);
+    let stats = server.stats();
+    assert_eq!((stats.unused, stats.unused_bytes, stats.evicted), (2, 2000, 3));
+}
+
+#[test]
+fn the_budget_is_enforced_without_being_asked() {
+    // Dropped handles and loads finishing unused schedule a maintenance job
+    // on the executor (the drop itself frees nothing); a hand-driven
+    // executor makes that observable without waiting.
+    let executor = Arc::new(ManualExecutor::default());
+    let server = AssetServer::builder()
+        .source(Arc::new(source()))
+        .executor(executor.clone())
+        .memory_budget(1500)
+        .build()
+        .unwrap();
+    let kept = server.load::<Blob>(id(10));
+    for i in 1..=9 {
+        drop(server.load::<Blob>(id(i)));
+    }
+    assert_eq!(server.stats().evicted, 0);
+    executor.run_all();
+    let stats = server.stats();
+    assert_eq!((stats.unused, stats.unused_bytes, stats.evicted), (1, 1000, 8));
+    assert!(server.get(&kept).is_some());
+    // The most recently finished unused asset is the one kept.
+    assert!(server.load::<Blob>(id(9)).state().is_loaded());
+    drop(kept);
+    assert_eq!(server.stats().evicted, 8, "nothing is freed inside drop");
+    executor.run_all();
+    assert_eq!(server.stats().evicted, 9);
+}
+
+#[test]
+fn lowering_the_budget_frees_at_once() {
+    let server = build(Arc::new(source()), None);
+    for i in 1..=4 {
+        drop(server.load::<Blob>(id(i)));
+    }
+    assert!(server.wait_idle(TIMEOUT));
+    assert_eq!(server.stats().unused_bytes, 4000);
+    assert_eq!(server.set_memory_budget(Some(1000)), 3000);
+    assert_eq!(server.memory_budget(), Some(1000));
+    assert_eq!(server.stats().unused_bytes, 1000);
+    assert_eq!(server.set_memory_budget(None), 0);
+}
