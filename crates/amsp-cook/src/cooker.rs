@@ -78,7 +78,10 @@ pub struct Cooker {
 
 impl std::fmt::Debug for Cooker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cooker").field("src", &self.src).field("out", &self.out).finish_non_exhaustive()
+        f.debug_struct("Cooker")
+            .field("src", &self.src)
+            .field("out", &self.out)
+            .finish_non_exhaustive()
     }
 }
 
@@ -181,18 +184,25 @@ impl Cooker {
         ) {
             match result {
                 Ok(source) => sources.push(source),
-                Err((path, e)) => failures.push((path.to_string(), e)),
+                Err(failure) => {
+                    let (path, e) = *failure;
+                    failures.push((path.to_string(), e));
+                }
             }
         }
-        for (path, e) in
-            plan::fix_duplicate_ids(&mut sources, &previous, self.options.write_meta, &mut report.warnings)
-        {
+        for (path, e) in plan::fix_duplicate_ids(
+            &mut sources,
+            &previous,
+            self.options.write_meta,
+            &mut report.warnings,
+        ) {
             sources.retain(|s| s.file.path != path);
             failures.push((path.to_string(), e));
         }
         let by_path: HashMap<AssetPath, AssetId> =
             sources.iter().map(|s| (s.file.path.clone(), s.id())).collect();
-        let mut failed: HashMap<AssetId, CookError> = plan::resolve_dependencies(&mut sources, &by_path);
+        let mut failed: HashMap<AssetId, CookError> =
+            plan::resolve_dependencies(&mut sources, &by_path);
 
         // What must be cooked: new, changed or moved sources, sources whose
         // pack is unreadable, and everything that depends on them.
@@ -244,12 +254,8 @@ impl Cooker {
         if let Some(p) = &self.progress {
             p.start(cook_list.len() as u64);
         }
-        let mut writer = PackSetWriter::new(
-            &self.out,
-            next_seq,
-            self.options.max_pack_bytes,
-            self.options.pack.clone(),
-        );
+        let mut writer =
+            PackSetWriter::new(&self.out, next_seq, self.options.max_pack_bytes, self.options.pack);
         let mut cooked: Vec<AssetRecord> = Vec::new();
         for batch in cook_list.chunks(self.options.batch_size.max(1)) {
             let results: Vec<Result<Cooked, CookError>> =
@@ -295,7 +301,8 @@ impl Cooker {
                     retired.push(pack.name.clone());
                     continue;
                 };
-                let sparse = (live_bytes as f64) < self.options.compact_below * pack.file_len as f64;
+                let sparse =
+                    (live_bytes as f64) < self.options.compact_below * pack.file_len as f64;
                 if live.is_empty() || sparse {
                     for record in live {
                         let Some(index) = reader.find(record.id) else { continue };
@@ -309,10 +316,7 @@ impl Cooker {
                 }
             }
         }
-        let (new_packs, placed) = match writer.finish() {
-            Ok(done) => done,
-            Err(e) => return Err(e),
-        };
+        let (new_packs, placed) = writer.finish()?;
         let placed: HashMap<AssetId, Placed> = placed.into_iter().collect();
 
         // One catalog transaction makes the new state visible.
@@ -323,7 +327,12 @@ impl Cooker {
                 .filter(|r| previous.get(&r.id).is_some_and(|p| p.path != r.path))
                 .map(|r| r.id)
                 .chain(failed.keys().filter(|id| failed_moved_id(**id, &previous, &by_id)).copied())
-                .chain(failed.keys().filter(|id| lost_location(**id, &previous, &retired, &relocated)).copied())
+                .chain(
+                    failed
+                        .keys()
+                        .filter(|id| lost_location(**id, &previous, &retired, &relocated))
+                        .copied(),
+                )
                 .collect();
             for id in removed.iter().chain(&moving) {
                 tx.remove_asset(*id)?;
@@ -363,18 +372,23 @@ impl Cooker {
         report.cooked = cooked.len();
         report.source_bytes = cooked.iter().map(|r| r.source_size).sum();
         report.cooked_bytes = cooked.iter().map(|r| r.cooked_size).sum();
-        report.stored_bytes = cooked.iter().filter_map(|r| placed.get(&r.id)).map(|p| p.stored_size).sum();
+        report.stored_bytes =
+            cooked.iter().filter_map(|r| placed.get(&r.id)).map(|p| p.stored_size).sum();
         report.removed = removed.len();
         report.relocated = relocated.len();
         report.packs_written = new_packs.into_iter().map(|(name, _)| name).collect();
         report.packs_removed = retired;
-        failures.extend(failed.into_iter().map(|(id, e)| {
-            (path_of(id).map_or_else(|| id.to_string(), |p| p.to_string()), e)
-        }));
+        failures.extend(
+            failed
+                .into_iter()
+                .map(|(id, e)| (path_of(id).map_or_else(|| id.to_string(), |p| p.to_string()), e)),
+        );
         failures.sort_by(|a, b| a.0.cmp(&b.0));
         report.failed = failures.len();
-        report.errors =
-            failures.into_iter().map(|(path, e)| CookFailure { path, error: e.to_string() }).collect();
+        report.errors = failures
+            .into_iter()
+            .map(|(path, e)| CookFailure { path, error: e.to_string() })
+            .collect();
         Ok(report)
     }
 
@@ -386,7 +400,8 @@ impl Cooker {
     ) -> Result<Cooked, CookError> {
         let path = &source.file.path;
         let result = (|| {
-            let bytes = std::fs::read(&source.file.file).map_err(|e| CookError::io(&source.file.file, e))?;
+            let bytes = std::fs::read(&source.file.file)
+                .map_err(|e| CookError::io(&source.file.file, e))?;
             let imported = source
                 .importer
                 .import(&ImportInput { path, bytes: &bytes, meta: &source.meta })
@@ -460,10 +475,10 @@ fn propagate_failures(
         let mut newly = Vec::new();
         for id in to_cook.iter().filter(|id| !failed.contains_key(id)) {
             let deps = graph.get(id).map_or(&[][..], Vec::as_slice);
-            if let Some(&dep) = deps.iter().find(|d| failed.contains_key(d)) {
-                if let (Some(path), Some(dependency)) = (path_of(*id), path_of(dep)) {
-                    newly.push((*id, CookError::DependencyFailed { path, dependency }));
-                }
+            if let Some(&dep) = deps.iter().find(|d| failed.contains_key(d))
+                && let (Some(path), Some(dependency)) = (path_of(*id), path_of(dep))
+            {
+                newly.push((*id, CookError::DependencyFailed { path, dependency }));
             }
         }
         if newly.is_empty() {
@@ -480,10 +495,15 @@ fn failed_moved(
     by_id: &HashMap<AssetId, &Source>,
     failed: &HashMap<AssetId, CookError>,
 ) -> bool {
-    failed.contains_key(&record.id) && by_id.get(&record.id).is_some_and(|s| s.file.path != record.path)
+    failed.contains_key(&record.id)
+        && by_id.get(&record.id).is_some_and(|s| s.file.path != record.path)
 }
 
-fn failed_moved_id(id: AssetId, previous: &HashMap<AssetId, AssetRecord>, by_id: &HashMap<AssetId, &Source>) -> bool {
+fn failed_moved_id(
+    id: AssetId,
+    previous: &HashMap<AssetId, AssetRecord>,
+    by_id: &HashMap<AssetId, &Source>,
+) -> bool {
     previous.get(&id).is_some_and(|r| by_id.get(&id).is_some_and(|s| s.file.path != r.path))
 }
 
@@ -539,9 +559,9 @@ fn lock_output(out: &Path) -> Result<File, CookError> {
 
 fn error_path(e: &CookError) -> String {
     match e {
-        CookError::Io { path, .. } | CookError::BadPath { path, .. } | CookError::Meta { path, .. } => {
-            path.display().to_string()
-        }
+        CookError::Io { path, .. }
+        | CookError::BadPath { path, .. }
+        | CookError::Meta { path, .. } => path.display().to_string(),
         other => other.to_string(),
     }
 }

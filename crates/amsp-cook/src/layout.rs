@@ -33,6 +33,9 @@ pub(crate) struct Placed {
     pub stored_size: u64,
 }
 
+/// The sealed packs of a run (name and summary) and where each entry went.
+pub(crate) type Finished = (Vec<(String, PackSummary)>, Vec<(AssetId, Placed)>);
+
 /// The new packs of one cook run.
 pub(crate) struct PackSetWriter {
     out: PathBuf,
@@ -45,7 +48,14 @@ pub(crate) struct PackSetWriter {
 
 impl PackSetWriter {
     pub fn new(out: &Path, next_seq: u64, max_pack_bytes: u64, options: WriteOptions) -> Self {
-        Self { out: out.to_owned(), next_seq, max_pack_bytes, options, current: None, finished: Vec::new() }
+        Self {
+            out: out.to_owned(),
+            next_seq,
+            max_pack_bytes,
+            options,
+            current: None,
+            finished: Vec::new(),
+        }
     }
 
     fn writer_for(&mut self, incoming: u64) -> Result<&mut PackWriter, CookError> {
@@ -58,7 +68,7 @@ impl PackSetWriter {
         if self.current.is_none() {
             let name = pack_name(self.next_seq);
             self.next_seq += 1;
-            let writer = PackWriter::create(self.out.join(&name), self.options.clone())?;
+            let writer = PackWriter::create(self.out.join(&name), self.options)?;
             self.current = Some((name, writer));
         }
         Ok(&mut self.current.as_mut().expect("writer was just created").1)
@@ -86,7 +96,7 @@ impl PackSetWriter {
     }
 
     /// Seals the last pack and returns where every entry went, by id.
-    pub fn finish(mut self) -> Result<(Vec<(String, PackSummary)>, Vec<(AssetId, Placed)>), CookError> {
+    pub fn finish(mut self) -> Result<Finished, CookError> {
         self.seal()?;
         let mut placed = Vec::new();
         for (name, summary) in &self.finished {

@@ -70,7 +70,8 @@ impl AssetMeta {
     /// # Errors
     /// [`CookError::Meta`] naming `path` and the line of the problem.
     pub fn parse(path: &Path, text: &str) -> Result<Self, CookError> {
-        ron::from_str(text).map_err(|e| CookError::Meta { path: path.to_owned(), detail: e.to_string() })
+        ron::from_str(text)
+            .map_err(|e| CookError::Meta { path: path.to_owned(), detail: e.to_string() })
     }
 
     /// The sidecar text (pretty RON).
@@ -110,9 +111,10 @@ impl AssetMeta {
     pub fn codec_setting(&self, path: &AssetPath) -> Result<Option<Codec>, CookError> {
         match self.settings.get("codec") {
             None => Ok(None),
-            Some(ron::Value::String(name)) => name.parse().map(Some).map_err(|e| {
-                CookError::Settings { path: path.clone(), detail: format!("{e}") }
-            }),
+            Some(ron::Value::String(name)) => name
+                .parse()
+                .map(Some)
+                .map_err(|e| CookError::Settings { path: path.clone(), detail: format!("{e}") }),
             Some(other) => Err(CookError::Settings {
                 path: path.clone(),
                 detail: format!("codec must be a string, found {other:?}"),
@@ -162,10 +164,16 @@ mod tests {
 
     #[test]
     fn minimal_and_broken_sidecars() {
-        let meta =
-            AssetMeta::parse(Path::new("m"), r#"(id: "00000000000000000000000000000001")"#).unwrap();
+        let meta = AssetMeta::parse(Path::new("m"), r#"(id: "00000000000000000000000000000001")"#)
+            .unwrap();
         assert!(meta.tags.is_empty() && meta.settings.is_empty());
-        for bad in ["", "(", r#"(id: "nothex")"#, r#"(tags: [])"#, r#"(id: "00000000000000000000000000000001", dependencies: ["../x"])"#] {
+        for bad in [
+            "",
+            "(",
+            r#"(id: "nothex")"#,
+            r#"(tags: [])"#,
+            r#"(id: "00000000000000000000000000000001", dependencies: ["../x"])"#,
+        ] {
             let err = AssetMeta::parse(Path::new("bad.meta"), bad).unwrap_err();
             assert!(err.to_string().contains("bad.meta"), "{err}");
         }

@@ -42,12 +42,12 @@ pub(crate) fn load_sources(
     registry: &ImporterRegistry,
     default_codec: Codec,
     write_meta: bool,
-) -> Vec<Result<Source, (AssetPath, CookError)>> {
+) -> Vec<Result<Source, Box<(AssetPath, CookError)>>> {
     files
         .into_par_iter()
         .map(|file| {
             let path = file.path.clone();
-            load_source(file, registry, default_codec, write_meta).map_err(|e| (path, e))
+            load_source(file, registry, default_codec, write_meta).map_err(|e| Box::new((path, e)))
         })
         .collect()
 }
@@ -156,7 +156,9 @@ pub(crate) fn resolve_dependencies(
 }
 
 /// Finds the assets that lie on dependency cycles and the cycle of each.
-pub(crate) fn find_cycles(graph: &HashMap<AssetId, Vec<AssetId>>) -> HashMap<AssetId, Vec<AssetId>> {
+pub(crate) fn find_cycles(
+    graph: &HashMap<AssetId, Vec<AssetId>>,
+) -> HashMap<AssetId, Vec<AssetId>> {
     // Iterative DFS with colours; a back edge closes a cycle made of the
     // stack segment from its target.
     #[derive(Clone, Copy, PartialEq)]
@@ -187,7 +189,8 @@ pub(crate) fn find_cycles(graph: &HashMap<AssetId, Vec<AssetId>>) -> HashMap<Ass
                     }
                     Some(Colour::Grey) => {
                         let start = stack.iter().position(|&(n, _)| n == dep).unwrap_or(0);
-                        let mut chain: Vec<AssetId> = stack[start..].iter().map(|&(n, _)| n).collect();
+                        let mut chain: Vec<AssetId> =
+                            stack[start..].iter().map(|&(n, _)| n).collect();
                         chain.push(dep);
                         for &(member, _) in &stack[start..] {
                             cycles.entry(member).or_insert_with(|| rotate(&chain, member));
@@ -266,14 +269,10 @@ mod tests {
 
     #[test]
     fn dependents_follow_reverse_edges_transitively() {
-        let graph: HashMap<_, _> = [
-            (id(1), vec![]),
-            (id(2), vec![id(1)]),
-            (id(3), vec![id(2)]),
-            (id(4), vec![]),
-        ]
-        .into_iter()
-        .collect();
+        let graph: HashMap<_, _> =
+            [(id(1), vec![]), (id(2), vec![id(1)]), (id(3), vec![id(2)]), (id(4), vec![])]
+                .into_iter()
+                .collect();
         let out = with_dependents(&[id(1)].into_iter().collect(), &graph);
         assert_eq!(out, [id(1), id(2), id(3)].into_iter().collect());
     }

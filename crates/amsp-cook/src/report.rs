@@ -53,7 +53,10 @@ impl CookReport {
     /// Whether the run changed nothing in the output.
     #[must_use]
     pub fn nothing_changed(&self) -> bool {
-        self.cooked == 0 && self.removed == 0 && self.relocated == 0 && self.packs_removed.is_empty()
+        self.cooked == 0
+            && self.removed == 0
+            && self.relocated == 0
+            && self.packs_removed.is_empty()
     }
 
     /// Whether every asset cooked.

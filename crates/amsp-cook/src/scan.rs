@@ -70,7 +70,9 @@ pub fn scan(
         };
         match AssetPath::new(text) {
             Ok(path) => files.push(SourceFile { path, file: file.to_owned() }),
-            Err(e) => errors.push(CookError::BadPath { path: file.to_owned(), detail: e.to_string() }),
+            Err(e) => {
+                errors.push(CookError::BadPath { path: file.to_owned(), detail: e.to_string() })
+            }
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -89,7 +91,8 @@ mod tests {
         fs::create_dir_all(root.join("a/b")).unwrap();
         fs::create_dir_all(root.join(".git")).unwrap();
         fs::create_dir_all(root.join("out")).unwrap();
-        for f in ["a/b/c.json", "a/b/c.json.meta", "top.txt", ".hidden", ".git/x", "out/catalog.db"] {
+        for f in ["a/b/c.json", "a/b/c.json.meta", "top.txt", ".hidden", ".git/x", "out/catalog.db"]
+        {
             fs::write(root.join(f), b"x").unwrap();
         }
         let (files, errors) = scan(root, Some(&root.join("out"))).unwrap();

@@ -60,7 +60,8 @@ const WORDS: [&str; 16] = [
 pub fn generate(root: &Path, spec: &SyntheticSpec) -> std::io::Result<Vec<SyntheticAsset>> {
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let mut out: Vec<SyntheticAsset> = Vec::with_capacity(spec.assets);
-    let (lo, hi) = ((spec.min_bytes.max(16)) as f64, (spec.max_bytes.max(spec.min_bytes.max(16))) as f64);
+    let (lo, hi) =
+        ((spec.min_bytes.max(16)) as f64, (spec.max_bytes.max(spec.min_bytes.max(16))) as f64);
     for i in 0..spec.assets {
         let kind = KINDS[i % KINDS.len()];
         let folder = FOLDERS[rng.random_range(0..FOLDERS.len())];
@@ -89,7 +90,7 @@ pub fn generate(root: &Path, spec: &SyntheticSpec) -> std::io::Result<Vec<Synthe
                 }
             }
         }
-        meta.write_for(&file)?;
+        meta.write_for(&file).map_err(std::io::Error::other)?;
         let path = AssetPath::new(&rel).map_err(std::io::Error::other)?;
         out.push(SyntheticAsset { path, id: meta.id, bytes: bytes.len() });
     }
@@ -192,7 +193,10 @@ mod tests {
         assert_eq!(first.len(), 40);
         for (x, y) in first.iter().zip(&second) {
             assert_eq!((x.id, &x.path, x.bytes), (y.id, &y.path, y.bytes));
-            assert_eq!(std::fs::read(a.path().join(x.path.as_str())).unwrap(), std::fs::read(b.path().join(y.path.as_str())).unwrap());
+            assert_eq!(
+                std::fs::read(a.path().join(x.path.as_str())).unwrap(),
+                std::fs::read(b.path().join(y.path.as_str())).unwrap()
+            );
         }
     }
 }

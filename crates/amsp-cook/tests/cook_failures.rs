@@ -33,12 +33,16 @@ fn bad_files_are_reported_and_the_rest_cooks() {
     assert_eq!(report.cooked, 2, "{report:?}");
     assert_eq!(report.failed, 4, "{report:?}");
     for (needle, what) in [
-        ("data/bad.json", "line 2"),
+        ("data/bad.json", "invalid JSON: expected ident at line 3"),
         ("data/bad.ron", "RON"),
         ("data/broken.txt", "invalid sidecar"),
         ("data/needs.txt", "data/missing.txt"),
     ] {
-        let failure = report.errors.iter().find(|e| e.path.contains(needle)).unwrap_or_else(|| panic!("{needle} not in {failed:?}"));
+        let failure = report
+            .errors
+            .iter()
+            .find(|e| e.path.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not in {failed:?}"));
         assert!(failure.error.contains(what), "{}: {}", failure.path, failure.error);
     }
     let catalog = Catalog::open_read_only(out.join(CATALOG_FILE)).unwrap();

@@ -56,10 +56,8 @@ fn second_run_does_nothing_and_changes_recook_only_what_they_touch() {
 
     // Change one asset that others depend on: it and its dependents re-cook.
     let cat = catalog(&out);
-    let target = assets
-        .iter()
-        .max_by_key(|a| cat.reverse_dependencies(a.id, true).unwrap().len())
-        .unwrap();
+    let target =
+        assets.iter().max_by_key(|a| cat.reverse_dependencies(a.id, true).unwrap().len()).unwrap();
     let dependents = cat.reverse_dependencies(target.id, true).unwrap();
     assert!(!dependents.is_empty(), "synthetic graph has dependents");
     let before = cat.get(target.id).unwrap().unwrap();
@@ -81,7 +79,10 @@ fn second_run_does_nothing_and_changes_recook_only_what_they_touch() {
     assert_consistent(&out);
 
     // Rename a file together with its sidecar: same id, new path.
-    let leaf = assets.iter().find(|a| catalog(&out).reverse_dependencies(a.id, false).unwrap().is_empty()).unwrap();
+    let leaf = assets
+        .iter()
+        .find(|a| catalog(&out).reverse_dependencies(a.id, false).unwrap().is_empty())
+        .unwrap();
     let old = src.join(leaf.path.as_str());
     let new = old.with_file_name(format!("renamed_{}", leaf.path.file_name()));
     fs::rename(&old, &new).unwrap();
@@ -115,7 +116,8 @@ fn sidecars_give_ids_tags_and_dependencies() {
     let report = cook(&src, &out);
     assert_eq!(report.cooked, 2, "{report:?}");
     // A sidecar was created for the file that had none, with a fresh id.
-    let base_meta = AssetMeta::read_for(&src.join("cfg/base.json")).unwrap().expect("sidecar written");
+    let base_meta =
+        AssetMeta::read_for(&src.join("cfg/base.json")).unwrap().expect("sidecar written");
     let cat = catalog(&out);
     let level = cat.get_by_path(&AssetPath::new("cfg/level.json").unwrap()).unwrap().unwrap();
     assert_eq!(level.id.to_string(), "000000000000000000000000000000aa");

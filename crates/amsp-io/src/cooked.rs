@@ -74,7 +74,8 @@ impl CookedSource {
         let mut pack_names: Vec<String> =
             catalog.packs().map_err(catalog_err)?.into_iter().map(|p| p.name).collect();
         pack_names.sort();
-        let packs: Vec<_> = pack_names.iter().map(|name| PackReader::open(dir.join(name))).collect();
+        let packs: Vec<_> =
+            pack_names.iter().map(|name| PackReader::open(dir.join(name))).collect();
         let pack_index: HashMap<&str, usize> =
             pack_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
 
@@ -100,7 +101,13 @@ impl CookedSource {
                 Located { desc: Arc::new(desc), pack, entry: location.entry as usize },
             );
         }
-        Ok(Self { name: format!("cooked output {}", dir.display()), by_path, assets, packs, pack_names })
+        Ok(Self {
+            name: format!("cooked output {}", dir.display()),
+            by_path,
+            assets,
+            packs,
+            pack_names,
+        })
     }
 
     /// Number of assets with a packed location.

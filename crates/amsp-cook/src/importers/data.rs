@@ -34,7 +34,7 @@ impl Importer for DataImporter {
         let ext = input.path.extension().unwrap_or_default();
         let asset_type = match ext.as_str() {
             "json" => {
-                serde_json::from_slice::<serde_json::de::IgnoredAny>(input.bytes)
+                serde_json::from_slice::<serde::de::IgnoredAny>(input.bytes)
                     .map_err(|e| ImportError::new(format!("invalid JSON: {e}")))?;
                 "json"
             }
