@@ -31,7 +31,9 @@ impl Catalog {
     ///
     /// # Errors
     /// [`CatalogError::Sqlite`] if a check cannot run at all (I/O error,
-    /// missing table); damage the checks can describe is reported in the list.
+    /// missing table, or, on a writable catalog, another connection holding
+    /// the write lock past the busy timeout); damage the checks can describe
+    /// is reported in the list.
     pub fn integrity_check(&self) -> Result<Vec<String>, CatalogError> {
         let path = self.label.as_path();
         let mut problems = Vec::new();
@@ -120,11 +122,17 @@ impl Catalog {
     /// [`fts`] derives from them.
     fn check_fts(&self, problems: &mut Vec<String>) -> Result<(), CatalogError> {
         let path = self.label.as_path();
+        // FTS5's own check is an INSERT command, so it needs the write lock
+        // (it writes nothing); read-only catalogs rely on the checks below.
         if !self.is_read_only()
             && let Err(e) = self
                 .conn
                 .execute("INSERT INTO assets_fts (assets_fts) VALUES ('integrity-check')", [])
         {
+            if e.sqlite_error_code() != Some(rusqlite::ErrorCode::DatabaseCorrupt) {
+                // Busy or I/O: the check could not run, which is not a finding.
+                return Err(CatalogError::Sqlite { path: path.to_path_buf(), source: e });
+            }
             problems.push(format!("full-text index: {e}"));
         }
         problems.extend(

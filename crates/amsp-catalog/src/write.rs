@@ -13,7 +13,7 @@ use crate::record::{AssetRecord, PackRecord};
 /// Full-text rows written by the transaction, applied to `assets_fts` in one
 /// statement at commit. FTS5 flushes its pending terms to disk at every
 /// statement savepoint, so writing it row by row makes a tiny index segment
-/// per asset (and a bulk cook several times slower); staged, the whole
+/// per asset (a bulk write took about twice as long); staged, the whole
 /// transaction becomes one segment. A row with a NULL path removes the entry.
 /// The table is per connection (TEMP), so rolling back discards it too.
 const CREATE_STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS fts_pending (

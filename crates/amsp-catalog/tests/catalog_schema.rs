@@ -286,3 +286,18 @@ fn ids_and_hashes_that_are_not_lowercase_hex_are_reported() {
     assert!(problems.contains("dependency 'zz000000000000000000000000000002'"), "{problems}");
     assert!(matches!(catalog.all(), Err(CatalogError::Corrupt { .. })));
 }
+
+#[test]
+fn a_damaged_full_text_index_is_reported() {
+    let (_dir, file) = temp_catalog();
+    let records: Vec<_> =
+        (0..50u128).map(|n| record(n + 1, &format!("assets/file_{n}.bin"), "data")).collect();
+    write(&mut Catalog::open(&file).unwrap(), &records);
+    // Drop the index's term data behind FTS5's back (its shadow table).
+    raw(&file).execute_batch("DELETE FROM assets_fts_data WHERE id > 10;").unwrap();
+    for catalog in [Catalog::open(&file).unwrap(), Catalog::open_read_only(&file).unwrap()] {
+        let problems = catalog.integrity_check().unwrap();
+        assert!(!problems.is_empty(), "read-only: {}", catalog.is_read_only());
+        assert!(problems.join("\n").contains("assets_fts"), "{problems:?}");
+    }
+}
