@@ -84,8 +84,9 @@ fn pending_server(memory: &Arc<MemorySource>) -> (AssetServer, Arc<BlockedSource
     (server, source)
 }
 
+/// Median and tail of single calls of `load` for `BATCH` new assets, each
+/// call timed on its own.
 fn latency_report(memory: &Arc<MemorySource>, paths: &[String]) {
-    let (server, source) = pending_server(memory);
     let overhead = {
         let mut samples: Vec<u64> = (0..BATCH)
             .map(|_| {
@@ -97,29 +98,43 @@ fn latency_report(memory: &Arc<MemorySource>, paths: &[String]) {
         samples.sort_unstable();
         samples[samples.len() / 2]
     };
-    let mut handles = Vec::with_capacity(BATCH);
-    let mut samples: Vec<u64> = paths[..BATCH]
-        .iter()
-        .map(|p| {
-            let start = Instant::now();
-            let handle = server.load_with_priority::<Text>(p.as_str(), PriorityClass::Normal);
-            let took = start.elapsed().as_nanos() as u64;
-            handles.push(handle);
-            took.saturating_sub(overhead)
-        })
-        .collect();
-    samples.sort_unstable();
-    let pct = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
-    println!(
-        "load (new asset by path, {PENDING}+ pending): p50 {} ns, p90 {} ns, p99 {} ns \
-         (timer overhead {overhead} ns subtracted)",
-        pct(0.5),
-        pct(0.9),
-        pct(0.99)
-    );
-    source.release();
-    drop(handles);
-    drop(server);
+    let report = |what: &str, mut samples: Vec<u64>| {
+        samples.sort_unstable();
+        let pct = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+        println!(
+            "load ({what}, {PENDING}+ pending): p50 {} ns, p90 {} ns, p99 {} ns \
+             (timer overhead {overhead} ns subtracted)",
+            pct(0.5),
+            pct(0.9),
+            pct(0.99)
+        );
+    };
+    for by_path in [true, false] {
+        let (server, source) = pending_server(memory);
+        let mut handles = Vec::with_capacity(BATCH);
+        let samples: Vec<u64> = paths[..BATCH]
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let start = Instant::now();
+                let handle = if by_path {
+                    server.load_with_priority::<Text>(p.as_str(), PriorityClass::Normal)
+                } else {
+                    server.load_with_priority::<Text>(
+                        AssetId::from_u128(i as u128 + 1),
+                        PriorityClass::Normal,
+                    )
+                };
+                let took = start.elapsed().as_nanos() as u64;
+                handles.push(handle);
+                took.saturating_sub(overhead)
+            })
+            .collect();
+        report(if by_path { "new asset by path" } else { "new asset by id" }, samples);
+        source.release();
+        drop(handles);
+        drop(server);
+    }
 }
 
 fn bench_load(c: &mut Criterion, memory: &Arc<MemorySource>, paths: &[String]) {
@@ -152,6 +167,27 @@ fn bench_load(c: &mut Criterion, memory: &Arc<MemorySource>, paths: &[String]) {
                 let start = Instant::now();
                 for p in &paths[..n] {
                     handles.push(server.load::<Text>(p.as_str()));
+                }
+                total += start.elapsed();
+                source.release();
+                drop(handles);
+                drop(server);
+                left -= n as u64;
+            }
+            total
+        });
+    });
+    group.bench_function("new asset by id, 10k pending", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(BATCH as u64) as usize;
+                let (server, source) = pending_server(memory);
+                let mut handles = Vec::with_capacity(n);
+                let start = Instant::now();
+                for i in 0..n {
+                    handles.push(server.load::<Text>(AssetId::from_u128(i as u128 + 1)));
                 }
                 total += start.elapsed();
                 source.release();

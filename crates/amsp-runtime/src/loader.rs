@@ -138,10 +138,11 @@ impl<'a> LoadContext<'a> {
         self.descriptor
     }
 
-    /// The priority of the request; dependencies inherit it.
+    /// The priority of the request now (it may have been raised since the
+    /// load began); dependencies inherit it.
     #[must_use]
     pub fn priority(&self) -> Priority {
-        self.priority
+        self.priority.max(self.slot.core().priority())
     }
 
     /// The asset's path and id, as used in messages.
@@ -164,7 +165,7 @@ impl<'a> LoadContext<'a> {
     /// this asset fails with [`LoadError::DependencyFailed`]. A dependency
     /// that leads back to this asset fails it with [`LoadError::Cycle`].
     pub fn load_dependency<'r, U: Asset>(&mut self, asset: impl Into<AssetRef<'r>>) -> Handle<U> {
-        let handle = self.inner.load_typed::<U>(asset.into(), self.priority);
+        let handle = self.inner.load_typed::<U>(asset.into(), self.priority());
         if let Err(err) = deps::declare(self.inner, self.slot, handle.erased()) {
             self.cycle.get_or_insert(err);
         }

@@ -84,7 +84,8 @@ pub(crate) struct SlotCore {
     priority: AtomicU64,
     handles: AtomicUsize,
     bytes: AtomicUsize,
-    error: Mutex<Option<LoadError>>,
+    /// Boxed: failures are rare, and slots are many.
+    error: Mutex<Option<Box<LoadError>>>,
     pub links: Mutex<Links>,
     /// Tick of the memory clock when the handle count last reached zero.
     pub unused_since: AtomicU64,
@@ -169,17 +170,17 @@ impl SlotCore {
             LOADED => LoadState::Loaded,
             UNLOADED => LoadState::Unloaded,
             _ => LoadState::Failed(
-                self.error.lock().clone().unwrap_or(LoadError::Cancelled { asset: self.name() }),
+                self.error().unwrap_or(LoadError::Cancelled { asset: self.name() }),
             ),
         }
     }
 
     pub fn error(&self) -> Option<LoadError> {
-        self.error.lock().clone()
+        self.error.lock().as_deref().cloned()
     }
 
     pub fn set_error(&self, error: LoadError) {
-        *self.error.lock() = Some(error);
+        *self.error.lock() = Some(Box::new(error));
     }
 
     pub fn version(&self) -> u32 {

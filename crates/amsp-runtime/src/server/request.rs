@@ -6,6 +6,7 @@
 //! the executor's `spawn`.
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -25,15 +26,11 @@ impl Inner {
         asset: AssetRef<'_>,
         priority: Priority,
     ) -> Handle<T> {
-        let owned;
         let path = match asset {
             AssetRef::Id(id) => return self.load_resolved(id, None, priority),
-            AssetRef::Path(path) => path,
+            AssetRef::Path(path) => Cow::Borrowed(path),
             AssetRef::Str(text) => match AssetPath::new(text) {
-                Ok(path) => {
-                    owned = path;
-                    &owned
-                }
+                Ok(path) => Cow::Owned(path),
                 Err(source) => {
                     let err = LoadError::InvalidPath { path: text.to_owned(), source };
                     return self.failed_at_request(
@@ -44,10 +41,10 @@ impl Inner {
                 }
             },
         };
-        match self.source.resolve(path) {
+        match self.source.resolve(&path) {
             Some(id) => self.load_resolved(id, Some(path), priority),
             None => {
-                let asset = AssetName::new(AssetId::NIL, Some(path.clone()));
+                let asset = AssetName::new(AssetId::NIL, Some(path.into_owned()));
                 let err = LoadError::NotFound {
                     asset: asset.clone(),
                     source_name: self.source.name().to_owned(),
@@ -60,12 +57,18 @@ impl Inner {
     fn load_resolved<T: Asset>(
         &self,
         id: AssetId,
-        path: Option<&AssetPath>,
+        mut path: Option<Cow<'_, AssetPath>>,
         priority: Priority,
     ) -> Handle<T> {
-        let slot = self.request_slot((id, TypeId::of::<T>()), path, priority, || {
-            Slot::<T>::new_queued(id, path.cloned(), priority, Arc::clone(&self.tracker))
+        let slot = self.request_slot((id, TypeId::of::<T>()), priority, || {
+            // The path moves into a new slot; it is copied only when borrowed.
+            let path = path.take().map(Cow::into_owned);
+            Slot::<T>::new_queued(id, path, priority, Arc::clone(&self.tracker))
         });
+        // An existing slot requested by id so far learns its path now.
+        if let Some(path) = &path {
+            slot.core().set_path(path);
+        }
         Handle::from_erased(slot)
     }
 
@@ -87,7 +90,6 @@ impl Inner {
     pub(crate) fn request_slot(
         &self,
         key: SlotKey,
-        path: Option<&AssetPath>,
         priority: Priority,
         make: impl FnOnce() -> Arc<dyn ErasedSlot>,
     ) -> Arc<dyn ErasedSlot> {
@@ -105,9 +107,6 @@ impl Inner {
                 self.spawn_load_job();
             }
         } else {
-            if let Some(path) = path {
-                slot.core().set_path(path);
-            }
             self.raise_priority(&slot, priority);
         }
         slot
@@ -134,7 +133,7 @@ impl Inner {
                 requested: "any asset type",
             });
         };
-        let slot = self.request_slot((id, loader.output_type()), None, priority, || {
+        let slot = self.request_slot((id, loader.output_type()), priority, || {
             loader.new_slot(id, priority, Arc::clone(&self.tracker))
         });
         deps::declare(self, parent, ErasedHandle::from_acquired(slot))
