@@ -1,1 +1,147 @@
-//! placeholder
+//! Measurement helpers shared by AMSP's benchmarks and `amsp demo`.
+//!
+//! - [`CookedFixture`]: a synthetic source tree cooked into a temporary output
+//!   folder.
+//! - [`reference_read`]: the reference every streaming figure is compared
+//!   with: positioned reads plus decompression of every chunk of every pack
+//!   entry on N threads, with no `AssetServer` around it.
+//! - [`stream_all`]: the same entries loaded through an `AssetServer`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use amsp_cook::synthetic::{SyntheticAsset, SyntheticSpec, generate};
+use amsp_cook::{CookReport, Cooker};
+use amsp_io::CookedSource;
+use amsp_pack::PackReader;
+use amsp_runtime::{AssetServer, Blob, Handle};
+
+/// A synthetic tree cooked into a temporary folder (deleted on drop).
+pub struct CookedFixture {
+    dir: tempfile::TempDir,
+    /// The generated sources.
+    pub assets: Vec<SyntheticAsset>,
+    /// The cook's report.
+    pub report: CookReport,
+}
+
+impl CookedFixture {
+    /// Generates `spec` and cooks it.
+    ///
+    /// # Panics
+    /// When generating or cooking fails: fixtures are for benchmarks.
+    #[must_use]
+    pub fn new(spec: &SyntheticSpec) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let assets = generate(&dir.path().join("src"), spec).expect("synthetic tree");
+        let report =
+            Cooker::new(dir.path().join("src"), dir.path().join("out")).run().expect("cook");
+        assert_eq!(report.failed, 0, "{:?}", report.errors);
+        Self { dir, assets, report }
+    }
+
+    /// The source folder.
+    #[must_use]
+    pub fn src(&self) -> PathBuf {
+        self.dir.path().join("src")
+    }
+
+    /// The cooked output folder.
+    #[must_use]
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+}
+
+/// Every pack of a cooked output, opened.
+///
+/// # Panics
+/// When a pack does not open.
+#[must_use]
+pub fn open_packs(out: &Path) -> Vec<PackReader> {
+    let mut packs: Vec<PackReader> = std::fs::read_dir(out.join(amsp_cook::PACK_DIR))
+        .expect("packs folder")
+        .filter_map(Result::ok)
+        .filter(|e| amsp_cook::pack_seq(&e.file_name().to_string_lossy()).is_some())
+        .map(|e| PackReader::open(e.path()).expect("pack opens"))
+        .collect();
+    packs.sort_by(|a, b| a.path().cmp(b.path()));
+    packs
+}
+
+/// Reads and decompresses every chunk of every entry of `packs` on `threads`
+/// threads; returns the decompressed bytes and the wall time.
+///
+/// # Panics
+/// When a read fails.
+#[must_use]
+pub fn reference_read(packs: &[PackReader], threads: usize) -> (u64, Duration) {
+    let work: Vec<(usize, usize)> = packs
+        .iter()
+        .enumerate()
+        .flat_map(|(p, pack)| (0..pack.entries().len()).map(move |e| (p, e)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    let total: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut buf = Vec::new();
+                    let mut bytes = 0u64;
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&(p, e)) = work.get(i) else { return bytes };
+                        let pack = &packs[p];
+                        for chunk in 0..pack.entries()[e].chunk_count {
+                            pack.read_chunk(e, chunk, &mut buf).expect("reference read");
+                            bytes += buf.len() as u64;
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("reference worker")).sum()
+    });
+    (total, started.elapsed())
+}
+
+/// Loads every asset of `source` as a [`Blob`] through a new `AssetServer`
+/// with `threads` workers and waits until all are loaded; returns the loaded
+/// bytes and the wall time (server start included).
+///
+/// # Panics
+/// When an asset fails to load or the loads do not finish within a minute.
+#[must_use]
+pub fn stream_all(source: &Arc<CookedSource>, threads: usize) -> (u64, Duration) {
+    let ids: Vec<_> = source.ids().collect();
+    let started = Instant::now();
+    let server = AssetServer::builder()
+        .source(Arc::clone(source) as Arc<dyn amsp_io::AssetSource>)
+        .worker_threads(threads)
+        .build()
+        .expect("server starts");
+    let handles: Vec<Handle<Blob>> = ids.iter().map(|&id| server.load::<Blob>(id)).collect();
+    assert!(server.wait_idle(Duration::from_secs(60)), "loads finish");
+    let elapsed = started.elapsed();
+    let bytes = handles
+        .iter()
+        .map(|h| server.get(h).unwrap_or_else(|| panic!("{h:?} loaded")).bytes().len() as u64)
+        .sum();
+    (bytes, elapsed)
+}
+
+/// The number of cores to use for "all cores" figures.
+#[must_use]
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// The default spec of the streaming benchmark and the demo: a few thousand
+/// assets from 256 B to 256 KiB.
+#[must_use]
+pub fn streaming_spec(assets: usize) -> SyntheticSpec {
+    SyntheticSpec { assets, ..SyntheticSpec::default() }
+}

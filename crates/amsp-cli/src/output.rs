@@ -23,7 +23,11 @@ pub fn bytes(n: u64) -> String {
 pub fn open_catalog(out: &Path) -> anyhow::Result<Catalog> {
     let path = out.join(amsp_cook::CATALOG_FILE);
     if !path.exists() {
-        anyhow::bail!("{}: no catalog here; run `amsp cook SRC {}` first", out.display(), out.display());
+        anyhow::bail!(
+            "{}: no catalog here; run `amsp cook SRC {}` first",
+            out.display(),
+            out.display()
+        );
     }
     Catalog::open_read_only(&path).with_context(|| format!("opening {}", path.display()))
 }
@@ -35,10 +39,9 @@ pub fn find(catalog: &Catalog, key: &str) -> anyhow::Result<AssetRecord> {
     {
         return Ok(record);
     }
-    let path = AssetPath::new(key).with_context(|| format!("'{key}' is neither an asset id nor a valid path"))?;
-    catalog
-        .get_by_path(&path)?
-        .with_context(|| format!("no asset '{path}' in the catalog"))
+    let path = AssetPath::new(key)
+        .with_context(|| format!("'{key}' is neither an asset id nor a valid path"))?;
+    catalog.get_by_path(&path)?.with_context(|| format!("no asset '{path}' in the catalog"))
 }
 
 /// The short JSON form of an asset (one object of `ls --json`).
@@ -89,7 +92,10 @@ pub fn full_json(catalog: &Catalog, r: &AssetRecord) -> anyhow::Result<Value> {
 
 /// One table line per asset.
 pub fn print_table(records: &[AssetRecord]) {
-    println!("{:<32}  {:<6}  {:>10}  {:>10}  {:<5}  PATH", "ID", "TYPE", "COOKED", "STORED", "CODEC");
+    println!(
+        "{:<32}  {:<6}  {:>10}  {:>10}  {:<5}  PATH",
+        "ID", "TYPE", "COOKED", "STORED", "CODEC"
+    );
     for r in records {
         println!(
             "{}  {:<6}  {:>10}  {:>10}  {:<5}  {}",

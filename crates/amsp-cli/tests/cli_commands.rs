@@ -16,7 +16,11 @@ fn amsp(args: &[&str], dirs: &[&Path]) -> Output {
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -79,7 +83,13 @@ fn cook_ls_info_search_deps_verify() {
         .unwrap();
     assert_eq!(json(&by_id)["path"], "levels/forest.json");
 
-    let search = Command::new(env!("CARGO_BIN_EXE_amsp")).arg("search").arg("--json").arg(&out).arg("outdoor").output().unwrap();
+    let search = Command::new(env!("CARGO_BIN_EXE_amsp"))
+        .arg("search")
+        .arg("--json")
+        .arg(&out)
+        .arg("outdoor")
+        .output()
+        .unwrap();
     let found = json(&search);
     assert_eq!(found["assets"][0]["path"], "levels/forest.json");
 
@@ -95,7 +105,12 @@ fn cook_ls_info_search_deps_verify() {
     assert!(verify.status.success());
     assert_eq!(json(&verify)["ok"], true);
 
-    let missing = Command::new(env!("CARGO_BIN_EXE_amsp")).arg("info").arg(&out).arg("nope/none.txt").output().unwrap();
+    let missing = Command::new(env!("CARGO_BIN_EXE_amsp"))
+        .arg("info")
+        .arg(&out)
+        .arg("nope/none.txt")
+        .output()
+        .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope/none.txt"));
 }

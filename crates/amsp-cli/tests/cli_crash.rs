@@ -120,7 +120,9 @@ fn sigkill_during_cook_leaves_the_old_or_the_new_output() {
         } else if state == new {
             saw_new += 1;
         } else {
-            panic!("trial {trial} (killed after {delay:?}): the catalog is neither the old nor the new output");
+            panic!(
+                "trial {trial} (killed after {delay:?}): the catalog is neither the old nor the new output"
+            );
         }
         // Every fifth trial: the next cook completes the job.
         if trial % 5 == 0 {
@@ -130,6 +132,8 @@ fn sigkill_during_cook_leaves_the_old_or_the_new_output() {
         }
         std::fs::remove_dir_all(&out).unwrap();
     }
-    eprintln!("{TRIALS} kills: {saw_old} left the old output, {saw_new} the new (full cook {full_time:?})");
+    eprintln!(
+        "{TRIALS} kills: {saw_old} left the old output, {saw_new} the new (full cook {full_time:?})"
+    );
     assert!(full_time < Duration::from_secs(60));
 }

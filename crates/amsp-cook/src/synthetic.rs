@@ -19,8 +19,8 @@ pub struct SyntheticSpec {
     pub min_bytes: usize,
     /// Largest asset in bytes (sizes are log-uniform in between).
     pub max_bytes: usize,
-    /// At most this many dependencies per asset (on earlier assets, so the
-    /// graph has no cycle).
+    /// At most this many dependencies per asset that has any (on earlier
+    /// assets of the layer below, so the graph has no cycle).
     pub max_dependencies: usize,
     /// Seed: the same spec and seed give the same tree, ids included.
     pub seed: u64,
@@ -60,6 +60,7 @@ const WORDS: [&str; 16] = [
 pub fn generate(root: &Path, spec: &SyntheticSpec) -> std::io::Result<Vec<SyntheticAsset>> {
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let mut out: Vec<SyntheticAsset> = Vec::with_capacity(spec.assets);
+    let mut layers: [Vec<usize>; 3] = Default::default();
     let (lo, hi) =
         ((spec.min_bytes.max(16)) as f64, (spec.max_bytes.max(spec.min_bytes.max(16))) as f64);
     for i in 0..spec.assets {
@@ -82,19 +83,38 @@ pub fn generate(root: &Path, spec: &SyntheticSpec) -> std::io::Result<Vec<Synthe
                 meta.tags.push(tag);
             }
         }
-        if i > 0 && spec.max_dependencies > 0 {
-            for _ in 0..rng.random_range(0..=spec.max_dependencies) {
-                let dep = out[rng.random_range(0..i)].path.clone();
-                if !meta.dependencies.contains(&dep) {
-                    meta.dependencies.push(dep);
+        // A layered graph, as in a game: 60% leaves (no dependencies), 30%
+        // depend on leaves (materials on textures), 10% on the middle layer
+        // (levels and prefabs on materials).
+        let layer = layer_of(i);
+        if layer > 0 && spec.max_dependencies > 0 {
+            let below = &layers[layer - 1];
+            if !below.is_empty() {
+                for _ in 0..rng.random_range(1..=spec.max_dependencies) {
+                    let dep = out[below[rng.random_range(0..below.len())]].path.clone();
+                    if !meta.dependencies.contains(&dep) {
+                        meta.dependencies.push(dep);
+                    }
                 }
             }
         }
-        meta.write_for(&file).map_err(std::io::Error::other)?;
+        // Plain writes: a generated tree needs no crash safety, and 2 fsyncs
+        // per file would dominate generation time.
+        std::fs::write(AssetMeta::sidecar_path(&file), meta.to_ron())?;
+        layers[layer].push(i);
         let path = AssetPath::new(&rel).map_err(std::io::Error::other)?;
         out.push(SyntheticAsset { path, id: meta.id, bytes: bytes.len() });
     }
     Ok(out)
+}
+
+/// The layer of asset `i` in the dependency graph: 0 (leaf), 1 or 2.
+fn layer_of(i: usize) -> usize {
+    match i % 10 {
+        0..=5 => 0,
+        6..=8 => 1,
+        _ => 2,
+    }
 }
 
 /// Content of roughly `size` bytes that compresses like real data of `kind`.

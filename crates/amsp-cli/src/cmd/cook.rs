@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use amsp_core::{AssetPath, Codec};
 use amsp_cook::{CookOptions, CookProgress, CookReport, Cooker};
+use amsp_core::{AssetPath, Codec};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `amsp cook`.

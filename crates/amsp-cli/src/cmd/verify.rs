@@ -54,7 +54,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => {
                 problems.push(e.to_string());
-                pack_reports.push(json!({ "name": pack.name, "ok": false, "error": e.to_string() }));
+                pack_reports
+                    .push(json!({ "name": pack.name, "ok": false, "error": e.to_string() }));
             }
         }
     }

@@ -40,7 +40,7 @@ impl Importer for DataImporter {
             }
             "ron" => {
                 let text = utf8(input.bytes)?;
-                ron::from_str::<ron::Value>(text)
+                ron::from_str::<serde::de::IgnoredAny>(text)
                     .map_err(|e| ImportError::new(format!("invalid RON: {e}")))?;
                 "ron"
             }

@@ -1,0 +1,208 @@
+//! `amsp demo`: the main job end to end: generate a synthetic asset tree,
+//! cook it, re-cook incrementally, stream every asset back through the
+//! `AssetServer`, and compare the streaming throughput with the reference
+//! (positioned reads + decompression of the same entries on all cores).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use amsp_bench::{cores, open_packs, reference_read, stream_all, streaming_spec};
+use amsp_cook::Cooker;
+use amsp_core::PriorityClass;
+use amsp_io::{AssetSource, CookedSource};
+use amsp_runtime::{AssetServer, Blob, LoadError, LoadState};
+use anyhow::{Context, bail};
+use serde_json::json;
+
+use crate::output::bytes;
+
+/// Arguments of `amsp demo`.
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Number of synthetic assets.
+    #[arg(long, default_value_t = 3000)]
+    assets: usize,
+    /// Work in this folder (kept afterwards) instead of a temporary one.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Streaming rounds per strategy (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Print a machine-readable summary.
+    #[arg(long)]
+    json: bool,
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn mbps(bytes: u64, d: Duration) -> f64 {
+    bytes as f64 / d.as_secs_f64().max(1e-9) / 1e6
+}
+
+/// Runs `amsp demo`.
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let temp;
+    let root = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_owned()
+        }
+    };
+    let (src, out) = (root.join("src"), root.join("out"));
+    let say = |line: String| {
+        if !args.json {
+            println!("{line}");
+        }
+    };
+
+    // 1. Generate.
+    let started = Instant::now();
+    let assets = amsp_cook::synthetic::generate(&src, &streaming_spec(args.assets))
+        .with_context(|| format!("generating sources in {}", src.display()))?;
+    let source_bytes: u64 = assets.iter().map(|a| a.bytes as u64).sum();
+    say(format!(
+        "generated {} assets ({}) with tags and dependencies in {:.2} s  [{}]",
+        assets.len(),
+        bytes(source_bytes),
+        started.elapsed().as_secs_f64(),
+        src.display()
+    ));
+
+    // 2. Cook, then cook again (nothing to do), then after one edit.
+    let first = Cooker::new(&src, &out).run()?;
+    if first.failed > 0 {
+        bail!("cook failed for {} assets: {:?}", first.failed, first.errors);
+    }
+    say(format!(
+        "cook:        {} assets, {} -> {} stored ({:.1}%), {:.2} s on {} threads ({:.0} MB/s)",
+        first.cooked,
+        bytes(first.cooked_bytes),
+        bytes(first.stored_bytes),
+        100.0 * first.stored_bytes as f64 / first.cooked_bytes.max(1) as f64,
+        first.elapsed.as_secs_f64(),
+        first.threads,
+        mbps(first.cooked_bytes, first.elapsed)
+    ));
+    let second = Cooker::new(&src, &out).run()?;
+    say(format!(
+        "re-cook:     nothing changed: {} cooked, {} unchanged in {:.2} s",
+        second.cooked,
+        second.unchanged,
+        second.elapsed.as_secs_f64()
+    ));
+    let edited = &assets[0];
+    let file = src.join(edited.path.as_str());
+    let mut content = std::fs::read(&file)?;
+    content.extend_from_slice(b"\n");
+    std::fs::write(&file, content)?;
+    let third = Cooker::new(&src, &out).run()?;
+    say(format!(
+        "edit one:    {} re-cooked ({} and its dependents), {} unchanged in {:.2} s",
+        third.cooked,
+        edited.path,
+        third.unchanged,
+        third.elapsed.as_secs_f64()
+    ));
+
+    // 3. Stream everything back and check it.
+    let source = Arc::new(CookedSource::open(&out)?);
+    let threads = cores();
+    let server = AssetServer::builder()
+        .source(Arc::clone(&source) as Arc<dyn AssetSource>)
+        .worker_threads(threads)
+        .build()?;
+    let started = Instant::now();
+    let classes =
+        [PriorityClass::Critical, PriorityClass::High, PriorityClass::Normal, PriorityClass::Low];
+    let handles: Vec<_> = assets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| server.load_with_priority::<Blob>(a.path.as_str(), classes[i % 4]))
+        .collect();
+    let requested_in = started.elapsed();
+    if !server.wait_idle(Duration::from_secs(120)) {
+        bail!("loads did not finish within two minutes");
+    }
+    let loaded_in = started.elapsed();
+    let mut mismatches = 0;
+    let mut failed = 0;
+    for (asset, handle) in assets.iter().zip(&handles) {
+        match server.get(handle) {
+            Some(blob) => {
+                let expected = std::fs::read(src.join(asset.path.as_str()))?;
+                if blob.bytes() != expected.as_slice() {
+                    mismatches += 1;
+                }
+            }
+            None => failed += 1,
+        }
+    }
+    let missing = server.load::<Blob>("does/not/exist.bin");
+    let missing_ok = matches!(
+        server.wait_for(&missing, Duration::from_secs(5)),
+        LoadState::Failed(LoadError::NotFound { .. })
+    ) && server.get_or_placeholder(&missing).is_some();
+    let stats = server.stats();
+    say(format!(
+        "stream:      {} loaded, {} failed, {} wrong bytes; {} requests queued in {:.2} ms ({:.0} ns each); all loaded in {:.1} ms",
+        stats.loaded,
+        failed,
+        mismatches,
+        handles.len(),
+        requested_in.as_secs_f64() * 1e3,
+        requested_in.as_nanos() as f64 / handles.len().max(1) as f64,
+        loaded_in.as_secs_f64() * 1e3
+    ));
+    say(format!("missing:     NotFound with placeholder served: {missing_ok}"));
+    drop(handles);
+    drop(server);
+
+    // 4. Throughput against the reference, same entries, same run.
+    let packs = open_packs(&out);
+    let (ref_bytes, _) = reference_read(&packs, threads);
+    let (mut ref_times, mut server_times) = (Vec::new(), Vec::new());
+    let mut server_bytes = 0;
+    for _ in 0..args.rounds.max(1) {
+        ref_times.push(reference_read(&packs, threads).1);
+        let (b, t) = stream_all(&source, threads);
+        server_bytes = b;
+        server_times.push(t);
+    }
+    let (ref_t, server_t) = (median(ref_times), median(server_times));
+    let ratio = mbps(server_bytes, server_t) / mbps(ref_bytes, ref_t);
+    say(format!(
+        "throughput:  AssetServer {:.0} MB/s vs reference (pread + decode, {threads} threads) {:.0} MB/s: {:.0}% of reference (median of {} rounds)",
+        mbps(server_bytes, server_t),
+        mbps(ref_bytes, ref_t),
+        ratio * 100.0,
+        args.rounds.max(1)
+    ));
+
+    let ok = failed == 0
+        && mismatches == 0
+        && missing_ok
+        && second.nothing_changed()
+        && third.cooked >= 1;
+    if args.json {
+        let value = json!({
+            "ok": ok,
+            "assets": assets.len(),
+            "source_bytes": source_bytes,
+            "cook": { "cooked": first.cooked, "stored_bytes": first.stored_bytes, "cooked_bytes": first.cooked_bytes, "seconds": first.elapsed.as_secs_f64(), "threads": first.threads },
+            "recook_unchanged": { "cooked": second.cooked, "unchanged": second.unchanged, "seconds": second.elapsed.as_secs_f64() },
+            "recook_after_edit": { "cooked": third.cooked, "unchanged": third.unchanged },
+            "stream": { "loaded": stats.loaded, "failed": failed, "mismatches": mismatches, "seconds": loaded_in.as_secs_f64(), "request_ns_each": requested_in.as_nanos() as f64 / assets.len().max(1) as f64 },
+            "throughput": { "server_mb_s": mbps(server_bytes, server_t), "reference_mb_s": mbps(ref_bytes, ref_t), "ratio": ratio, "threads": threads },
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!("{}", if ok { "demo OK" } else { "demo FAILED" });
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
