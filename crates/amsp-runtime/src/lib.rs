@@ -81,6 +81,14 @@
 //! - **Memory.** Handles never free on drop; they post a lock-free
 //!   "became unused" event that maintenance (a job, or
 //!   [`AssetServer::maintain`]) processes.
+//! - **Performance.** `benches/request_path.rs` (`cargo bench -p amsp-runtime
+//!   --bench request_path`) times `load` with 10,000 requests pending and
+//!   `get` of a loaded asset beside references measured in the same run. On
+//!   a busy 2-core development machine: `get` took 1.6× an `Arc::clone`
+//!   (about 32 ns); `load` of a registered asset by id about 1.1× an
+//!   `Arc::new` plus a queue push; a new asset by id had a median of about
+//!   370 ns, by path about 720 ns (the path is normalised and resolved by the
+//!   source first).
 //! - **Shutdown.** Dropping the server cancels queued requests
 //!   ([`LoadError::Cancelled`]), lets loads in progress finish and joins its
 //!   own workers; handles stay valid afterwards.

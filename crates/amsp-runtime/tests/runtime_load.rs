@@ -275,6 +275,39 @@ fn a_panicking_loader_fails_its_asset_only() {
     assert!(server.wait_for(&text, TIMEOUT).is_loaded());
 }
 
+/// A source whose reads panic.
+struct PanickySource(MemorySource);
+
+impl amsp_io::AssetSource for PanickySource {
+    fn name(&self) -> &str {
+        "panicky"
+    }
+
+    fn resolve(&self, path: &amsp_core::AssetPath) -> Option<AssetId> {
+        self.0.resolve(path)
+    }
+
+    fn describe(&self, id: AssetId) -> Option<Arc<amsp_io::AssetDescriptor>> {
+        self.0.describe(id)
+    }
+
+    fn read_chunk(&self, _: AssetId, _: u32, _: &mut Vec<u8>) -> Result<(), ReadError> {
+        panic!("read exploded")
+    }
+}
+
+#[test]
+fn a_panicking_source_fails_the_load_instead_of_leaving_it_loading() {
+    let mut source = MemorySource::new("test");
+    add(&mut source, 1, "a.txt", "text", b"a", &[]);
+    let server = server(Arc::new(PanickySource(source)), 1);
+    let text = server.load::<Text>(id(1));
+    let state = server.wait_for(&text, TIMEOUT);
+    let err = state.error().expect("failed");
+    assert!(matches!(err, LoadError::Io { .. }));
+    assert!(err.to_string().contains("read exploded"), "{err}");
+}
+
 #[test]
 fn handles_are_counted_and_weak_handles_upgrade_while_registered() {
     let server = server(Arc::new(text_source()), 1);
@@ -296,6 +329,13 @@ fn handles_are_counted_and_weak_handles_upgrade_while_registered() {
     let fresh = server.load::<Text>(id(1));
     assert!(!weak.points_to(&fresh));
     assert!(server.wait_for(&fresh, TIMEOUT).is_loaded());
+}
+
+#[test]
+fn handles_are_one_pointer() {
+    assert_eq!(size_of::<Handle<Text>>(), size_of::<usize>());
+    assert_eq!(size_of::<amsp_runtime::WeakHandle<Blob>>(), size_of::<usize>());
+    assert_eq!(size_of::<Option<Handle<Text>>>(), size_of::<usize>());
 }
 
 #[test]

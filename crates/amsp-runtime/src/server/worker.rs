@@ -3,6 +3,7 @@
 //! wait for dependencies (or finish).
 
 use std::any::Any;
+use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -27,7 +28,22 @@ pub(crate) fn run_job(inner: &Inner) {
         if inner.is_shut_down() {
             let err = LoadError::Cancelled { asset: slot.core().name() };
             deps::complete(inner, &slot, Err(err));
-        } else if let Err(err) = load(inner, &slot) {
+            return;
+        }
+        // Loader panics are caught around the loader; this catches a panic
+        // in the source, so that the slot still ends.
+        let result =
+            catch_unwind(AssertUnwindSafe(|| load(inner, &slot))).unwrap_or_else(|panic| {
+                Err(LoadError::Io {
+                    asset: slot.core().name(),
+                    location: inner.source.name().to_owned(),
+                    source: Arc::new(io::Error::other(format!(
+                        "the source panicked: {}",
+                        panic_message(panic.as_ref())
+                    ))),
+                })
+            });
+        if let Err(err) = result {
             deps::complete(inner, &slot, Err(err));
         }
         return;
