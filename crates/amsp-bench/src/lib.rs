@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use amsp_cook::synthetic::{SyntheticAsset, SyntheticSpec, generate};
 use amsp_cook::{CookReport, Cooker};
-use amsp_io::CookedSource;
+use amsp_core::AssetId;
+use amsp_io::{AssetSource, CookedSource};
 use amsp_pack::PackReader;
-use amsp_runtime::{AssetServer, Blob, Handle};
+use amsp_runtime::{AssetServer, Blob, Handle, TEXT_TYPES, Text};
 
 /// A synthetic tree cooked into a temporary folder (deleted on drop).
 pub struct CookedFixture {
@@ -108,29 +109,55 @@ pub fn reference_read(packs: &[PackReader], threads: usize) -> (u64, Duration) {
     (total, started.elapsed())
 }
 
-/// Loads every asset of `source` as a [`Blob`] through a new `AssetServer`
-/// with `threads` workers and waits until all are loaded; returns the loaded
-/// bytes and the wall time (server start included).
+/// Loads every asset of `source` through a new `AssetServer` with `threads`
+/// workers, each as its natural runtime type ([`Text`] for the text types,
+/// [`Blob`] for the rest, so that catalog dependencies share the slots), and
+/// waits until all are loaded; returns the loaded bytes and the wall time
+/// (server start included).
 ///
 /// # Panics
 /// When an asset fails to load or the loads do not finish within a minute.
 #[must_use]
 pub fn stream_all(source: &Arc<CookedSource>, threads: usize) -> (u64, Duration) {
-    let ids: Vec<_> = source.ids().collect();
+    let assets: Vec<(AssetId, bool)> = source
+        .ids()
+        .map(|id| {
+            let text =
+                source.describe(id).is_some_and(|d| TEXT_TYPES.contains(&d.asset_type.as_str()));
+            (id, text)
+        })
+        .collect();
     let started = Instant::now();
     let server = AssetServer::builder()
-        .source(Arc::clone(source) as Arc<dyn amsp_io::AssetSource>)
+        .source(Arc::clone(source) as Arc<dyn AssetSource>)
         .worker_threads(threads)
         .build()
         .expect("server starts");
-    let handles: Vec<Handle<Blob>> = ids.iter().map(|&id| server.load::<Blob>(id)).collect();
+    let mut texts: Vec<Handle<Text>> = Vec::new();
+    let mut blobs: Vec<Handle<Blob>> = Vec::new();
+    for &(id, text) in &assets {
+        if text {
+            texts.push(server.load::<Text>(id));
+        } else {
+            blobs.push(server.load::<Blob>(id));
+        }
+    }
     assert!(server.wait_idle(Duration::from_secs(60)), "loads finish");
     let elapsed = started.elapsed();
-    let bytes = handles
+    let bytes = texts
         .iter()
-        .map(|h| server.get(h).unwrap_or_else(|| panic!("{h:?} loaded")).bytes().len() as u64)
+        .map(|h| server.get(h).unwrap_or_else(|| not_loaded(h)).as_str().len() as u64)
+        .chain(
+            blobs
+                .iter()
+                .map(|h| server.get(h).unwrap_or_else(|| not_loaded(h)).bytes().len() as u64),
+        )
         .sum();
     (bytes, elapsed)
+}
+
+fn not_loaded<T>(handle: &impl std::fmt::Debug) -> T {
+    panic!("{handle:?} did not load")
 }
 
 /// The number of cores to use for "all cores" figures.

@@ -185,7 +185,9 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
         drop(released);
         let counter = if outcome.is_ok() { &inner.counters.loaded } else { &inner.counters.failed };
         counter.fetch_add(1, Ordering::Relaxed);
-        inner.counters.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if inner.counters.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            inner.idle.notify();
+        }
         inner.signal.notify();
         core.report_if_unused();
         for dependent in dependents {

@@ -38,18 +38,28 @@ use memory::{LruIndex, Tracker};
 use registry::Registry;
 
 /// Wakes threads waiting for loads to finish.
+///
+/// Notifying is one atomic load when nobody waits, so completions on the
+/// workers cost nothing for callers that never wait.
 pub(crate) struct Signal {
     lock: Mutex<()>,
     cond: Condvar,
+    waiters: AtomicUsize,
 }
 
 impl Signal {
     fn new() -> Self {
-        Self { lock: Mutex::new(()), cond: Condvar::new() }
+        Self { lock: Mutex::new(()), cond: Condvar::new(), waiters: AtomicUsize::new(0) }
     }
 
     /// Wakes every waiter (call after the state change it reports).
     pub fn notify(&self) {
+        // Pairs with the fence in `wait_until`: either the waiter sees the
+        // state change, or this sees the waiter.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.waiters.load(Ordering::Relaxed) == 0 {
+            return;
+        }
         let _guard = self.lock.lock();
         self.cond.notify_all();
     }
@@ -57,14 +67,18 @@ impl Signal {
     /// Waits until `done()` or `deadline`; returns `done()`.
     fn wait_until(&self, deadline: Instant, done: impl Fn() -> bool) -> bool {
         let mut guard = self.lock.lock();
-        loop {
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        let result = loop {
             if done() {
-                return true;
+                break true;
             }
             if self.cond.wait_until(&mut guard, deadline).timed_out() {
-                return done();
+                break done();
             }
-        }
+        };
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        result
     }
 }
 
@@ -92,6 +106,8 @@ pub(crate) struct Inner {
     lru: Mutex<LruIndex>,
     placeholders: RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     pub signal: Signal,
+    /// Signalled when the number of requests in flight drops to zero.
+    pub idle: Signal,
     pub counters: Counters,
     shutdown: AtomicBool,
     weak_self: Weak<Inner>,
@@ -155,6 +171,7 @@ impl AssetServer {
             lru: Mutex::new(LruIndex::default()),
             placeholders: RwLock::new(HashMap::new()),
             signal: Signal::new(),
+            idle: Signal::new(),
             counters: Counters::default(),
             shutdown: AtomicBool::new(false),
             weak_self: weak.clone(),
@@ -258,7 +275,7 @@ impl AssetServer {
     pub fn wait_idle(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let counters = &self.inner.counters;
-        self.inner.signal.wait_until(deadline, || counters.in_flight.load(Ordering::Acquire) == 0)
+        self.inner.idle.wait_until(deadline, || counters.in_flight.load(Ordering::Acquire) == 0)
     }
 
     /// Frees every unused asset (no strong handle left) that finished
@@ -320,6 +337,7 @@ impl Drop for AssetServer {
         }
         worker::cancel_queued(&self.inner);
         self.inner.signal.notify();
+        self.inner.idle.notify();
     }
 }
 
