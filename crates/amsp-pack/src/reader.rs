@@ -16,6 +16,15 @@ use crate::format::{ChunkInfo, EntryInfo, FORMAT_VERSION, HEADER_LEN, Header, He
 use crate::pread::read_exact_at;
 use crate::toc;
 
+thread_local! {
+    /// Per-thread buffer for a compressed chunk's stored bytes, so that a
+    /// stream of reads does not allocate one per chunk.
+    static STORED_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Scratch buffers larger than this are released after the read.
+const SCRATCH_KEEP: usize = 8 << 20;
+
 /// Bounds on sizes read from a pack, checked at open before anything is
 /// allocated from them.
 ///
@@ -254,7 +263,13 @@ impl PackReader {
     ) -> Result<(), PackReadError> {
         out.clear();
         let (info, chunk_info) = self.locate(entry, chunk)?;
-        self.append_chunk(info.id, chunk, &chunk_info, out, &mut Vec::new())
+        STORED_SCRATCH.with_borrow_mut(|scratch| {
+            let result = self.append_chunk(info.id, chunk, &chunk_info, out, scratch);
+            if scratch.capacity() > SCRATCH_KEEP {
+                *scratch = Vec::new();
+            }
+            result
+        })
     }
 
     /// Reads the stored (still encoded) bytes of a chunk into `out` in place
