@@ -109,21 +109,32 @@ pub fn reference_read(packs: &[PackReader], threads: usize) -> (u64, Duration) {
     (total, started.elapsed())
 }
 
+/// How [`stream_all`] asks for each asset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamMode {
+    /// Every asset as a [`Blob`]: the bytes, with no parsing or validation,
+    /// like the reference. Use on trees without dependencies (a catalog
+    /// dependency is loaded as its natural type, which would load it twice).
+    Blobs,
+    /// Each asset as its natural type ([`Text`] for the text types, [`Blob`]
+    /// for the rest, so catalog dependencies share the slots): UTF-8
+    /// validation and dependency tracking included.
+    NaturalTypes,
+}
+
 /// Loads every asset of `source` through a new `AssetServer` with `threads`
-/// workers, each as its natural runtime type ([`Text`] for the text types,
-/// [`Blob`] for the rest, so that catalog dependencies share the slots), and
-/// waits until all are loaded; returns the loaded bytes and the wall time
-/// (server start included).
+/// workers and waits until all are loaded; returns the loaded bytes and the
+/// wall time from building the server to the last asset loaded.
 ///
 /// # Panics
 /// When an asset fails to load or the loads do not finish within a minute.
 #[must_use]
-pub fn stream_all(source: &Arc<CookedSource>, threads: usize) -> (u64, Duration) {
+pub fn stream_all(source: &Arc<CookedSource>, threads: usize, mode: StreamMode) -> (u64, Duration) {
     let assets: Vec<(AssetId, bool)> = source
         .ids()
         .map(|id| {
-            let text =
-                source.describe(id).is_some_and(|d| TEXT_TYPES.contains(&d.asset_type.as_str()));
+            let text = mode == StreamMode::NaturalTypes
+                && source.describe(id).is_some_and(|d| TEXT_TYPES.contains(&d.asset_type.as_str()));
             (id, text)
         })
         .collect();
@@ -156,6 +167,51 @@ pub fn stream_all(source: &Arc<CookedSource>, threads: usize) -> (u64, Duration)
     (bytes, elapsed)
 }
 
+/// The result of [`interleaved_ratio`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ratio {
+    /// Median wall time of the reference.
+    pub reference: Duration,
+    /// Median wall time through the `AssetServer`.
+    pub server: Duration,
+    /// Decompressed bytes per round.
+    pub bytes: u64,
+}
+
+impl Ratio {
+    /// Server throughput as a fraction of the reference's.
+    #[must_use]
+    pub fn fraction(&self) -> f64 {
+        self.reference.as_secs_f64() / self.server.as_secs_f64().max(1e-12)
+    }
+}
+
+/// Alternates `rounds` reference reads and server streams of the same cooked
+/// output, so that both see the same machine load, and returns the medians.
+///
+/// # Panics
+/// As [`reference_read`] and [`stream_all`].
+#[must_use]
+pub fn interleaved_ratio(
+    packs: &[PackReader],
+    source: &Arc<CookedSource>,
+    threads: usize,
+    mode: StreamMode,
+    rounds: usize,
+) -> Ratio {
+    let (mut reference, mut server) = (Vec::new(), Vec::new());
+    let mut bytes = 0;
+    for _ in 0..rounds.max(1) {
+        let (b, t) = reference_read(packs, threads);
+        bytes = b;
+        reference.push(t);
+        server.push(stream_all(source, threads, mode).1);
+    }
+    reference.sort();
+    server.sort();
+    Ratio { reference: reference[reference.len() / 2], server: server[server.len() / 2], bytes }
+}
+
 fn not_loaded<T>(handle: &impl std::fmt::Debug) -> T {
     panic!("{handle:?} did not load")
 }
@@ -166,9 +222,10 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
-/// The default spec of the streaming benchmark and the demo: a few thousand
-/// assets from 256 B to 256 KiB.
+/// The default spec of the streaming benchmark and the demo: `assets` assets
+/// from 256 B to 256 KiB, with (`dependencies`) or without dependency edges.
 #[must_use]
-pub fn streaming_spec(assets: usize) -> SyntheticSpec {
-    SyntheticSpec { assets, ..SyntheticSpec::default() }
+pub fn streaming_spec(assets: usize, dependencies: bool) -> SyntheticSpec {
+    let max_dependencies = if dependencies { SyntheticSpec::default().max_dependencies } else { 0 };
+    SyntheticSpec { assets, max_dependencies, ..SyntheticSpec::default() }
 }

@@ -107,7 +107,8 @@ mod tests {
 
     #[test]
     fn rejects_malformed_text() {
-        for bad in ["", "0", "+0112233445566778899aabbccddeeff", "zz112233445566778899aabbccddeeff"] {
+        for bad in ["", "0", "+0112233445566778899aabbccddeeff", "zz112233445566778899aabbccddeeff"]
+        {
             assert!(bad.parse::<AssetId>().is_err(), "{bad:?} parsed");
         }
         assert!("00112233445566778899AABBCCDDEEFF".parse::<AssetId>().is_ok());

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 /// The coarse class of a request. Every request of a higher class is served
 /// before any request of a lower class that is queued at the same stage
 /// (aging, added by the scheduler, bounds how long a low class can wait).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PriorityClass {
     /// Background work: prefetching, far-away content.

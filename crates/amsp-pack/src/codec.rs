@@ -84,6 +84,59 @@ thread_local! {
         const { RefCell::new(None) };
 }
 
+/// Runs `f` with this thread's zstd decompression context.
+fn with_zstd<R>(
+    f: impl FnOnce(&mut zstd::bulk::Decompressor<'static>) -> Result<R, String>,
+) -> Result<R, String> {
+    ZSTD_DECOMPRESSOR.with_borrow_mut(|slot| {
+        if slot.is_none() {
+            *slot = Some(
+                zstd::bulk::Decompressor::new()
+                    .map_err(|e| format!("zstd context creation failed: {e}"))?,
+            );
+        }
+        let Some(decompressor) = slot.as_mut() else {
+            return Err("zstd context missing".to_owned());
+        };
+        f(decompressor)
+    })
+}
+
+/// Decodes `stored` into the empty vector `out`, which ends up `raw_len`
+/// bytes long. Zstd writes straight into the vector's spare capacity, so the
+/// output is not zero-filled first; other codecs go through [`decode`].
+///
+/// # Errors
+/// As [`decode`]; `out` is left empty.
+pub(crate) fn decode_into_vec(
+    codec: Codec,
+    stored: &[u8],
+    out: &mut Vec<u8>,
+    raw_len: usize,
+) -> Result<(), String> {
+    debug_assert!(out.is_empty());
+    let result = if codec == Codec::Zstd {
+        out.reserve_exact(raw_len);
+        with_zstd(|d| {
+            d.decompress_to_buffer(stored, out).map_err(|e| format!("zstd decode failed: {e}"))
+        })
+        .and_then(|written| {
+            if written == raw_len {
+                Ok(())
+            } else {
+                Err(format!("decoded {written} bytes, expected {raw_len}"))
+            }
+        })
+    } else {
+        out.resize(raw_len, 0);
+        decode(codec, stored, out)
+    };
+    if result.is_err() {
+        out.clear();
+    }
+    result
+}
+
 /// Decodes `stored` into `out`, whose length is the chunk's raw length.
 ///
 /// # Errors
@@ -100,19 +153,8 @@ pub(crate) fn decode(codec: Codec, stored: &[u8], out: &mut [u8]) -> Result<(), 
         }
         Codec::Lz4 => lz4_flex::block::decompress_into(stored, out)
             .map_err(|e| format!("lz4 decode failed: {e}"))?,
-        Codec::Zstd => ZSTD_DECOMPRESSOR.with_borrow_mut(|slot| {
-            if slot.is_none() {
-                *slot = Some(
-                    zstd::bulk::Decompressor::new()
-                        .map_err(|e| format!("zstd context creation failed: {e}"))?,
-                );
-            }
-            let Some(decompressor) = slot.as_mut() else {
-                return Err("zstd context missing".to_owned());
-            };
-            decompressor
-                .decompress_to_buffer(stored, out)
-                .map_err(|e| format!("zstd decode failed: {e}"))
+        Codec::Zstd => with_zstd(|d| {
+            d.decompress_to_buffer(stored, out).map_err(|e| format!("zstd decode failed: {e}"))
         })?,
     };
     if written != out.len() {

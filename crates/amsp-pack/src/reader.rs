@@ -359,6 +359,15 @@ impl PackReader {
     ) -> Result<(), PackReadError> {
         let start = out.len();
         let raw_len = self.to_usize(id, index, chunk.raw_len)?;
+        if start == 0 && chunk.codec != Codec::None {
+            // Decode straight into the empty output, without zero-filling it.
+            scratch.clear();
+            scratch.resize(self.to_usize(id, index, chunk.stored_len)?, 0);
+            return self.read_checked(id, index, chunk, scratch).and_then(|()| {
+                codec::decode_into_vec(chunk.codec, scratch, out, raw_len)
+                    .map_err(|detail| self.corrupt(id, Some(index), detail))
+            });
+        }
         out.resize(start + raw_len, 0);
         let result = if chunk.codec == Codec::None {
             self.read_checked(id, index, chunk, &mut out[start..])

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use amsp_bench::{cores, open_packs, reference_read, stream_all, streaming_spec};
+use amsp_bench::{
+    StreamMode, cores, interleaved_ratio, open_packs, reference_read, streaming_spec,
+};
 use amsp_cook::Cooker;
 use amsp_core::PriorityClass;
 use amsp_io::{AssetSource, CookedSource};
@@ -35,11 +37,6 @@ pub struct DemoArgs {
     json: bool,
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn mbps(bytes: u64, d: Duration) -> f64 {
     bytes as f64 / d.as_secs_f64().max(1e-9) / 1e6
 }
@@ -63,7 +60,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     // 1. Generate.
     let started = Instant::now();
-    let assets = amsp_cook::synthetic::generate(&src, &streaming_spec(args.assets))
+    let assets = amsp_cook::synthetic::generate(&src, &streaming_spec(args.assets, true))
         .with_context(|| format!("generating sources in {}", src.display()))?;
     let source_bytes: u64 = assets.iter().map(|a| a.bytes as u64).sum();
     say(format!(
@@ -165,22 +162,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     // 4. Throughput against the reference, same entries, same run.
     let packs = open_packs(&out);
-    let (ref_bytes, _) = reference_read(&packs, threads);
-    let (mut ref_times, mut server_times) = (Vec::new(), Vec::new());
-    let mut server_bytes = 0;
-    for _ in 0..args.rounds.max(1) {
-        ref_times.push(reference_read(&packs, threads).1);
-        let (b, t) = stream_all(&source, threads);
-        server_bytes = b;
-        server_times.push(t);
-    }
-    let (ref_t, server_t) = (median(ref_times), median(server_times));
-    let ratio = mbps(server_bytes, server_t) / mbps(ref_bytes, ref_t);
+    let _ = reference_read(&packs, threads); // warms the page cache
+    let ratio = interleaved_ratio(&packs, &source, threads, StreamMode::NaturalTypes, args.rounds);
+    let (server_mb_s, ref_mb_s) =
+        (mbps(ratio.bytes, ratio.server), mbps(ratio.bytes, ratio.reference));
     say(format!(
-        "throughput:  AssetServer {:.0} MB/s vs reference (pread + decode, {threads} threads) {:.0} MB/s: {:.0}% of reference (median of {} rounds)",
-        mbps(server_bytes, server_t),
-        mbps(ref_bytes, ref_t),
-        ratio * 100.0,
+        "throughput:  AssetServer {server_mb_s:.0} MB/s vs reference (pread + decode, {threads} threads) {ref_mb_s:.0} MB/s: {:.0}% of reference (medians of {} alternating rounds)",
+        ratio.fraction() * 100.0,
         args.rounds.max(1)
     ));
 
@@ -198,7 +186,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "recook_unchanged": { "cooked": second.cooked, "unchanged": second.unchanged, "seconds": second.elapsed.as_secs_f64() },
             "recook_after_edit": { "cooked": third.cooked, "unchanged": third.unchanged },
             "stream": { "loaded": stats.loaded, "failed": failed, "mismatches": mismatches, "seconds": loaded_in.as_secs_f64(), "request_ns_each": requested_in.as_nanos() as f64 / assets.len().max(1) as f64 },
-            "throughput": { "server_mb_s": mbps(server_bytes, server_t), "reference_mb_s": mbps(ref_bytes, ref_t), "ratio": ratio, "threads": threads },
+            "throughput": { "server_mb_s": server_mb_s, "reference_mb_s": ref_mb_s, "ratio": ratio.fraction(), "threads": threads },
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
