@@ -12,21 +12,67 @@ use std::path::Path;
 /// # Errors
 /// Any I/O error; the temporary file is removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_replace(path, bytes, true)
+}
+
+/// Like [`write_atomic`] (a reader sees the old or the new content, never a
+/// mix) but without flushing to disk: for many files at once, made durable
+/// afterwards by one [`sync_tree`].
+///
+/// # Errors
+/// Any I/O error; the temporary file is removed on failure.
+pub fn write_replace_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_replace(path, bytes, false)
+}
+
+fn write_replace(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| io::Error::other("path has no file name"))?;
     let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut file = File::create(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         drop(file);
         fs::rename(&tmp, path)?;
-        sync_dir(dir)
+        if durable { sync_dir(dir) } else { Ok(()) }
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Makes the files written with [`write_replace_unsynced`] durable: on Linux
+/// one `syncfs` of the file system holding `root`; elsewhere an fsync of
+/// every file in `files` and of their directories.
+///
+/// # Errors
+/// Any I/O error from the flush.
+pub fn sync_tree(root: &Path, files: &[std::path::PathBuf]) -> io::Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let _ = files;
+        let dir = File::open(root)?;
+        rustix::fs::syncfs(&dir).map_err(io::Error::from)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = root;
+        let mut dirs = std::collections::BTreeSet::new();
+        for file in files {
+            File::open(file)?.sync_all()?;
+            if let Some(parent) = file.parent() {
+                dirs.insert(parent.to_owned());
+            }
+        }
+        dirs.iter().try_for_each(|d| sync_dir(d))
+    }
 }
 
 /// Flushes a directory's entries (renames, creations, removals) to disk.

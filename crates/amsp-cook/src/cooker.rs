@@ -319,6 +319,20 @@ impl Cooker {
         let (new_packs, placed) = writer.finish()?;
         let placed: HashMap<AssetId, Placed> = placed.into_iter().collect();
 
+        // Sidecars written in this run must be on disk before the catalog
+        // records their ids.
+        let created: Vec<PathBuf> = sources
+            .iter()
+            .filter(|s| s.new_meta)
+            .map(|s| crate::meta::AssetMeta::sidecar_path(&s.file.file))
+            .collect();
+        if let Err(e) = crate::atomic::sync_tree(&self.src, &created) {
+            for (name, _) in &new_packs {
+                let _ = std::fs::remove_file(self.out.join(name));
+            }
+            return Err(CookError::io(&self.src, e));
+        }
+
         // One catalog transaction makes the new state visible.
         let commit = (|| -> Result<(), CookError> {
             let tx = catalog.transaction()?;

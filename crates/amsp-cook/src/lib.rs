@@ -40,7 +40,7 @@ mod report;
 mod scan;
 pub mod synthetic;
 
-pub use atomic::{sync_dir, write_atomic};
+pub use atomic::{sync_dir, sync_tree, write_atomic, write_replace_unsynced};
 pub use cooker::{CATALOG_FILE, CookOptions, CookProgress, Cooker};
 pub use error::CookError;
 pub use importer::{ImportError, ImportInput, ImportedAsset, Importer, ImporterRegistry};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use amsp_core::{AssetId, AssetPath, Codec};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::write_atomic;
+use crate::atomic::{write_atomic, write_replace_unsynced};
 use crate::error::CookError;
 
 /// The extension of sidecar files.
@@ -102,6 +102,17 @@ impl AssetMeta {
     pub fn write_for(&self, source: &Path) -> Result<(), CookError> {
         let path = Self::sidecar_path(source);
         write_atomic(&path, self.to_ron().as_bytes()).map_err(|e| CookError::io(&path, e))
+    }
+
+    /// Writes the sidecar of `source` so that readers never see a partial
+    /// file, without flushing it to disk; the cook flushes all the sidecars
+    /// it created at once before committing the catalog.
+    ///
+    /// # Errors
+    /// [`CookError::Io`] naming the sidecar path.
+    pub fn write_for_unsynced(&self, source: &Path) -> Result<(), CookError> {
+        let path = Self::sidecar_path(source);
+        write_replace_unsynced(&path, self.to_ron().as_bytes()).map_err(|e| CookError::io(&path, e))
     }
 
     /// The `codec` setting, if present.

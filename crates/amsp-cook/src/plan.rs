@@ -23,6 +23,8 @@ pub(crate) struct Source {
     pub size: u64,
     /// Sidecar dependencies, resolved to ids.
     pub deps: Vec<AssetId>,
+    /// Whether this run wrote the sidecar (not yet flushed to disk).
+    pub new_meta: bool,
 }
 
 impl Source {
@@ -63,12 +65,14 @@ fn load_source(
         importer: "none".into(),
         detail: "no importer is registered for this extension".into(),
     })?;
-    let meta = match AssetMeta::read_for(&file.file)? {
+    let existing = AssetMeta::read_for(&file.file)?;
+    let new_meta = existing.is_none() && write_meta;
+    let meta = match existing {
         Some(meta) => meta,
         None => {
             let meta = AssetMeta::new_random();
             if write_meta {
-                meta.write_for(&file.file)?;
+                meta.write_for_unsynced(&file.file)?;
             }
             meta
         }
@@ -84,7 +88,7 @@ fn load_source(
     hasher.update(&(bytes.len() as u64).to_le_bytes());
     hasher.update(&bytes);
     let key = ContentHash(*hasher.finalize().as_bytes());
-    Ok(Source { file, meta, importer, key, size: bytes.len() as u64, deps: Vec::new() })
+    Ok(Source { file, meta, importer, key, size: bytes.len() as u64, deps: Vec::new(), new_meta })
 }
 
 /// Gives fresh ids to all but one of the sources sharing an id (a copied file
@@ -112,7 +116,7 @@ pub(crate) fn fix_duplicate_ids(
             .unwrap_or(indices[0]);
         for &i in indices.iter().filter(|&&i| i != keeper) {
             let fresh = AssetMeta { id: AssetMeta::new_random().id, ..sources[i].meta.clone() };
-            if write_meta && let Err(e) = fresh.write_for(&sources[i].file.file) {
+            if write_meta && let Err(e) = fresh.write_for_unsynced(&sources[i].file.file) {
                 failures.push((sources[i].file.path.clone(), e));
                 continue;
             }
@@ -121,6 +125,7 @@ pub(crate) fn fix_duplicate_ids(
                 sources[i].file.path, sources[keeper].file.path, fresh.id
             ));
             sources[i].meta = fresh;
+            sources[i].new_meta = true;
         }
     }
     failures

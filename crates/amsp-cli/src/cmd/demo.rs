@@ -14,7 +14,7 @@ use amsp_bench::{
 use amsp_cook::Cooker;
 use amsp_core::PriorityClass;
 use amsp_io::{AssetSource, CookedSource};
-use amsp_runtime::{AssetServer, Blob, LoadError, LoadState};
+use amsp_runtime::{AssetServer, Blob, Handle, LoadError, LoadState, TEXT_TYPES, Text};
 use anyhow::{Context, bail};
 use serde_json::json;
 
@@ -35,6 +35,12 @@ pub struct DemoArgs {
     /// Print a machine-readable summary.
     #[arg(long)]
     json: bool,
+}
+
+/// A handle of either built-in type.
+enum Either {
+    Text(Handle<Text>),
+    Blob(Handle<Blob>),
 }
 
 fn mbps(bytes: u64, d: Duration) -> f64 {
@@ -117,10 +123,25 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let classes =
         [PriorityClass::Critical, PriorityClass::High, PriorityClass::Normal, PriorityClass::Low];
-    let handles: Vec<_> = assets
+    // Each asset as its natural type, so that catalog dependencies (loaded as
+    // their natural type) share the slots.
+    let is_text = |path: &amsp_core::AssetPath| {
+        source
+            .resolve(path)
+            .and_then(|id| source.describe(id))
+            .is_some_and(|d| TEXT_TYPES.contains(&d.asset_type.as_str()))
+    };
+    let handles: Vec<Either> = assets
         .iter()
         .enumerate()
-        .map(|(i, a)| server.load_with_priority::<Blob>(a.path.as_str(), classes[i % 4]))
+        .map(|(i, a)| {
+            let priority = classes[i % classes.len()];
+            if is_text(&a.path) {
+                Either::Text(server.load_with_priority::<Text>(a.path.as_str(), priority))
+            } else {
+                Either::Blob(server.load_with_priority::<Blob>(a.path.as_str(), priority))
+            }
+        })
         .collect();
     let requested_in = started.elapsed();
     if !server.wait_idle(Duration::from_secs(120)) {
@@ -130,10 +151,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut mismatches = 0;
     let mut failed = 0;
     for (asset, handle) in assets.iter().zip(&handles) {
-        match server.get(handle) {
-            Some(blob) => {
-                let expected = std::fs::read(src.join(asset.path.as_str()))?;
-                if blob.bytes() != expected.as_slice() {
+        let bytes: Option<Vec<u8>> = match handle {
+            Either::Text(h) => server.get(h).map(|t| t.as_str().as_bytes().to_vec()),
+            Either::Blob(h) => server.get(h).map(|b| b.bytes().to_vec()),
+        };
+        match bytes {
+            Some(bytes) => {
+                if bytes != std::fs::read(src.join(asset.path.as_str()))? {
                     mismatches += 1;
                 }
             }
