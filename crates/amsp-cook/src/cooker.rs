@@ -1,8 +1,7 @@
 //! The cook run: scan, plan, import in parallel, pack, commit the catalog.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,13 +12,12 @@ use rayon::prelude::*;
 
 use crate::error::CookError;
 use crate::importer::{ImportInput, ImporterRegistry};
-use crate::layout::{PACK_DIR, PackSetWriter, Placed, pack_seq};
-use crate::plan::{self, Source};
+use crate::layout::{PACK_DIR, PackSetWriter, Placed, clean_packs_dir, lock_output};
+use crate::plan::{self, Source, failed_moved, failed_moved_id, lost_location, propagate_failures};
 use crate::report::{CookFailure, CookReport};
 
 /// File name of the catalog inside the output folder.
 pub const CATALOG_FILE: &str = "catalog.db";
-const LOCK_FILE: &str = ".amsp-cook.lock";
 
 /// Tuning of a cook run.
 #[derive(Debug, Clone)]
@@ -475,99 +473,6 @@ impl Cooker {
             p.advance(path);
         }
         result
-    }
-}
-
-/// Marks, until nothing changes, every asset to cook whose dependency failed.
-fn propagate_failures(
-    failed: &mut HashMap<AssetId, CookError>,
-    to_cook: &HashSet<AssetId>,
-    graph: &HashMap<AssetId, Vec<AssetId>>,
-    path_of: &impl Fn(AssetId) -> Option<AssetPath>,
-) {
-    loop {
-        let mut newly = Vec::new();
-        for id in to_cook.iter().filter(|id| !failed.contains_key(id)) {
-            let deps = graph.get(id).map_or(&[][..], Vec::as_slice);
-            if let Some(&dep) = deps.iter().find(|d| failed.contains_key(d))
-                && let (Some(path), Some(dependency)) = (path_of(*id), path_of(dep))
-            {
-                newly.push((*id, CookError::DependencyFailed { path, dependency }));
-            }
-        }
-        if newly.is_empty() {
-            return;
-        }
-        failed.extend(newly);
-    }
-}
-
-/// A failed asset whose source moved: its old row names a path it no longer
-/// has, so it cannot be kept.
-fn failed_moved(
-    record: &AssetRecord,
-    by_id: &HashMap<AssetId, &Source>,
-    failed: &HashMap<AssetId, CookError>,
-) -> bool {
-    failed.contains_key(&record.id)
-        && by_id.get(&record.id).is_some_and(|s| s.file.path != record.path)
-}
-
-fn failed_moved_id(
-    id: AssetId,
-    previous: &HashMap<AssetId, AssetRecord>,
-    by_id: &HashMap<AssetId, &Source>,
-) -> bool {
-    previous.get(&id).is_some_and(|r| by_id.get(&id).is_some_and(|s| s.file.path != r.path))
-}
-
-/// A failed asset whose previous cooked copy lives in a pack that is being
-/// deleted without it: its row would point nowhere, so it goes.
-fn lost_location(
-    id: AssetId,
-    previous: &HashMap<AssetId, AssetRecord>,
-    retired: &[String],
-    relocated: &[AssetRecord],
-) -> bool {
-    previous.get(&id).and_then(|r| r.location.as_ref()).is_some_and(|l| retired.contains(&l.pack))
-        && !relocated.iter().any(|r| r.id == id)
-}
-
-/// Removes leftovers of interrupted runs from the packs folder (temporary
-/// files, packs the catalog never committed) and returns the next free pack
-/// number.
-fn clean_packs_dir(dir: &Path, known: &[PackRecord]) -> Result<u64, CookError> {
-    let known: HashSet<&str> = known.iter().map(|p| p.name.as_str()).collect();
-    let mut max_seq = 0;
-    for entry in std::fs::read_dir(dir).map_err(|e| CookError::io(dir, e))? {
-        let entry = entry.map_err(|e| CookError::io(dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let relative = format!("{PACK_DIR}/{name}");
-        if let Some(seq) = pack_seq(&name) {
-            max_seq = max_seq.max(seq);
-            if !known.contains(relative.as_str()) {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        } else if name.starts_with('.') {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-    for name in &known {
-        if let Some(seq) = name.rsplit('/').next().and_then(pack_seq) {
-            max_seq = max_seq.max(seq);
-        }
-    }
-    Ok(max_seq + 1)
-}
-
-/// Takes the output folder's lock, so two cooks never write one output.
-fn lock_output(out: &Path) -> Result<File, CookError> {
-    let path = out.join(LOCK_FILE);
-    let file = File::create(&path).map_err(|e| CookError::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(CookError::Locked { path }),
-        Err(std::fs::TryLockError::Error(e)) => Err(CookError::io(&path, e)),
     }
 }
 

@@ -1,8 +1,11 @@
 //! Writing cooked entries into a run's new pack files, rolling over at a size
 //! cap, and naming packs.
 
+use std::collections::HashSet;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use amsp_catalog::PackRecord;
 use amsp_core::AssetId;
 use amsp_pack::{PackReader, PackSummary, PackWriter, PreparedEntry, WriteOptions};
 
@@ -10,6 +13,8 @@ use crate::error::CookError;
 
 /// Folder of the pack files, relative to the output folder.
 pub const PACK_DIR: &str = "packs";
+/// The lock file that keeps two cooks off one output folder.
+const LOCK_FILE: &str = ".amsp-cook.lock";
 /// Extension of pack files.
 pub const PACK_EXTENSION: &str = "amsp";
 
@@ -120,6 +125,44 @@ impl PackSetWriter {
         for (name, _) in &self.finished {
             let _ = std::fs::remove_file(self.out.join(name));
         }
+    }
+}
+
+/// Removes leftovers of interrupted runs from the packs folder (temporary
+/// files, packs the catalog never committed) and returns the next free pack
+/// number.
+pub(crate) fn clean_packs_dir(dir: &Path, known: &[PackRecord]) -> Result<u64, CookError> {
+    let known: HashSet<&str> = known.iter().map(|p| p.name.as_str()).collect();
+    let mut max_seq = 0;
+    for entry in std::fs::read_dir(dir).map_err(|e| CookError::io(dir, e))? {
+        let entry = entry.map_err(|e| CookError::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let relative = format!("{PACK_DIR}/{name}");
+        if let Some(seq) = pack_seq(&name) {
+            max_seq = max_seq.max(seq);
+            if !known.contains(relative.as_str()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        } else if name.starts_with('.') {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    for name in &known {
+        if let Some(seq) = name.rsplit('/').next().and_then(pack_seq) {
+            max_seq = max_seq.max(seq);
+        }
+    }
+    Ok(max_seq + 1)
+}
+
+/// Takes the output folder's lock, so two cooks never write one output.
+pub(crate) fn lock_output(out: &Path) -> Result<File, CookError> {
+    let path = out.join(LOCK_FILE);
+    let file = File::create(&path).map_err(|e| CookError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CookError::Locked { path }),
+        Err(std::fs::TryLockError::Error(e)) => Err(CookError::io(&path, e)),
     }
 }
 

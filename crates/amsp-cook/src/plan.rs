@@ -245,6 +245,61 @@ pub(crate) fn with_dependents(
     out
 }
 
+/// Marks, until nothing changes, every asset to cook whose dependency failed.
+pub(crate) fn propagate_failures(
+    failed: &mut HashMap<AssetId, CookError>,
+    to_cook: &HashSet<AssetId>,
+    graph: &HashMap<AssetId, Vec<AssetId>>,
+    path_of: &impl Fn(AssetId) -> Option<AssetPath>,
+) {
+    loop {
+        let mut newly = Vec::new();
+        for id in to_cook.iter().filter(|id| !failed.contains_key(id)) {
+            let deps = graph.get(id).map_or(&[][..], Vec::as_slice);
+            if let Some(&dep) = deps.iter().find(|d| failed.contains_key(d))
+                && let (Some(path), Some(dependency)) = (path_of(*id), path_of(dep))
+            {
+                newly.push((*id, CookError::DependencyFailed { path, dependency }));
+            }
+        }
+        if newly.is_empty() {
+            return;
+        }
+        failed.extend(newly);
+    }
+}
+
+/// A failed asset whose source moved: its old row names a path it no longer
+/// has, so it cannot be kept.
+pub(crate) fn failed_moved(
+    record: &AssetRecord,
+    by_id: &HashMap<AssetId, &Source>,
+    failed: &HashMap<AssetId, CookError>,
+) -> bool {
+    failed.contains_key(&record.id)
+        && by_id.get(&record.id).is_some_and(|s| s.file.path != record.path)
+}
+
+pub(crate) fn failed_moved_id(
+    id: AssetId,
+    previous: &HashMap<AssetId, AssetRecord>,
+    by_id: &HashMap<AssetId, &Source>,
+) -> bool {
+    previous.get(&id).is_some_and(|r| by_id.get(&id).is_some_and(|s| s.file.path != r.path))
+}
+
+/// A failed asset whose previous cooked copy lives in a pack that is being
+/// deleted without it: its row would point nowhere, so it goes.
+pub(crate) fn lost_location(
+    id: AssetId,
+    previous: &HashMap<AssetId, AssetRecord>,
+    retired: &[String],
+    relocated: &[AssetRecord],
+) -> bool {
+    previous.get(&id).and_then(|r| r.location.as_ref()).is_some_and(|l| retired.contains(&l.pack))
+        && !relocated.iter().any(|r| r.id == id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
