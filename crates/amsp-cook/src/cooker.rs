@@ -169,10 +169,26 @@ impl Cooker {
             }
         }
 
-        // Sources, sidecars and cook keys.
+        // Sources, sidecars and cook keys. A source that cannot be read now
+        // (or lies in a folder that cannot be listed) keeps its previous
+        // cooked version instead of disappearing from the catalog.
+        let previous_by_path: HashMap<&AssetPath, AssetId> =
+            previous.values().map(|r| (&r.path, r.id)).collect();
         let (files, scan_errors) = crate::scan::scan(&self.src, Some(&self.out))?;
-        let mut failures: Vec<(String, CookError)> =
-            scan_errors.into_iter().map(|e| (error_path(&e), e)).collect();
+        let mut kept: HashMap<AssetId, AssetPath> = HashMap::new();
+        let mut kept_errors: Vec<(AssetId, CookError)> = Vec::new();
+        let mut failures: Vec<(String, CookError)> = Vec::new();
+        for e in scan_errors {
+            if let CookError::Io { path, .. } = &e
+                && let Ok(relative) = path.strip_prefix(&self.src)
+                && let Some(prefix) = relative.to_str().map(|p| p.replace('\\', "/"))
+            {
+                for record in previous.values().filter(|r| under(&r.path, &prefix)) {
+                    kept.insert(record.id, record.path.clone());
+                }
+            }
+            failures.push((error_path(&e), e));
+        }
         let mut sources = Vec::new();
         for result in plan::load_sources(
             files,
@@ -184,7 +200,13 @@ impl Cooker {
                 Ok(source) => sources.push(source),
                 Err(failure) => {
                     let (path, e) = *failure;
-                    failures.push((path.to_string(), e));
+                    match previous_by_path.get(&path) {
+                        Some(&id) => {
+                            kept.insert(id, path);
+                            kept_errors.push((id, e));
+                        }
+                        None => failures.push((path.to_string(), e)),
+                    }
                 }
             }
         }
@@ -197,24 +219,31 @@ impl Cooker {
             sources.retain(|s| s.file.path != path);
             failures.push((path.to_string(), e));
         }
-        let by_path: HashMap<AssetPath, AssetId> =
-            sources.iter().map(|s| (s.file.path.clone(), s.id())).collect();
+        for s in &sources {
+            kept.remove(&s.id());
+        }
+        let mut by_path: HashMap<AssetPath, AssetId> =
+            kept.iter().map(|(&id, path)| (path.clone(), id)).collect();
+        by_path.extend(sources.iter().map(|s| (s.file.path.clone(), s.id())));
         let mut failed: HashMap<AssetId, CookError> =
             plan::resolve_dependencies(&mut sources, &by_path);
+        failed.extend(kept_errors.into_iter().filter(|(id, _)| kept.contains_key(id)));
 
         // What must be cooked: new, changed or moved sources, sources whose
         // pack is unreadable, and everything that depends on them.
-        let source_ids: HashSet<AssetId> = sources.iter().map(Source::id).collect();
+        let source_ids: HashSet<AssetId> =
+            sources.iter().map(Source::id).chain(kept.keys().copied()).collect();
         let graph: HashMap<AssetId, Vec<AssetId>> = sources
             .iter()
-            .map(|s| {
-                let mut deps = s.deps.clone();
-                if let Some(prev) = previous.get(&s.id()) {
+            .map(|s| (s.id(), s.deps.clone()))
+            .chain(kept.keys().map(|&id| (id, Vec::new())))
+            .map(|(id, mut deps)| {
+                if let Some(prev) = previous.get(&id) {
                     deps.extend(prev.dependencies.iter().filter(|d| source_ids.contains(d)));
                 }
                 deps.sort();
                 deps.dedup();
-                (s.id(), deps)
+                (id, deps)
             })
             .collect();
         let changed: HashSet<AssetId> = sources
@@ -233,7 +262,12 @@ impl Cooker {
         let to_cook = plan::with_dependents(&changed, &graph);
 
         let by_id: HashMap<AssetId, &Source> = sources.iter().map(|s| (s.id(), s)).collect();
-        let path_of = |id: AssetId| by_id.get(&id).map(|s| s.file.path.clone());
+        let path_of = |id: AssetId| {
+            by_id
+                .get(&id)
+                .map(|s| s.file.path.clone())
+                .or_else(|| previous.get(&id).map(|r| r.path.clone()))
+        };
         for (id, chain) in plan::find_cycles(&graph) {
             if let Some(path) = path_of(id) {
                 let chain = chain.into_iter().filter_map(path_of).collect();
@@ -241,7 +275,7 @@ impl Cooker {
             }
         }
         propagate_failures(&mut failed, &to_cook, &graph, &path_of);
-        report.unchanged = sources.len() - to_cook.len();
+        report.unchanged = sources.iter().filter(|s| !to_cook.contains(&s.id())).count();
 
         // Import and compress in bounded parallel batches, then pack.
         let mut cook_list: Vec<&Source> = sources
@@ -474,6 +508,14 @@ impl Cooker {
         }
         result
     }
+}
+
+/// Whether `path` is `prefix` or lies below it.
+fn under(path: &AssetPath, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    prefix.is_empty()
+        || path.as_str() == prefix
+        || path.as_str().strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn error_path(e: &CookError) -> String {

@@ -126,3 +126,35 @@ fn dependency_cycles_fail_the_assets_on_the_cycle() {
     let a = report.errors.iter().find(|e| e.path == "a.txt").unwrap();
     assert!(a.error.contains("a.txt -> b.txt -> c.txt -> a.txt"), "{}", a.error);
 }
+
+/// A source that fails before import (here: its sidecar no longer parses)
+/// keeps its previous cooked version; it is not treated as deleted, and the
+/// assets that depend on it are not disturbed.
+#[test]
+fn a_source_that_cannot_be_read_keeps_its_previous_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("base.txt"), b"base").unwrap();
+    fs::write(src.join("base.txt.meta"), br#"(id: "000000000000000000000000000000c1")"#).unwrap();
+    fs::write(src.join("top.txt"), b"top").unwrap();
+    fs::write(
+        src.join("top.txt.meta"),
+        br#"(id: "000000000000000000000000000000c2", dependencies: ["base.txt"])"#,
+    )
+    .unwrap();
+    let first = Cooker::new(&src, &out).run().unwrap();
+    assert_eq!(first.cooked, 2, "{first:?}");
+
+    fs::write(src.join("base.txt.meta"), b"(id: broken").unwrap();
+    let second = Cooker::new(&src, &out).run().unwrap();
+    assert_eq!((second.cooked, second.failed, second.removed), (0, 1, 0), "{second:?}");
+    assert_eq!(second.errors[0].path, "base.txt");
+    let catalog = Catalog::open_read_only(out.join(CATALOG_FILE)).unwrap();
+    assert_eq!(catalog.count().unwrap(), 2, "base.txt keeps its previous cooked version");
+    drop(catalog);
+
+    fs::write(src.join("base.txt.meta"), br#"(id: "000000000000000000000000000000c1")"#).unwrap();
+    let third = Cooker::new(&src, &out).run().unwrap();
+    assert_eq!((third.cooked, third.failed, third.unchanged), (0, 0, 2), "{third:?}");
+}
