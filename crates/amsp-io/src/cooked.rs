@@ -7,6 +7,7 @@ use std::sync::Arc;
 use amsp_catalog::{Catalog, CatalogError};
 use amsp_core::{AssetId, AssetPath};
 use amsp_pack::{PackReadError, PackReader};
+use foldhash::fast::RandomState;
 
 use crate::source::{AssetDescriptor, AssetSource, ReadError};
 
@@ -30,8 +31,10 @@ struct Located {
 /// [`ReadError::Corrupt`] naming the pack, and everything else loads.
 pub struct CookedSource {
     name: String,
-    by_path: HashMap<AssetPath, AssetId>,
-    assets: HashMap<AssetId, Located>,
+    // foldhash rather than SipHash: `resolve` runs on every `load` by path,
+    // and the keys come from our own catalog, not from an adversary.
+    by_path: HashMap<AssetPath, AssetId, RandomState>,
+    assets: HashMap<AssetId, Located, RandomState>,
     packs: Vec<Result<PackReader, PackReadError>>,
     pack_names: Vec<String>,
 }
@@ -79,8 +82,8 @@ impl CookedSource {
         let pack_index: HashMap<&str, usize> =
             pack_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
 
-        let mut by_path = HashMap::with_capacity(records.len());
-        let mut assets = HashMap::with_capacity(records.len());
+        let mut by_path = HashMap::with_capacity_and_hasher(records.len(), RandomState::default());
+        let mut assets = HashMap::with_capacity_and_hasher(records.len(), RandomState::default());
         for record in records {
             let Some(location) = &record.location else { continue };
             let pack = pack_index.get(location.pack.as_str()).copied().unwrap_or(usize::MAX);

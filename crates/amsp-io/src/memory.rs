@@ -4,8 +4,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use amsp_core::{AssetId, AssetPath, ContentHash};
+use foldhash::fast::RandomState;
 
 use crate::source::{AssetDescriptor, AssetSource, ReadError};
+
+/// An asset's descriptor and chunks.
+type Stored = (Arc<AssetDescriptor>, Vec<Vec<u8>>);
 
 /// An [`AssetSource`] over assets held in memory: bytes embedded in the
 /// binary, or assets built by a test.
@@ -15,8 +19,10 @@ use crate::source::{AssetDescriptor, AssetSource, ReadError};
 #[derive(Debug, Default)]
 pub struct MemorySource {
     name: String,
-    by_path: HashMap<AssetPath, AssetId>,
-    assets: HashMap<AssetId, (Arc<AssetDescriptor>, Vec<Vec<u8>>)>,
+    // foldhash rather than SipHash: `resolve` runs on every `load` by path,
+    // and the keys come from our own catalog, not from an adversary.
+    by_path: HashMap<AssetPath, AssetId, RandomState>,
+    assets: HashMap<AssetId, Stored, RandomState>,
 }
 
 impl MemorySource {
