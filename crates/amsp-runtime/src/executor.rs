@@ -1,9 +1,11 @@
 //! Where loads run: the `Executor` trait and the default `WorkerPool`.
 //!
-//! The server keeps its own priority queues; for each request it spawns one
-//! job on the executor, and a job, when it runs, takes the *most urgent*
-//! queued request rather than "its own". So an executor only has to run jobs
-//! eventually, in any order: even a FIFO host pool serves by priority.
+//! The server keeps its own priority queues and runs them with drain jobs on
+//! the executor (at most [`Executor::worker_count`] at once); a job, when it
+//! runs, takes the *most urgent* queued request rather than one of "its
+//! own", and goes on while requests are queued. So an executor only has to
+//! run jobs eventually, in any order: even a FIFO host pool serves by
+//! priority.
 
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -34,7 +36,8 @@ pub trait Executor: Send + Sync + 'static {
     /// Queues `job` to run on some thread of the executor.
     fn spawn(&self, job: Job);
 
-    /// How many jobs can run at once (for sizing and stats).
+    /// How many jobs can run at once. The server keeps at most this many of
+    /// its drain jobs live, read once when it is built.
     fn worker_count(&self) -> usize;
 }
 

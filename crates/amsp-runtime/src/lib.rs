@@ -71,11 +71,16 @@
 //!   claim the slot wins, so the stale entry is skipped. The streaming
 //!   scheduler can swap a class FIFO for an urgency-ordered structure
 //!   without touching the request path.
-//! - **Jobs.** Each request spawns one job on the [`Executor`]; a job loads
-//!   whichever queued request is most urgent when it runs, so a FIFO host pool
-//!   still serves by priority. Jobs never wait on each other (a parent waiting
-//!   for dependencies is a continuation, not a blocked thread), so any number
-//!   of threads, even one, makes progress.
+//! - **Jobs.** Queued requests are run by *drain jobs* on the [`Executor`],
+//!   at most as many at once as it has workers: a request spawns one only
+//!   when fewer are live, so most requests cost no executor call. A job pops
+//!   whichever queued request is most urgent, loads it, and goes on until the
+//!   queues are empty (handing over to a fresh job every few dozen entries),
+//!   so a FIFO host pool still serves by priority. A job that finds the
+//!   queues empty gives up its place before looking once more, so a request
+//!   queued meanwhile is never stranded. Jobs never wait on each other (a
+//!   parent waiting for dependencies is a continuation, not a blocked
+//!   thread), so any number of threads, even one, makes progress.
 //! - **Dependencies.** Cycle checks and edge insertions are serialised by a
 //!   graph lock that only workers take; the request path never does.
 //! - **Memory.** Handles never free on drop; they post a lock-free

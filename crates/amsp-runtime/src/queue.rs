@@ -42,6 +42,11 @@ impl RequestQueue {
     pub fn pop(&self) -> Option<QueueEntry> {
         self.classes.iter().find_map(SegQueue::pop)
     }
+
+    /// Whether every class is empty.
+    pub fn is_empty(&self) -> bool {
+        self.classes.iter().all(SegQueue::is_empty)
+    }
 }
 
 #[cfg(test)]

@@ -95,7 +95,9 @@ fn a_hand_driven_executor_runs_everything_on_the_callers_thread() {
     let a = server.load::<Material>("m/a.mat");
     assert_eq!(executor.pending(), 1);
     assert!(matches!(a.state(), LoadState::Queued));
-    assert!(executor.run_all() >= 4);
+    // One drain job (the executor has one worker) loads the asset and the
+    // dependencies it pulls in.
+    assert!(executor.run_all() >= 1);
     assert!(a.state().is_loaded());
     let a = server.get(&a).unwrap();
     assert!(a.materials[0].state().is_loaded() && a.texts[0].state().is_loaded());

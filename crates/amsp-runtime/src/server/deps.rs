@@ -22,7 +22,6 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use super::Inner;
 use crate::error::{AssetName, LoadError};
@@ -183,9 +182,7 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
         // Dropping dependency handles may report them unused; never under a
         // slot lock.
         drop(released);
-        let counter = if outcome.is_ok() { &inner.counters.loaded } else { &inner.counters.failed };
-        counter.fetch_add(1, Ordering::Relaxed);
-        if inner.counters.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if inner.counters.end(outcome.is_ok()) {
             inner.idle.notify();
         }
         inner.signal.notify();

@@ -2,13 +2,15 @@
 //! memory.
 //!
 //! - [`request`]: the request path (`load`), resolution and priorities.
-//! - [`worker`]: the loading pipeline a job runs on a worker.
+//! - [`jobs`]: the drain jobs that run queued requests on the executor.
+//! - [`worker`]: the loading pipeline a job runs for each request.
 //! - [`deps`]: the dependency graph, cycle detection and completion.
 //! - [`memory`]: unused tracking, `unload_unused`, the memory budget, stats.
 //! - [`builder`]: the [`AssetServerBuilder`].
 
 pub(crate) mod builder;
 pub(crate) mod deps;
+mod jobs;
 pub(crate) mod memory;
 mod registry;
 mod request;
@@ -22,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use amsp_core::Priority;
 use amsp_io::AssetSource;
+use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex, RwLock};
 
 use crate::asset::{Asset, BlobLoader, TextLoader};
@@ -34,6 +37,7 @@ use crate::queue::RequestQueue;
 pub use builder::{AssetServerBuilder, BuildError};
 pub use memory::AssetStats;
 
+use jobs::Jobs;
 use memory::{LruIndex, Tracker};
 use registry::Registry;
 
@@ -83,14 +87,43 @@ impl Signal {
 }
 
 /// Event counters.
+///
+/// The request path bumps only `requested`, which sits on its own cache line
+/// so that workers bumping the others on every completion do not take it
+/// away from the requesting thread. Requests in flight are `requested -
+/// ended`: every end follows its request (a queue push and pop apart), so
+/// `ended` never passes `requested`.
 #[derive(Default)]
 pub(crate) struct Counters {
-    pub requested: AtomicU64,
+    pub requested: CachePadded<AtomicU64>,
     pub loaded: AtomicU64,
     pub failed: AtomicU64,
     pub evicted: AtomicU64,
-    /// Registered requests not yet `Loaded` or `Failed`.
-    pub in_flight: AtomicUsize,
+    /// Requests that ended `Loaded` or `Failed`.
+    ended: AtomicU64,
+}
+
+impl Counters {
+    /// Records a request that ends later (with [`Counters::end`]).
+    pub fn request(&self) {
+        self.requested.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records the end of a request; true if none is left in flight.
+    pub fn end(&self, loaded: bool) -> bool {
+        let counter = if loaded { &self.loaded } else { &self.failed };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let ended = self.ended.fetch_add(1, Ordering::AcqRel) + 1;
+        ended == self.requested.load(Ordering::Acquire)
+    }
+
+    /// Whether every request made so far has ended.
+    pub fn is_idle(&self) -> bool {
+        // `ended` first: whatever it counts was requested before `requested`
+        // is read, so equality means no request was in flight then.
+        let ended = self.ended.load(Ordering::Acquire);
+        ended == self.requested.load(Ordering::Acquire)
+    }
 }
 
 /// Everything the server's jobs share.
@@ -100,6 +133,7 @@ pub(crate) struct Inner {
     registry: Registry,
     pub loaders: RwLock<LoaderRegistry>,
     pub queue: RequestQueue,
+    jobs: Jobs,
     /// Serialises cycle checks with the edge insertions they guard.
     pub graph: Mutex<()>,
     pub tracker: Arc<Tracker>,
@@ -160,12 +194,14 @@ impl AssetServer {
         let mut loaders = LoaderRegistry::default();
         loaders.register(BlobLoader);
         loaders.register(TextLoader);
+        let job_limit = executor.worker_count();
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
             source,
             executor,
             registry: Registry::new(shards),
             loaders: RwLock::new(loaders),
             queue: RequestQueue::new(),
+            jobs: Jobs::new(job_limit),
             graph: Mutex::new(()),
             tracker: Arc::new(Tracker::new(weak.clone(), memory_budget)),
             lru: Mutex::new(LruIndex::default()),
@@ -275,7 +311,7 @@ impl AssetServer {
     pub fn wait_idle(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let counters = &self.inner.counters;
-        self.inner.idle.wait_until(deadline, || counters.in_flight.load(Ordering::Acquire) == 0)
+        self.inner.idle.wait_until(deadline, || counters.is_idle())
     }
 
     /// Frees every unused asset (no strong handle left) that finished

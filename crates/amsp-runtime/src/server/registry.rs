@@ -7,6 +7,7 @@
 //! evicted gets either the old slot (which then stays) or a fresh one.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -84,13 +85,19 @@ impl Registry {
         make: impl FnOnce() -> Arc<dyn ErasedSlot>,
     ) -> (Arc<dyn ErasedSlot>, bool) {
         let mut shard = self.shard(key.0).lock();
-        if let Some(slot) = shard.get(&key)
-            && slot.core().try_acquire()
-        {
-            return (Arc::clone(slot), false);
-        }
-        let slot = make();
-        shard.insert(key, Arc::clone(&slot));
+        // One hash and one probe, whether the slot is found or inserted.
+        let slot = match shard.entry(key) {
+            Entry::Occupied(mut entry) => {
+                if entry.get().core().try_acquire() {
+                    return (Arc::clone(entry.get()), false);
+                }
+                // An evicted slot still registered: replaced.
+                let slot = make();
+                entry.insert(Arc::clone(&slot));
+                slot
+            }
+            Entry::Vacant(entry) => Arc::clone(entry.insert(make())),
+        };
         (slot, true)
     }
 

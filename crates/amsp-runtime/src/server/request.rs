@@ -1,18 +1,18 @@
-//! The request path: resolve, find or create the slot, queue, spawn a job.
+//! The request path: resolve, find or create the slot, queue, wake a job.
 //!
 //! This is what `load()` runs on the caller's thread, so it does no I/O and
 //! takes no lock a worker holds for long: the source's in-memory `resolve`,
-//! one registry shard lock around a hash lookup, a lock-free queue push and
-//! the executor's `spawn`.
+//! one registry shard lock around a hash lookup, a lock-free queue push and,
+//! only when fewer drain jobs are live than the executor has workers, the
+//! executor's `spawn`.
 
 use std::any::TypeId;
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use amsp_core::{AssetId, AssetPath, Priority};
 
-use super::{Inner, deps, worker};
+use super::{Inner, deps};
 use crate::asset::Asset;
 use crate::error::{AssetName, LoadError};
 use crate::handle::{AssetRef, ErasedHandle, Handle};
@@ -79,13 +79,15 @@ impl Inner {
         priority: Priority,
         err: LoadError,
     ) -> Handle<T> {
-        self.counters.requested.fetch_add(1, Ordering::Relaxed);
-        self.counters.failed.fetch_add(1, Ordering::Relaxed);
+        self.counters.request();
+        // Nothing waits for this request: whether it left the server idle
+        // does not matter.
+        let _ = self.counters.end(false);
         Handle::from_slot(Slot::<T>::detached_failed(asset, priority, err))
     }
 
     /// The registered slot for `key`, with a handle taken on it; a new slot
-    /// (from `make`) is queued and a job spawned for it, an existing one has
+    /// (from `make`) is queued and a job woken for it, an existing one has
     /// its priority raised if `priority` is more urgent.
     pub(crate) fn request_slot(
         &self,
@@ -95,8 +97,7 @@ impl Inner {
     ) -> Arc<dyn ErasedSlot> {
         let (slot, created) = self.registry.acquire_or_insert(key, make);
         if created {
-            self.counters.requested.fetch_add(1, Ordering::Relaxed);
-            self.counters.in_flight.fetch_add(1, Ordering::AcqRel);
+            self.counters.request();
             if self.is_shut_down() {
                 if slot.core().try_claim() {
                     let err = LoadError::Cancelled { asset: slot.core().name() };
@@ -104,7 +105,7 @@ impl Inner {
                 }
             } else {
                 self.queue.push(QueueEntry { slot: Arc::clone(&slot), priority });
-                self.spawn_load_job();
+                self.wake_jobs();
             }
         } else {
             self.raise_priority(&slot, priority);
@@ -155,7 +156,7 @@ impl Inner {
             match core.state_code() {
                 QUEUED => {
                     self.queue.push(QueueEntry { slot: Arc::clone(&slot), priority });
-                    self.spawn_load_job();
+                    self.wake_jobs();
                 }
                 LOADING | WAITING => {
                     stack.extend(core.links.lock().deps.iter().map(|dep| Arc::clone(dep.slot())));
@@ -163,15 +164,5 @@ impl Inner {
                 _ => {}
             }
         }
-    }
-
-    /// Spawns one job that loads the most urgent queued request.
-    pub(crate) fn spawn_load_job(&self) {
-        let inner = self.weak_self.clone();
-        self.executor.spawn(Box::new(move || {
-            if let Some(inner) = inner.upgrade() {
-                worker::run_job(&inner);
-            }
-        }));
     }
 }

@@ -1,4 +1,4 @@
-//! The loading pipeline one job runs on a worker:
+//! The loading pipeline a drain job runs for each request it pops:
 //! claim → describe → request catalog dependencies → read chunks → loader →
 //! wait for dependencies (or finish).
 
@@ -12,41 +12,39 @@ use amsp_io::AssetDescriptor;
 use super::{Inner, deps};
 use crate::error::LoadError;
 use crate::loader::{LoadContext, LoadInput};
+use crate::queue::QueueEntry;
 use crate::slot::{ErasedSlot, SlotCore};
 
 /// Chunks reserved up front at most, whatever the descriptor says.
 const MAX_CHUNK_RESERVE: usize = 256;
 
-/// Loads the most urgent queued request, skipping stale entries (requests
-/// raised to a higher class, already claimed).
-pub(crate) fn run_job(inner: &Inner) {
-    while let Some(entry) = inner.queue.pop() {
-        let slot = entry.slot;
-        if !slot.core().try_claim() {
-            continue;
-        }
-        if inner.is_shut_down() {
-            let err = LoadError::Cancelled { asset: slot.core().name() };
-            deps::complete(inner, &slot, Err(err));
-            return;
-        }
-        // Loader panics are caught around the loader; this catches a panic
-        // in the source, so that the slot still ends.
-        let result =
-            catch_unwind(AssertUnwindSafe(|| load(inner, &slot))).unwrap_or_else(|panic| {
-                Err(LoadError::Io {
-                    asset: slot.core().name(),
-                    location: inner.source.name().to_owned(),
-                    source: Arc::new(io::Error::other(format!(
-                        "the source panicked: {}",
-                        panic_message(panic.as_ref())
-                    ))),
-                })
-            });
-        if let Err(err) = result {
-            deps::complete(inner, &slot, Err(err));
-        }
+/// Loads the request of a popped queue entry, unless the entry is stale (a
+/// request raised to a higher class, already claimed); at shutdown the
+/// request is cancelled instead.
+pub(crate) fn run_entry(inner: &Inner, entry: QueueEntry) {
+    let slot = entry.slot;
+    if !slot.core().try_claim() {
         return;
+    }
+    if inner.is_shut_down() {
+        let err = LoadError::Cancelled { asset: slot.core().name() };
+        deps::complete(inner, &slot, Err(err));
+        return;
+    }
+    // Loader panics are caught around the loader; this catches a panic in
+    // the source, so that the slot still ends.
+    let result = catch_unwind(AssertUnwindSafe(|| load(inner, &slot))).unwrap_or_else(|panic| {
+        Err(LoadError::Io {
+            asset: slot.core().name(),
+            location: inner.source.name().to_owned(),
+            source: Arc::new(io::Error::other(format!(
+                "the source panicked: {}",
+                panic_message(panic.as_ref())
+            ))),
+        })
+    });
+    if let Err(err) = result {
+        deps::complete(inner, &slot, Err(err));
     }
 }
 
