@@ -90,10 +90,10 @@
 //!   --bench request_path`) times `load` with 10,000 requests pending and
 //!   `get` of a loaded asset beside references measured in the same run. On
 //!   a busy 2-core development machine: `get` took 1.6× an `Arc::clone`
-//!   (about 32 ns); `load` of a registered asset by id about 1.1× an
+//!   (about 33 ns); `load` of a registered asset by id about 1.3× an
 //!   `Arc::new` plus a queue push; a new asset by id had a median of about
-//!   370 ns, by path about 720 ns (the path is normalised and resolved by the
-//!   source first).
+//!   240–260 ns, by path about 470–480 ns (the path is normalised and
+//!   resolved by the source first).
 //! - **Shutdown.** Dropping the server cancels queued requests
 //!   ([`LoadError::Cancelled`]), lets loads in progress finish and joins its
 //!   own workers; handles stay valid afterwards.
