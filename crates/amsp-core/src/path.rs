@@ -50,6 +50,9 @@ impl AssetPath {
     /// Returns a [`PathError`] for empty, absolute or escaping paths and for
     /// paths with control characters.
     pub fn new(path: &str) -> Result<Self, PathError> {
+        if is_normal_ascii(path) {
+            return Ok(Self(path.to_owned()));
+        }
         let owned = || path.to_owned();
         if path.chars().any(char::is_control) {
             return Err(PathError::ControlCharacter { path: owned() });
@@ -106,6 +109,33 @@ impl AssetPath {
     pub fn file_name(&self) -> &str {
         self.0.rsplit('/').next().unwrap_or(&self.0)
     }
+}
+
+/// Whether `path` is ASCII and already normal, so that [`AssetPath::new`]
+/// can take it as it is: one pass over the bytes, no segment rebuilding.
+fn is_normal_ascii(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    if bytes.is_empty() || bytes[0] == b'/' || has_drive_prefix(path) {
+        return false;
+    }
+    let mut segment_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !(0x20..0x7f).contains(&b) || b == b'\\' {
+            return false;
+        }
+        if b == b'/' {
+            if !is_plain_segment(&bytes[segment_start..i]) {
+                return false;
+            }
+            segment_start = i + 1;
+        }
+    }
+    is_plain_segment(&bytes[segment_start..])
+}
+
+/// A segment that normalisation keeps as it is: not empty, `.` or `..`.
+fn is_plain_segment(segment: &[u8]) -> bool {
+    !matches!(segment, b"" | b"." | b"..")
 }
 
 fn has_drive_prefix(path: &str) -> bool {
@@ -190,6 +220,43 @@ mod tests {
                 _ => matches!(err, PathError::ControlCharacter { .. }),
             };
             assert!(matches, "{input:?} gave {err:?}, expected {why}");
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_full_normalisation() {
+        let cases = [
+            "a",
+            "a/b.png",
+            "a/b/c",
+            "a//b",
+            "a/",
+            "./a",
+            "a/./b",
+            "a/..",
+            "../a",
+            "/a",
+            "a\\b",
+            "C:x",
+            "a\u{7f}b",
+            "é/a",
+            "a/\u{85}",
+            ".hidden/x",
+            "a/.b",
+            "a..b/c",
+            "...",
+            "",
+        ];
+        for case in cases {
+            let fast = is_normal_ascii(case);
+            let full = AssetPath::new(case);
+            if fast {
+                assert_eq!(full.as_ref().map(AssetPath::as_str), Ok(case), "{case:?}");
+            }
+            // Everything the fast path refuses still gets the full treatment.
+            let expected_ok =
+                !matches!(case, "" | "a/.." | "../a" | "/a" | "C:x" | "a\u{7f}b" | "a/\u{85}");
+            assert_eq!(full.is_ok(), expected_ok, "{case:?}: {full:?}");
         }
     }
 
