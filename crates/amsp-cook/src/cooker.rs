@@ -14,7 +14,7 @@ use crate::error::CookError;
 use crate::importer::{ImportInput, ImporterRegistry};
 use crate::layout::{PACK_DIR, PackSetWriter, Placed, clean_packs_dir, lock_output};
 use crate::options::{CookOptions, CookProgress};
-use crate::plan::{self, Source, failed_moved, failed_moved_id, lost_location, propagate_failures};
+use crate::plan::{self, Source, lost_location, moved, propagate_failures};
 use crate::report::{CookFailure, CookReport};
 
 /// File name of the catalog inside the output folder.
@@ -281,7 +281,9 @@ impl Cooker {
                 let live: Vec<&AssetRecord> = previous
                     .values()
                     .filter(|r| r.location.as_ref().is_some_and(|l| l.pack == pack.name))
-                    .filter(|r| !superseded.contains(&r.id) && !failed_moved(r, &by_id, &failed))
+                    .filter(|r| !superseded.contains(&r.id))
+                    // A failed asset that moved loses its old row (below).
+                    .filter(|r| !(failed.contains_key(&r.id) && moved(r, &by_id)))
                     .collect();
                 let live_bytes: u64 = live.iter().map(|r| r.stored_size).sum();
                 let Some(reader) = readers.get(&pack.name) else {
@@ -327,7 +329,12 @@ impl Cooker {
                 .iter()
                 .filter(|r| previous.get(&r.id).is_some_and(|p| p.path != r.path))
                 .map(|r| r.id)
-                .chain(failed.keys().filter(|id| failed_moved_id(**id, &previous, &by_id)).copied())
+                .chain(
+                    failed
+                        .keys()
+                        .filter(|id| previous.get(id).is_some_and(|r| moved(r, &by_id)))
+                        .copied(),
+                )
                 .chain(
                     failed
                         .keys()

@@ -269,23 +269,10 @@ pub(crate) fn propagate_failures(
     }
 }
 
-/// A failed asset whose source moved: its old row names a path it no longer
-/// has, so it cannot be kept.
-pub(crate) fn failed_moved(
-    record: &AssetRecord,
-    by_id: &HashMap<AssetId, &Source>,
-    failed: &HashMap<AssetId, CookError>,
-) -> bool {
-    failed.contains_key(&record.id)
-        && by_id.get(&record.id).is_some_and(|s| s.file.path != record.path)
-}
-
-pub(crate) fn failed_moved_id(
-    id: AssetId,
-    previous: &HashMap<AssetId, AssetRecord>,
-    by_id: &HashMap<AssetId, &Source>,
-) -> bool {
-    previous.get(&id).is_some_and(|r| by_id.get(&id).is_some_and(|s| s.file.path != r.path))
+/// Whether the source of `record` now lives at another path (its old row
+/// names a path the asset no longer has).
+pub(crate) fn moved(record: &AssetRecord, by_id: &HashMap<AssetId, &Source>) -> bool {
+    by_id.get(&record.id).is_some_and(|s| s.file.path != record.path)
 }
 
 /// A failed asset whose previous cooked copy lives in a pack that is being
