@@ -48,7 +48,10 @@ fn catalog_dependencies_load_as_their_default_type_and_first() {
     let server = server(gated.clone(), 1);
     let prefab = server.load::<Blob>(id(1));
     // Let the parent's own read through: its dependencies are still queued.
+    // (Wait for that read to pass before waiting for the next one to block:
+    // the parent's read may itself be the one blocked when the permit comes.)
     gated.allow(1);
+    gated.wait_for_reads(1);
     gated.wait_for_waiting(1);
     assert_eq!(gated.reads(), [id(1)]);
     assert!(matches!(prefab.state(), LoadState::WaitingForDependencies));
