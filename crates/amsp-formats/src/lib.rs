@@ -1,0 +1,6 @@
+//! Asset formats: how each asset type is imported from its source files and
+//! loaded into its runtime form.
+//!
+//! - [`texture`]: images and GPU texture containers (KTX2).
+
+pub mod texture;

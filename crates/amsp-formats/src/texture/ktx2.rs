@@ -1,0 +1,1 @@
+//! The KTX2 container.

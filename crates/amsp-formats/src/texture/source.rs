@@ -1,0 +1,1 @@
+//! Source images and mip chains.
