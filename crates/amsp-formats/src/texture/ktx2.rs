@@ -1,1 +1,0 @@
-//! The KTX2 container.
