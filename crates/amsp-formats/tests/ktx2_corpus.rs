@@ -1,0 +1,161 @@
+//! The KTX2 reader against real files: the valid corpus (cross-checked with
+//! the independent `ktx2` crate) and the invalid corpus (no panics, bounded
+//! time, every fatal file refused).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use amsp_formats::texture::ktx2::{Ktx2Error, Ktx2Texture, Supercompression, TextureLimits};
+
+fn corpus(sub: &str) -> PathBuf {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/textures"))
+        .join(sub);
+    assert!(dir.is_dir(), "the KTX2 corpus is missing: {} does not exist", dir.display());
+    dir
+}
+
+fn ktx2_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "ktx2") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn parse_named<'a>(path: &Path, bytes: &'a [u8]) -> Result<Ktx2Texture<'a>, Ktx2Error> {
+    Ktx2Texture::parse(bytes, &TextureLimits::default())
+        .map_err(|e| e.with_path(path.display().to_string()))
+}
+
+#[test]
+fn every_valid_file_parses_and_agrees_with_the_ktx2_crate() {
+    let files = ktx2_files(&corpus("ktx2-valid"));
+    assert!(files.len() >= 40, "only {} valid files found", files.len());
+    let mut zstd_levels = 0;
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.display();
+        let ours = parse_named(path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let theirs =
+            ktx2::Reader::new(&bytes[..]).unwrap_or_else(|e| panic!("{name}: ktx2 crate: {e:?}"));
+        let h = theirs.header();
+        let oh = ours.header();
+        assert_eq!(h.format.map(|f| f.value()).unwrap_or(0), ours.vk_format(), "{name}");
+        assert_eq!(h.type_size, oh.type_size, "{name}");
+        assert_eq!(
+            (h.pixel_width, h.pixel_height, h.pixel_depth),
+            (oh.pixel_width, oh.pixel_height, oh.pixel_depth),
+            "{name}"
+        );
+        assert_eq!(h.layer_count.max(1), ours.layers(), "{name}");
+        assert_eq!(h.face_count, ours.faces(), "{name}");
+        assert_eq!(h.level_count.max(1), ours.levels(), "{name}");
+        assert_eq!(
+            h.supercompression_scheme.map(|s| s.value()).unwrap_or(0),
+            ours.supercompression().raw(),
+            "{name}"
+        );
+        let their_srgb = theirs.transfer_function() == Some(ktx2::TransferFunction::SRGB);
+        assert_eq!(their_srgb, ours.is_srgb(), "{name}");
+        assert_eq!(
+            theirs.supercompression_global_data(),
+            ours.supercompression_global_data(),
+            "{name}"
+        );
+        assert_eq!(theirs.levels().len() as u32, ours.levels(), "{name}");
+        for (i, level) in theirs.levels().enumerate() {
+            let i = i as u32;
+            let raw = ours.raw_level(i).unwrap();
+            assert_eq!(level.data.len(), raw.len(), "{name} level {i} byte length");
+            assert_eq!(level.data, raw, "{name} level {i}");
+            assert_eq!(
+                level.uncompressed_byte_length,
+                ours.level_index()[i as usize].uncompressed_byte_length,
+                "{name} level {i}"
+            );
+            if ours.supercompression() == Supercompression::Zstd {
+                let data = ours.level(i).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(data.len() as u64, level.uncompressed_byte_length, "{name} level {i}");
+                zstd_levels += 1;
+            }
+        }
+        for ((k, v), (tk, tv)) in ours.key_values().iter().zip(theirs.key_value_data()) {
+            assert_eq!((*k, *v), (tk, tv), "{name}");
+        }
+        assert_eq!(ours.key_values().len(), theirs.key_value_data().count(), "{name}");
+    }
+    eprintln!("{} valid KTX2 files parsed, {zstd_levels} zstd levels decompressed", files.len());
+    assert!(zstd_levels > 0, "the corpus should exercise zstd levels");
+}
+
+#[test]
+fn invalid_files_never_panic_are_fast_and_fatal_ones_are_refused() {
+    let files = ktx2_files(&corpus("ktx2-invalid"));
+    assert!(files.len() >= 600, "only {} invalid files found", files.len());
+    let mut panics = Vec::new();
+    let mut slow = Vec::new();
+    let mut fatal_accepted = Vec::new();
+    // (refused, accepted) per kind
+    let mut counts = std::collections::BTreeMap::<&str, (u32, u32)>::new();
+    let mut slowest = Duration::ZERO;
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let kind = ["fatal_", "error_", "warning_"]
+            .into_iter()
+            .find(|k| file_name.starts_with(k))
+            .unwrap_or("other");
+        let start = Instant::now();
+        let outcome = std::panic::catch_unwind(|| {
+            parse_named(path, &bytes).map(|tex| {
+                // Reading every level must not panic either.
+                for i in 0..tex.levels() {
+                    let _ = tex.level(i);
+                }
+            })
+        });
+        let took = start.elapsed();
+        slowest = slowest.max(took);
+        if took > Duration::from_secs(1) {
+            slow.push(format!("{} took {took:?}", path.display()));
+        }
+        let Ok(result) = outcome else {
+            panics.push(path.display().to_string());
+            continue;
+        };
+        let entry = counts.entry(kind).or_default();
+        match result {
+            Err(e) => {
+                entry.0 += 1;
+                let msg = e.to_string();
+                assert!(msg.contains(&file_name), "message does not name the file: {msg}");
+                assert!(msg.len() > file_name.len() + 10, "message says nothing: {msg}");
+                if kind == "fatal_" {
+                    eprintln!("refused {msg}");
+                }
+            }
+            Ok(()) => {
+                entry.1 += 1;
+                if kind == "fatal_" {
+                    fatal_accepted.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    for (kind, (refused, accepted)) in &counts {
+        eprintln!("{kind:9} refused {refused:4}, accepted {accepted:4}");
+    }
+    eprintln!("{} invalid files, slowest parse {slowest:?}", files.len());
+    assert!(panics.is_empty(), "parsing panicked on: {panics:#?}");
+    assert!(slow.is_empty(), "too slow: {slow:#?}");
+    assert!(fatal_accepted.is_empty(), "fatal files accepted: {fatal_accepted:#?}");
+}
