@@ -159,3 +159,13 @@ fn invalid_files_never_panic_are_fast_and_fatal_ones_are_refused() {
     assert!(slow.is_empty(), "too slow: {slow:#?}");
     assert!(fatal_accepted.is_empty(), "fatal files accepted: {fatal_accepted:#?}");
 }
+
+#[test]
+fn a_key_that_is_not_utf8_is_only_a_warning() {
+    // Regression: warning_KeyInvalidUTF8 was refused although the
+    // specification only warns about it; the entry is now skipped.
+    let path = corpus("ktx2-invalid").join("7007/warning_KeyInvalidUTF8.ktx2");
+    let bytes = std::fs::read(&path).unwrap();
+    let tex = parse_named(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert!(tex.key_values().iter().all(|(k, _)| !k.is_empty()));
+}

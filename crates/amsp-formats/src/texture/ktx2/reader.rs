@@ -427,7 +427,7 @@ impl<'a> Ktx2Texture<'a> {
         &self.bytes[start..start + self.header.sgd_byte_length as usize]
     }
 
-    /// The key/value entries in file order.
+    /// The key/value entries in file order (entries whose key is not UTF-8 are left out).
     pub fn key_values(&self) -> &[(&'a str, &'a [u8])] {
         &self.key_values
     }
@@ -497,7 +497,7 @@ fn lcm(a: u64, b: u64) -> u64 {
 /// Splits the key/value section into `(key, value)` pairs.
 ///
 /// Each entry is `keyAndValueByteLength: u32`, the key, a NUL, the value, then
-/// padding to a multiple of 4 bytes.
+/// padding to a multiple of 4 bytes. Entries whose key is not UTF-8 are skipped.
 fn parse_key_values(kvd: &[u8]) -> Result<Vec<(&str, &[u8])>, Ktx2Error> {
     let bad = |m: String| Err(Ktx2Error::InvalidKeyValue(m));
     let mut out = Vec::new();
@@ -522,13 +522,14 @@ fn parse_key_values(kvd: &[u8]) -> Result<Vec<(&str, &[u8])>, Ktx2Error> {
         let Some(nul) = entry.iter().position(|&b| b == 0) else {
             return bad(format!("the key of the entry at offset {at} has no NUL terminator"));
         };
-        let key = std::str::from_utf8(&entry[..nul]).map_err(|e| {
-            Ktx2Error::InvalidKeyValue(format!("the key at offset {at} is not UTF-8: {e}"))
-        })?;
-        if key.is_empty() {
-            return bad(format!("the entry at offset {at} has an empty key"));
+        // A key that is not UTF-8 is only a warning in the specification: the
+        // entry is skipped, the file stays usable.
+        if let Ok(key) = std::str::from_utf8(&entry[..nul]) {
+            if key.is_empty() {
+                return bad(format!("the entry at offset {at} has an empty key"));
+            }
+            out.push((key, &entry[nul + 1..]));
         }
-        out.push((key, &entry[nul + 1..]));
         at = (start + len).next_multiple_of(4).min(kvd.len());
     }
     Ok(out)
