@@ -1,1 +1,0 @@
-//! Source images and mip chains.

@@ -1,0 +1,284 @@
+//! Mip chains: 2×2 box filtering in linear space.
+//!
+//! Each level halves the previous one (rounding down, at least 1), down to
+//! 1×1. A destination texel averages the 2×2 source texels under it with equal
+//! weights; where a source side is odd, the last destination row or column
+//! also takes the left-over source row or column, so it averages 2×3, 3×2 or
+//! 3×3 texels and no source texel is dropped.
+//!
+//! A box filter is used because, for an exact 2:1 reduction, it is the
+//! filter every texel contributes to equally; it has no negative lobes, so it
+//! never rings, never produces negative HDR values and never pushes alpha
+//! out of range, and weighting it by alpha stays exact across levels. Sharper
+//! kernels (Catmull-Rom, Lanczos) are worth it for arbitrary ratios, not 2:1.
+//!
+//! Filtering happens in `f32`, in the space the role calls for:
+//!
+//! - [`TextureRole::Color`] and [`TextureRole::Ui`]: RGB is converted from sRGB
+//!   to linear, and averaged weighted by alpha (the premultiplied-alpha
+//!   average `Σ rgb·a / Σ a`), so a fully transparent texel adds no colour
+//!   to its neighbours; alpha itself is averaged plainly. Where every texel
+//!   under a destination texel is fully transparent, RGB is the plain
+//!   average, so transparent regions keep a sensible colour. The result is
+//!   converted back to sRGB.
+//! - [`TextureRole::Linear`]: each channel is averaged in its stored values.
+//! - [`TextureRole::NormalMap`]: `xyz` is decoded to `[-1, 1]`, averaged,
+//!   renormalised to unit length (a zero average becomes `(0, 0, 1)`) and
+//!   encoded again; alpha is averaged plainly.
+//! - [`TextureRole::Hdr`]: each channel is averaged as `f32`; values above 1.0
+//!   are kept.
+//!
+//! Every level is filtered from the previous level's `f32` values, not from
+//! its quantised bytes, so rounding does not accumulate down the chain. Level
+//! 0 is the source's bytes unchanged.
+
+use super::{ImageImportError, MipLevel, PixelFormat, SourceImage, TextureRole};
+
+/// Number of levels in a full chain for a `width`×`height` image: the
+/// levels from the full size down to 1×1, both included.
+pub fn mip_count(width: u32, height: u32) -> u32 {
+    32 - width.max(height).max(1).leading_zeros()
+}
+
+/// Builds the full mip chain of `image`, level 0 (the image itself) first,
+/// 1×1 last, every level in `image.format`. See the module docs for how each
+/// [`TextureRole`] is filtered.
+///
+/// # Errors
+///
+/// [`ImageImportError::DataSizeMismatch`] when `image.data` does not hold
+/// `width * height` pixels, [`ImageImportError::RoleMismatch`] for
+/// [`TextureRole::Hdr`] on 8- or 16-bit pixels, or a colour or normal-map
+/// role on `f32` pixels.
+pub fn build_mips(
+    image: &SourceImage,
+    role: TextureRole,
+) -> Result<Vec<MipLevel>, ImageImportError> {
+    let expected =
+        u64::from(image.width) * u64::from(image.height) * image.format.bytes_per_pixel() as u64;
+    if expected != image.data.len() as u64 || image.width == 0 || image.height == 0 {
+        return Err(ImageImportError::DataSizeMismatch {
+            width: image.width,
+            height: image.height,
+            format: image.format,
+            expected,
+            actual: image.data.len() as u64,
+        });
+    }
+    let float = image.format == PixelFormat::RgbaF32;
+    let role_fits = match role {
+        TextureRole::Hdr => float,
+        TextureRole::Linear => true,
+        TextureRole::Color | TextureRole::Ui | TextureRole::NormalMap => !float,
+    };
+    if !role_fits {
+        return Err(ImageImportError::RoleMismatch { role, format: image.format });
+    }
+
+    let space = Space::of(role);
+    let mut levels = Vec::with_capacity(mip_count(image.width, image.height) as usize);
+    levels.push(MipLevel { width: image.width, height: image.height, data: image.data.clone() });
+
+    let (mut width, mut height) = (image.width as usize, image.height as usize);
+    if width == 1 && height == 1 {
+        return Ok(levels);
+    }
+    // Level 1 reads level 0 straight from the bytes, so the full-size level is
+    // never held as f32.
+    let srgb_table = srgb_to_linear_table();
+    let source = |i: usize| space.decode(image.format, &image.data, i, &srgb_table);
+    let mut current = downsample(width, height, source, space);
+    (width, height) = (half(width), half(height));
+    loop {
+        levels.push(MipLevel {
+            width: width as u32,
+            height: height as u32,
+            data: space.encode(image.format, &current),
+        });
+        if width == 1 && height == 1 {
+            return Ok(levels);
+        }
+        current = downsample(width, height, |i| current[i], space);
+        (width, height) = (half(width), half(height));
+    }
+}
+
+/// Half a side, rounded down, at least 1.
+fn half(side: usize) -> usize {
+    (side / 2).max(1)
+}
+
+/// The space texels are filtered in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Space {
+    /// sRGB colour: linear light, alpha-weighted.
+    Srgb,
+    /// Stored values, channels independent (also HDR).
+    Plain,
+    /// Unit vectors in `xyz`.
+    Normal,
+}
+
+impl Space {
+    fn of(role: TextureRole) -> Self {
+        match role {
+            TextureRole::Color | TextureRole::Ui => Space::Srgb,
+            TextureRole::NormalMap => Space::Normal,
+            TextureRole::Linear | TextureRole::Hdr => Space::Plain,
+        }
+    }
+
+    /// Pixel `i` of `data` as filtering values.
+    fn decode(self, format: PixelFormat, data: &[u8], i: usize, srgb8: &[f32; 256]) -> [f32; 4] {
+        let mut texel = [0.0; 4];
+        match format {
+            PixelFormat::Rgba8 => {
+                let p = &data[i * 4..i * 4 + 4];
+                for c in 0..4 {
+                    texel[c] = if self == Space::Srgb && c < 3 {
+                        srgb8[usize::from(p[c])]
+                    } else {
+                        f32::from(p[c]) / 255.0
+                    };
+                }
+            }
+            PixelFormat::Rgba16 => {
+                let p = &data[i * 8..i * 8 + 8];
+                for c in 0..4 {
+                    let v = f32::from(u16::from_le_bytes([p[2 * c], p[2 * c + 1]])) / 65535.0;
+                    texel[c] = if self == Space::Srgb && c < 3 { srgb_to_linear(v) } else { v };
+                }
+            }
+            PixelFormat::RgbaF32 => {
+                let p = &data[i * 16..i * 16 + 16];
+                for c in 0..4 {
+                    texel[c] =
+                        f32::from_le_bytes([p[4 * c], p[4 * c + 1], p[4 * c + 2], p[4 * c + 3]]);
+                }
+            }
+        }
+        if self == Space::Normal {
+            for v in &mut texel[..3] {
+                *v = *v * 2.0 - 1.0;
+            }
+        }
+        texel
+    }
+
+    /// Filtering values back to pixels of `format`.
+    fn encode(self, format: PixelFormat, texels: &[[f32; 4]]) -> Vec<u8> {
+        let stored = |t: &[f32; 4], c: usize| -> f32 {
+            match self {
+                Space::Srgb if c < 3 => linear_to_srgb(t[c]),
+                Space::Normal if c < 3 => t[c] * 0.5 + 0.5,
+                _ => t[c],
+            }
+        };
+        let mut out = Vec::with_capacity(texels.len() * format.bytes_per_pixel());
+        for t in texels {
+            for c in 0..4 {
+                let v = stored(t, c);
+                match format {
+                    PixelFormat::Rgba8 => out.push((v.clamp(0.0, 1.0) * 255.0).round() as u8),
+                    PixelFormat::Rgba16 => out.extend_from_slice(
+                        &((v.clamp(0.0, 1.0) * 65535.0).round() as u16).to_le_bytes(),
+                    ),
+                    PixelFormat::RgbaF32 => out.extend_from_slice(&v.to_le_bytes()),
+                }
+            }
+        }
+        out
+    }
+
+    /// Averages `texels` (with their weights, summing to 1) into one.
+    fn average(self, texels: &[[f32; 4]], weight: f32) -> [f32; 4] {
+        let mut sum = [0.0f32; 4];
+        match self {
+            Space::Srgb => {
+                let alpha: f32 = texels.iter().map(|t| t[3]).sum();
+                for t in texels {
+                    // Weight colour by alpha; if nothing is visible, fall back
+                    // to the plain average so transparent regions keep a colour.
+                    let w = if alpha > 0.0 { t[3] / alpha } else { weight };
+                    for c in 0..3 {
+                        sum[c] += t[c] * w;
+                    }
+                }
+                sum[3] = alpha * weight;
+            }
+            Space::Plain => {
+                for t in texels {
+                    for c in 0..4 {
+                        sum[c] += t[c] * weight;
+                    }
+                }
+            }
+            Space::Normal => {
+                for t in texels {
+                    for c in 0..4 {
+                        sum[c] += t[c] * weight;
+                    }
+                }
+                let len = (sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2]).sqrt();
+                if len > 1e-6 {
+                    for v in &mut sum[..3] {
+                        *v /= len;
+                    }
+                } else {
+                    sum[..3].copy_from_slice(&[0.0, 0.0, 1.0]);
+                }
+            }
+        }
+        sum
+    }
+}
+
+/// One 2×2 box-filter step from a `width`×`height` level read by `texel`.
+fn downsample(
+    width: usize,
+    height: usize,
+    texel: impl Fn(usize) -> [f32; 4],
+    space: Space,
+) -> Vec<[f32; 4]> {
+    let (dw, dh) = (half(width), half(height));
+    // Source span of destination index `d` along a side of `n` texels: two
+    // texels, the last one also takes the odd left-over.
+    let span = |d: usize, dn: usize, n: usize| {
+        let start = 2 * d;
+        let end = if d + 1 == dn { n } else { start + 2 };
+        start..end
+    };
+    let mut out = Vec::with_capacity(dw * dh);
+    let mut gathered = Vec::with_capacity(9);
+    for dy in 0..dh {
+        let rows = span(dy, dh, height);
+        for dx in 0..dw {
+            let cols = span(dx, dw, width);
+            gathered.clear();
+            for y in rows.clone() {
+                for x in cols.clone() {
+                    gathered.push(texel(y * width + x));
+                }
+            }
+            let weight = 1.0 / gathered.len() as f32;
+            out.push(space.average(&gathered, weight));
+        }
+    }
+    out
+}
+
+/// The sRGB decoding curve for one value in `[0, 1]`.
+fn srgb_to_linear(v: f32) -> f32 {
+    if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+}
+
+/// The sRGB encoding curve for one value in `[0, 1]`.
+fn linear_to_srgb(v: f32) -> f32 {
+    let v = v.clamp(0.0, 1.0);
+    if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }
+}
+
+/// [`srgb_to_linear`] for every 8-bit value.
+fn srgb_to_linear_table() -> [f32; 256] {
+    std::array::from_fn(|i| srgb_to_linear(i as f32 / 255.0))
+}
