@@ -47,7 +47,7 @@ pub fn decode_image(
     let format = detect_format(bytes, hint)?;
     let name = format_name(format);
 
-    let (width, height) = match reader(bytes, format, limits).into_dimensions() {
+    let (width, height) = match reader(bytes, format, limits, limits.max_pixels).into_dimensions() {
         Ok(dimensions) => dimensions,
         // Some decoders (PNG) check the header against the limits themselves.
         // Read the header again without them, only to say which limit the
@@ -63,7 +63,9 @@ pub fn decode_image(
     };
     check_limits(name, width, height, limits)?;
 
-    let decoder = reader(bytes, format, limits).into_decoder().map_err(|e| map_error(name, e))?;
+    let decoder = reader(bytes, format, limits, u64::from(width) * u64::from(height))
+        .into_decoder()
+        .map_err(|e| map_error(name, e))?;
     let color = decoder.color_type();
     let image = DynamicImage::from_decoder(decoder).map_err(|e| map_error(name, e))?;
     if (image.width(), image.height()) != (width, height) {
@@ -114,17 +116,28 @@ fn detect_format(bytes: &[u8], hint: Option<&str>) -> Result<ImageFormat, ImageI
         .ok_or_else(|| ImageImportError::UnknownFormat { hint: hint.map(str::to_owned) })
 }
 
+/// Bytes a pixel of the largest decoded form, RGBA `f32`.
+const BYTES_PER_PIXEL_CAP: u64 = 16;
+
+/// Allowance beyond the pixels for a decoder's palettes, tables and metadata.
+const ALLOC_SLACK: u64 = 16 << 20;
+
 /// A reader over `bytes` for `format`, with the decoder limits set.
+///
+/// The decoder may allocate [`BYTES_PER_PIXEL_CAP`] bytes a pixel for
+/// `pixels` pixels (the limit before the header is read, the image's own
+/// size after), plus [`ALLOC_SLACK`] for palettes and metadata.
 fn reader<'a>(
     bytes: &'a [u8],
     format: ImageFormat,
     limits: &ImageLimits,
+    pixels: u64,
 ) -> ImageReader<Cursor<&'a [u8]>> {
     let mut decoder_limits = Limits::default();
     decoder_limits.max_image_width = Some(limits.max_dimension);
     decoder_limits.max_image_height = Some(limits.max_dimension);
-    // The largest decoded form is RGBA f32: 16 bytes a pixel.
-    decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(16));
+    decoder_limits.max_alloc =
+        Some(pixels.saturating_mul(BYTES_PER_PIXEL_CAP).saturating_add(ALLOC_SLACK));
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(decoder_limits);
     reader
