@@ -5,24 +5,28 @@ use amsp_cook::{AssetMeta, ImportError, ImportInput, ImportedAsset, Importer};
 use amsp_core::Codec;
 use serde_json::json;
 
-use super::ktx2::{Ktx2Writer, VkFormat, WriteSupercompression};
+use super::encode::{EncodeQuality, TextureEncoding, encode_level};
+use super::ktx2::{Ktx2Writer, WriteSupercompression};
 use super::layout::{TEXTURE_TYPE, chunk_of_level, split_into_chunks};
-use super::source::{
-    ImageLimits, MipLevel, PixelFormat, SourceImage, TextureRole, build_mips, decode_image,
-};
+use super::source::{ImageLimits, PixelFormat, SourceImage, TextureRole, build_mips, decode_image};
 
 /// Imports PNG, JPEG, BMP, TGA and GIF images as KTX2 textures with a full
-/// mip chain, zstd-supercompressed, each level its own pack chunk.
+/// mip chain, block-compressed, zstd-supercompressed, each level its own
+/// pack chunk.
 ///
 /// Sidecar settings:
 /// - `role`: `"color"` (default; sRGB, gamma-correct mips), `"linear"`
 ///   (data), `"normal"` (renormalised mips), `"ui"`. Without a setting, a
 ///   file whose name contains `normal` or ends in `_n` is a normal map.
+/// - `encoding`: `"bc7"`, `"bc1"`, `"bc3"`, `"bc4"`, `"bc5"` or `"rgba8"`.
+///   Without a setting it follows the role: colour and UI → BC7 sRGB,
+///   normal map → BC5, single-channel linear data → BC4, other linear data
+///   → BC7. (A grey colour image stays BC7 sRGB: BC4 has no sRGB form.)
+/// - `quality`: `"fast"`, `"basic"` (default) or `"slow"` (BC7).
 /// - `zstd_level`: supercompression level (default 9).
 ///
-/// Texels are stored as RGBA8 (sRGB for colour and UI); 16-bit sources are
-/// reduced to 8 bits. Block compression (BCn) is chosen by the encoding
-/// step of the texture pipeline as it lands.
+/// 16-bit sources are reduced to 8 bits; HDR sources need BC6H, which this
+/// importer does not produce yet.
 #[derive(Debug, Clone, Default)]
 pub struct TextureImporter {
     /// Size limits checked before anything is decoded.
@@ -35,7 +39,7 @@ impl Importer for TextureImporter {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn extensions(&self) -> &[&str] {
@@ -50,7 +54,9 @@ impl Importer for TextureImporter {
         let image = to_rgba8(image)?;
         let mips = build_mips(&image, role).map_err(|e| ImportError::new(e.to_string()))?;
         let srgb = matches!(role, TextureRole::Color | TextureRole::Ui);
-        let format = if srgb { VkFormat::R8G8B8A8Srgb } else { VkFormat::R8G8B8A8Unorm };
+        let encoding = encoding(input.meta, role, image.source_channels)?;
+        let quality = quality(input.meta)?;
+        let format = encoding.vk_format(srgb);
         let zstd_level = match input.meta.settings.get("zstd_level") {
             None => 9,
             Some(ron::Value::Number(n)) => n.into_f64() as i32,
@@ -60,9 +66,14 @@ impl Importer for TextureImporter {
                 )));
             }
         };
-        let levels: Vec<&[u8]> = mips.iter().map(|m| m.data.as_slice()).collect();
+        let encoded: Vec<Vec<u8>> = mips
+            .iter()
+            .map(|level| encode_level(level, image.format, encoding, quality))
+            .collect::<Result<_, _>>()
+            .map_err(|e| ImportError::new(e.to_string()))?;
+        let levels: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
         let file = Ktx2Writer::new(format, image.width, image.height)
-            .srgb(srgb)
+            .srgb(format.is_srgb())
             .supercompression(WriteSupercompression::Zstd { level: zstd_level })
             .write(&levels)
             .map_err(|e| ImportError::new(e.to_string()))?;
@@ -72,11 +83,12 @@ impl Importer for TextureImporter {
             "width": image.width,
             "height": image.height,
             "format": format!("{format:?}"),
-            "srgb": srgb,
+            "srgb": format.is_srgb(),
+            "encoding": format!("{encoding:?}"),
             "role": role_name(role),
             "has_alpha": image.has_alpha,
             "mip_count": level_count,
-            "mip_bytes": mips.iter().map(|m: &MipLevel| m.data.len()).collect::<Vec<_>>(),
+            "mip_bytes": encoded.iter().map(Vec::len).collect::<Vec<_>>(),
             "mip_stored_bytes": file.mip_level_ranges().iter().map(|r| r.len()).collect::<Vec<_>>(),
             "mip_chunks": (0..level_count).map(|l| chunk_of_level(l, level_count)).collect::<Vec<_>>(),
         });
@@ -112,6 +124,47 @@ fn role(meta: &AssetMeta, file_name: &str) -> Result<TextureRole, ImportError> {
                 Ok(TextureRole::Color)
             }
         }
+    }
+}
+
+fn encoding(
+    meta: &AssetMeta,
+    role: TextureRole,
+    channels: u8,
+) -> Result<TextureEncoding, ImportError> {
+    match meta.settings.get("encoding") {
+        Some(ron::Value::String(name)) => match name.to_ascii_lowercase().as_str() {
+            "rgba8" => Ok(TextureEncoding::Rgba8),
+            "bc1" => Ok(TextureEncoding::Bc1),
+            "bc3" => Ok(TextureEncoding::Bc3),
+            "bc4" => Ok(TextureEncoding::Bc4),
+            "bc5" => Ok(TextureEncoding::Bc5),
+            "bc7" => Ok(TextureEncoding::Bc7),
+            other => Err(ImportError::new(format!(
+                "unknown encoding {other:?}: expected bc7, bc1, bc3, bc4, bc5 or rgba8"
+            ))),
+        },
+        Some(other) => Err(ImportError::new(format!("encoding must be a string, found {other:?}"))),
+        None => Ok(match role {
+            TextureRole::NormalMap => TextureEncoding::Bc5,
+            TextureRole::Linear if channels == 1 => TextureEncoding::Bc4,
+            _ => TextureEncoding::Bc7,
+        }),
+    }
+}
+
+fn quality(meta: &AssetMeta) -> Result<EncodeQuality, ImportError> {
+    match meta.settings.get("quality") {
+        None => Ok(EncodeQuality::Basic),
+        Some(ron::Value::String(name)) => match name.as_str() {
+            "fast" => Ok(EncodeQuality::Fast),
+            "basic" => Ok(EncodeQuality::Basic),
+            "slow" => Ok(EncodeQuality::Slow),
+            other => Err(ImportError::new(format!(
+                "unknown quality {other:?}: expected fast, basic or slow"
+            ))),
+        },
+        Some(other) => Err(ImportError::new(format!("quality must be a string, found {other:?}"))),
     }
 }
 
