@@ -1,0 +1,86 @@
+//! Loading a cooked 2048×2048 BC7 texture (all mips, zstd-supercompressed
+//! KTX2, one pack chunk per mip) from a pack onto the CPU, ready for upload,
+//! on one core; against decoding the same image from PNG with the `image`
+//! crate in the same run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use amsp_cook::Cooker;
+use amsp_formats::texture::{Texture, TextureImporter, TextureLoader};
+use amsp_io::{AssetSource, CookedSource};
+use amsp_runtime::AssetServer;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const SIZE: u32 = 2048;
+
+/// A 2048×2048 RGBA image with gradients and noise, as PNG bytes.
+fn source_png() -> Vec<u8> {
+    let mut state = 0x9e37_79b9_u32;
+    let mut pixels = Vec::with_capacity((SIZE * SIZE * 4) as usize);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state & 15) as u8;
+            pixels.extend_from_slice(&[
+                (x / 8) as u8 ^ noise,
+                (y / 8) as u8,
+                ((x + y) / 16) as u8 ^ (noise << 1),
+                255,
+            ]);
+        }
+    }
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &pixels,
+        SIZE,
+        SIZE,
+        image::ExtendedColorType::Rgba8,
+    )
+    .expect("PNG encodes");
+    png
+}
+
+fn texture_load(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    std::fs::create_dir_all(&src).expect("source folder");
+    let png = source_png();
+    std::fs::write(src.join("albedo.png"), &png).expect("source written");
+    let mut cooker = Cooker::new(&src, &out);
+    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+    let report = cooker.run().expect("cook");
+    assert_eq!(report.cooked, 1, "{:?}", report.errors);
+
+    let source = Arc::new(CookedSource::open(&out).expect("cooked output opens"));
+    let server = AssetServer::builder()
+        .source(Arc::clone(&source) as Arc<dyn AssetSource>)
+        .worker_threads(1)
+        .build()
+        .expect("server");
+    server.register_loader(TextureLoader::default());
+
+    let mut group = c.benchmark_group("texture_2k");
+    group.sample_size(20);
+    group.bench_function("reference_png_decode_image_crate", |b| {
+        b.iter(|| image::load_from_memory(&png).expect("PNG decodes").into_rgba8())
+    });
+    group.bench_function("cooked_bc7_through_asset_server", |b| {
+        b.iter(|| {
+            let handle = server.load::<Texture>("albedo.png");
+            assert!(server.wait_for(&handle, Duration::from_secs(10)).is_loaded());
+            let texture = server.get(&handle).expect("loaded");
+            assert_eq!(texture.width, SIZE);
+            drop(handle);
+            server.unload_unused();
+            texture
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, texture_load);
+criterion_main!(benches);
