@@ -1,9 +1,12 @@
 //! Block compression of odd sizes (mip tails, partial blocks), solid colours,
 //! HDR input and the errors of `encode_level`.
 
+mod common;
+
 use amsp_formats::texture::encode::{EncodeError, EncodeQuality, TextureEncoding, encode_level};
 use amsp_formats::texture::ktx2::VkFormat;
 use amsp_formats::texture::source::{MipLevel, PixelFormat};
+use common::decode;
 
 const BLOCK_ENCODINGS: [TextureEncoding; 5] = [
     TextureEncoding::Bc1,
@@ -27,29 +30,6 @@ fn gradient(width: u32, height: u32) -> MipLevel {
         }
     }
     MipLevel { width, height, data }
-}
-
-/// Decodes with texture2ddecoder into RGBA8.
-fn decode(encoding: TextureEncoding, blocks: &[u8], width: u32, height: u32) -> Vec<u8> {
-    let (w, h) = (width as usize, height as usize);
-    let mut image = vec![0u32; w * h];
-    match encoding {
-        TextureEncoding::Bc1 => texture2ddecoder::decode_bc1(blocks, w, h, &mut image),
-        TextureEncoding::Bc3 => texture2ddecoder::decode_bc3(blocks, w, h, &mut image),
-        TextureEncoding::Bc4 => texture2ddecoder::decode_bc4(blocks, w, h, &mut image),
-        TextureEncoding::Bc5 => texture2ddecoder::decode_bc5(blocks, w, h, &mut image),
-        TextureEncoding::Bc6h => texture2ddecoder::decode_bc6(blocks, w, h, &mut image, false),
-        TextureEncoding::Bc7 => texture2ddecoder::decode_bc7(blocks, w, h, &mut image),
-        _ => unreachable!(),
-    }
-    .unwrap();
-    image
-        .iter()
-        .flat_map(|t| {
-            let [b, g, r, a] = t.to_le_bytes();
-            [r, g, b, a]
-        })
-        .collect()
 }
 
 /// Channels an encoding keeps.
