@@ -103,28 +103,52 @@ impl Importer for TextureImporter {
     }
 }
 
-fn role(meta: &AssetMeta, file_name: &str) -> Result<TextureRole, ImportError> {
-    match meta.settings.get("role") {
-        Some(ron::Value::String(name)) => match name.as_str() {
-            "color" => Ok(TextureRole::Color),
-            "linear" => Ok(TextureRole::Linear),
-            "normal" => Ok(TextureRole::NormalMap),
-            "ui" => Ok(TextureRole::Ui),
-            other => Err(ImportError::new(format!(
-                "unknown role {other:?}: expected color, linear, normal or ui"
-            ))),
-        },
-        Some(other) => Err(ImportError::new(format!("role must be a string, found {other:?}"))),
+/// The value named by string setting `key`, one of `options` (name →
+/// value), if the sidecar sets it; names compare ignoring ASCII case when
+/// `fold_case` is set.
+fn choice<T: Copy>(
+    meta: &AssetMeta,
+    key: &str,
+    options: &[(&str, T)],
+    fold_case: bool,
+) -> Result<Option<T>, ImportError> {
+    let name = match meta.settings.get(key) {
+        None => return Ok(None),
+        Some(ron::Value::String(name)) => name,
+        Some(other) => {
+            return Err(ImportError::new(format!("{key} must be a string, found {other:?}")));
+        }
+    };
+    let matches = |option: &str| {
+        if fold_case { option.eq_ignore_ascii_case(name) } else { option == name }
+    };
+    match options.iter().find(|(option, _)| matches(option)) {
+        Some(&(_, value)) => Ok(Some(value)),
         None => {
-            let stem =
-                file_name.rsplit_once('.').map_or(file_name, |(s, _)| s).to_ascii_lowercase();
-            if stem.contains("normal") || stem.ends_with("_n") {
-                Ok(TextureRole::NormalMap)
-            } else {
-                Ok(TextureRole::Color)
-            }
+            let names: Vec<&str> = options.iter().map(|&(option, _)| option).collect();
+            Err(ImportError::new(format!(
+                "unknown {key} {name:?}: expected one of {}",
+                names.join(", ")
+            )))
         }
     }
+}
+
+fn role(meta: &AssetMeta, file_name: &str) -> Result<TextureRole, ImportError> {
+    let options = [
+        ("color", TextureRole::Color),
+        ("linear", TextureRole::Linear),
+        ("normal", TextureRole::NormalMap),
+        ("ui", TextureRole::Ui),
+    ];
+    Ok(choice(meta, "role", &options, false)?.unwrap_or_else(|| {
+        let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s).to_ascii_lowercase();
+        if stem.contains("normal") || stem.ends_with("_n") {
+            TextureRole::NormalMap
+        } else {
+            TextureRole::Color
+        }
+    }))
 }
 
 fn encoding(
@@ -132,40 +156,28 @@ fn encoding(
     role: TextureRole,
     channels: u8,
 ) -> Result<TextureEncoding, ImportError> {
-    match meta.settings.get("encoding") {
-        Some(ron::Value::String(name)) => match name.to_ascii_lowercase().as_str() {
-            "rgba8" => Ok(TextureEncoding::Rgba8),
-            "bc1" => Ok(TextureEncoding::Bc1),
-            "bc3" => Ok(TextureEncoding::Bc3),
-            "bc4" => Ok(TextureEncoding::Bc4),
-            "bc5" => Ok(TextureEncoding::Bc5),
-            "bc7" => Ok(TextureEncoding::Bc7),
-            other => Err(ImportError::new(format!(
-                "unknown encoding {other:?}: expected bc7, bc1, bc3, bc4, bc5 or rgba8"
-            ))),
-        },
-        Some(other) => Err(ImportError::new(format!("encoding must be a string, found {other:?}"))),
-        None => Ok(match role {
-            TextureRole::NormalMap => TextureEncoding::Bc5,
-            TextureRole::Linear if channels == 1 => TextureEncoding::Bc4,
-            _ => TextureEncoding::Bc7,
-        }),
-    }
+    let options = [
+        ("bc7", TextureEncoding::Bc7),
+        ("bc1", TextureEncoding::Bc1),
+        ("bc3", TextureEncoding::Bc3),
+        ("bc4", TextureEncoding::Bc4),
+        ("bc5", TextureEncoding::Bc5),
+        ("rgba8", TextureEncoding::Rgba8),
+    ];
+    Ok(choice(meta, "encoding", &options, true)?.unwrap_or(match role {
+        TextureRole::NormalMap => TextureEncoding::Bc5,
+        TextureRole::Linear if channels == 1 => TextureEncoding::Bc4,
+        _ => TextureEncoding::Bc7,
+    }))
 }
 
 fn quality(meta: &AssetMeta) -> Result<EncodeQuality, ImportError> {
-    match meta.settings.get("quality") {
-        None => Ok(EncodeQuality::Basic),
-        Some(ron::Value::String(name)) => match name.as_str() {
-            "fast" => Ok(EncodeQuality::Fast),
-            "basic" => Ok(EncodeQuality::Basic),
-            "slow" => Ok(EncodeQuality::Slow),
-            other => Err(ImportError::new(format!(
-                "unknown quality {other:?}: expected fast, basic or slow"
-            ))),
-        },
-        Some(other) => Err(ImportError::new(format!("quality must be a string, found {other:?}"))),
-    }
+    let options = [
+        ("fast", EncodeQuality::Fast),
+        ("basic", EncodeQuality::Basic),
+        ("slow", EncodeQuality::Slow),
+    ];
+    Ok(choice(meta, "quality", &options, false)?.unwrap_or(EncodeQuality::Basic))
 }
 
 fn role_name(role: TextureRole) -> &'static str {
