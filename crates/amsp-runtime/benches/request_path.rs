@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use amsp_core::{AssetId, AssetPath, PriorityClass};
 use amsp_io::{AssetDescriptor, AssetSource, MemorySource, ReadError};
-use amsp_runtime::{AssetServer, Text};
+use amsp_runtime::{AssetServer, Handle, Text};
 use criterion::{Criterion, criterion_group};
 use crossbeam_queue::SegQueue;
 
@@ -137,6 +137,33 @@ fn latency_report(memory: &Arc<MemorySource>, paths: &[String]) {
     }
 }
 
+/// Times `iters` requests of new assets, `load(server, i)` for the i-th of
+/// each batch, on servers whose reads are held so that requests pile up;
+/// releasing and dropping each batch's server is outside the timing.
+fn time_pending_loads(
+    memory: &Arc<MemorySource>,
+    iters: u64,
+    load: impl Fn(&AssetServer, usize) -> Handle<Text>,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(BATCH as u64) as usize;
+        let (server, source) = pending_server(memory);
+        let mut handles = Vec::with_capacity(n);
+        let start = Instant::now();
+        for i in 0..n {
+            handles.push(load(&server, i));
+        }
+        total += start.elapsed();
+        source.release();
+        drop(handles);
+        drop(server);
+        left -= n as u64;
+    }
+    total
+}
+
 fn bench_load(c: &mut Criterion, memory: &Arc<MemorySource>, paths: &[String]) {
     let mut group = c.benchmark_group("load");
     group.bench_function("reference: Arc::new + SegQueue::push", |b| {
@@ -158,44 +185,14 @@ fn bench_load(c: &mut Criterion, memory: &Arc<MemorySource>, paths: &[String]) {
     });
     group.bench_function("new asset by path, 10k pending", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(BATCH as u64) as usize;
-                let (server, source) = pending_server(memory);
-                let mut handles = Vec::with_capacity(n);
-                let start = Instant::now();
-                for p in &paths[..n] {
-                    handles.push(server.load::<Text>(p.as_str()));
-                }
-                total += start.elapsed();
-                source.release();
-                drop(handles);
-                drop(server);
-                left -= n as u64;
-            }
-            total
+            time_pending_loads(memory, iters, |server, i| server.load::<Text>(paths[i].as_str()))
         });
     });
     group.bench_function("new asset by id, 10k pending", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(BATCH as u64) as usize;
-                let (server, source) = pending_server(memory);
-                let mut handles = Vec::with_capacity(n);
-                let start = Instant::now();
-                for i in 0..n {
-                    handles.push(server.load::<Text>(AssetId::from_u128(i as u128 + 1)));
-                }
-                total += start.elapsed();
-                source.release();
-                drop(handles);
-                drop(server);
-                left -= n as u64;
-            }
-            total
+            time_pending_loads(memory, iters, |server, i| {
+                server.load::<Text>(AssetId::from_u128(i as u128 + 1))
+            })
         });
     });
     let (server, source) = pending_server(memory);
