@@ -161,8 +161,17 @@ impl BasicDfd {
         // (bit offset, bit length, channel id, qualifiers)
         let full = |id: u8, q: u8, off: u16, len: u16| (off, len, id, q);
         let alpha_q = if srgb { QUALIFIER_LINEAR } else { 0 };
+        let signed = QUALIFIER_SIGNED;
+        let float = QUALIFIER_FLOAT | QUALIFIER_SIGNED;
         let (model, samples): (u8, Vec<(u16, u16, u8, u8)>) = match format {
             F::Undefined => return None,
+            F::R8Unorm | F::R8Srgb => (COLOR_MODEL_RGBSDA, vec![full(0, 0, 0, 8)]),
+            F::R8G8Unorm | F::R8G8Srgb => {
+                (COLOR_MODEL_RGBSDA, vec![full(0, 0, 0, 8), full(1, 0, 8, 8)])
+            }
+            F::R8G8B8Unorm | F::R8G8B8Srgb => {
+                (COLOR_MODEL_RGBSDA, vec![full(0, 0, 0, 8), full(1, 0, 8, 8), full(2, 0, 16, 8)])
+            }
             F::R8G8B8A8Unorm | F::R8G8B8A8Srgb => (
                 COLOR_MODEL_RGBSDA,
                 vec![
@@ -170,6 +179,42 @@ impl BasicDfd {
                     full(1, 0, 8, 8),
                     full(2, 0, 16, 8),
                     full(15, alpha_q, 24, 8),
+                ],
+            ),
+            F::B8G8R8A8Unorm | F::B8G8R8A8Srgb => (
+                COLOR_MODEL_RGBSDA,
+                vec![
+                    full(2, 0, 0, 8),
+                    full(1, 0, 8, 8),
+                    full(0, 0, 16, 8),
+                    full(15, alpha_q, 24, 8),
+                ],
+            ),
+            F::R16G16B16A16Unorm => (
+                COLOR_MODEL_RGBSDA,
+                vec![
+                    full(0, 0, 0, 16),
+                    full(1, 0, 16, 16),
+                    full(2, 0, 32, 16),
+                    full(15, 0, 48, 16),
+                ],
+            ),
+            F::R16G16B16A16Sfloat => (
+                COLOR_MODEL_RGBSDA,
+                vec![
+                    full(0, float, 0, 16),
+                    full(1, float, 16, 16),
+                    full(2, float, 32, 16),
+                    full(15, float, 48, 16),
+                ],
+            ),
+            F::R32G32B32A32Sfloat => (
+                COLOR_MODEL_RGBSDA,
+                vec![
+                    full(0, float, 0, 32),
+                    full(1, float, 32, 32),
+                    full(2, float, 64, 32),
+                    full(15, float, 96, 32),
                 ],
             ),
             F::Bc1RgbUnorm | F::Bc1RgbSrgb => (COLOR_MODEL_BC1A, vec![full(0, 0, 0, 64)]),
@@ -181,14 +226,29 @@ impl BasicDfd {
                 (COLOR_MODEL_BC1A + 2, vec![full(15, alpha_q, 0, 64), full(0, 0, 64, 64)])
             }
             F::Bc4Unorm => (COLOR_MODEL_BC1A + 3, vec![full(0, 0, 0, 64)]),
+            F::Bc4Snorm => (COLOR_MODEL_BC1A + 3, vec![full(0, signed, 0, 64)]),
             F::Bc5Unorm => (COLOR_MODEL_BC1A + 4, vec![full(0, 0, 0, 64), full(1, 0, 64, 64)]),
+            F::Bc5Snorm => {
+                (COLOR_MODEL_BC1A + 4, vec![full(0, signed, 0, 64), full(1, signed, 64, 64)])
+            }
             F::Bc6hUfloat => (COLOR_MODEL_BC1A + 5, vec![full(0, QUALIFIER_FLOAT, 0, 128)]),
+            F::Bc6hSfloat => (COLOR_MODEL_BC1A + 5, vec![full(0, float, 0, 128)]),
             F::Bc7Unorm | F::Bc7Srgb => (COLOR_MODEL_BC1A + 6, vec![full(0, 0, 0, 128)]),
             F::Etc2R8G8B8Unorm | F::Etc2R8G8B8Srgb => (COLOR_MODEL_ETC2, vec![full(2, 0, 0, 64)]),
+            F::Etc2R8G8B8A1Unorm | F::Etc2R8G8B8A1Srgb => {
+                (COLOR_MODEL_ETC2, vec![full(2, 0, 0, 64), full(15, alpha_q, 0, 64)])
+            }
             F::Etc2R8G8B8A8Unorm | F::Etc2R8G8B8A8Srgb => {
                 (COLOR_MODEL_ETC2, vec![full(15, alpha_q, 0, 64), full(2, 0, 64, 64)])
             }
-            F::Astc4x4Unorm | F::Astc4x4Srgb => (COLOR_MODEL_ASTC, vec![full(0, 0, 0, 128)]),
+            F::EacR11Unorm => (COLOR_MODEL_ETC2, vec![full(0, 0, 0, 64)]),
+            F::EacR11Snorm => (COLOR_MODEL_ETC2, vec![full(0, signed, 0, 64)]),
+            F::EacR11G11Unorm => (COLOR_MODEL_ETC2, vec![full(0, 0, 0, 64), full(1, 0, 64, 64)]),
+            F::EacR11G11Snorm => {
+                (COLOR_MODEL_ETC2, vec![full(0, signed, 0, 64), full(1, signed, 64, 64)])
+            }
+            // Every ASTC block size: one 128-bit sample.
+            _ => (COLOR_MODEL_ASTC, vec![full(0, 0, 0, 128)]),
         };
         let samples = samples
             .into_iter()
