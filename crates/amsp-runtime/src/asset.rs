@@ -168,7 +168,7 @@ impl AssetLoader for BlobLoader {
     }
 
     fn load(&self, input: LoadInput, _ctx: &mut LoadContext<'_>) -> Result<Blob, LoadError> {
-        Ok(Blob::new(input.into_bytes()))
+        Ok(Blob::new(input.read_all()?))
     }
 }
 
@@ -189,7 +189,7 @@ impl AssetLoader for TextLoader {
     }
 
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Text, LoadError> {
-        String::from_utf8(input.into_bytes())
+        String::from_utf8(input.read_all()?)
             .map(Text::new)
             .map_err(|err| ctx.parse_error(format_args!("invalid UTF-8: {}", err.utf8_error())))
     }

@@ -17,7 +17,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use amsp_core::{AssetId, AssetPath, Priority};
-use amsp_io::AssetDescriptor;
+use amsp_io::{AssetDescriptor, AssetSource};
 
 use crate::asset::Asset;
 use crate::error::{AssetName, LoadError};
@@ -58,18 +58,51 @@ pub trait AssetLoader: Send + Sync + 'static {
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Self::Asset, LoadError>;
 }
 
-/// The bytes of one asset, as a loader receives them.
-#[derive(Debug)]
+/// The bytes of one asset, as a loader receives them: read on demand, chunk
+/// by chunk, so that a loader reads only what it needs (a texture's mip
+/// tail, a mesh's coarse LODs) and can decode each chunk straight into its
+/// final buffer.
 pub struct LoadInput {
     descriptor: Arc<AssetDescriptor>,
-    chunks: Vec<Vec<u8>>,
+    name: AssetName,
+    backing: Backing,
+}
+
+enum Backing {
+    Source(Arc<dyn AssetSource>),
+    Chunks(Vec<Vec<u8>>),
+}
+
+impl fmt::Debug for LoadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backing = match &self.backing {
+            Backing::Source(source) => source.name().to_owned(),
+            Backing::Chunks(chunks) => format!("{} chunks in memory", chunks.len()),
+        };
+        f.debug_struct("LoadInput")
+            .field("asset", &self.name)
+            .field("chunks", &self.descriptor.chunk_count)
+            .field("backing", &backing)
+            .finish()
+    }
 }
 
 impl LoadInput {
-    /// Input made of a descriptor and its chunks (verified, decompressed).
+    /// Input that reads the chunks of the asset `descriptor` describes from
+    /// `source` when the loader asks for them.
+    #[must_use]
+    pub fn from_source(descriptor: Arc<AssetDescriptor>, source: Arc<dyn AssetSource>) -> Self {
+        let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
+        Self { descriptor, name, backing: Backing::Source(source) }
+    }
+
+    /// Input made of a descriptor and its chunks, already in memory
+    /// (verified, decompressed): for tests and for hosts that hand a loader
+    /// bytes they got elsewhere.
     #[must_use]
     pub fn new(descriptor: Arc<AssetDescriptor>, chunks: Vec<Vec<u8>>) -> Self {
-        Self { descriptor, chunks }
+        let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
+        Self { descriptor, name, backing: Backing::Chunks(chunks) }
     }
 
     /// What the source knows of the asset.
@@ -78,28 +111,80 @@ impl LoadInput {
         &self.descriptor
     }
 
-    /// The chunks in order (mip levels, LODs, …).
+    /// Number of chunks the asset has.
     #[must_use]
-    pub fn chunks(&self) -> &[Vec<u8>] {
-        &self.chunks
-    }
-
-    /// Takes the chunks.
-    #[must_use]
-    pub fn into_chunks(self) -> Vec<Vec<u8>> {
-        self.chunks
-    }
-
-    /// All chunks concatenated; a single chunk is returned without copying.
-    #[must_use]
-    pub fn into_bytes(self) -> Vec<u8> {
-        let mut chunks = self.chunks;
-        if chunks.len() == 1 {
-            return chunks.pop().unwrap_or_default();
+    pub fn chunk_count(&self) -> u32 {
+        match &self.backing {
+            Backing::Source(_) => self.descriptor.chunk_count,
+            Backing::Chunks(chunks) => u32::try_from(chunks.len()).unwrap_or(u32::MAX),
         }
-        chunks.concat()
+    }
+
+    /// Reads chunk `chunk` (verified, decompressed), replacing the contents
+    /// of `out`; `out`'s allocation is reused.
+    ///
+    /// # Errors
+    /// [`LoadError::NotFound`] for a chunk the asset does not have,
+    /// [`LoadError::Io`] or [`LoadError::Corrupt`] when the source fails.
+    pub fn read_chunk(&self, chunk: u32, out: &mut Vec<u8>) -> Result<(), LoadError> {
+        match &self.backing {
+            Backing::Source(source) => source
+                .read_chunk(self.descriptor.id, chunk, out)
+                .map_err(|err| LoadError::from_read(self.name.clone(), err)),
+            Backing::Chunks(chunks) => {
+                let bytes = chunks.get(chunk as usize).ok_or_else(|| LoadError::NotFound {
+                    asset: self.name.clone(),
+                    source_name: format!("chunk {chunk} of {}", chunks.len()),
+                })?;
+                out.clear();
+                out.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads every chunk, in order.
+    ///
+    /// # Errors
+    /// As [`read_chunk`](Self::read_chunk).
+    pub fn read_chunks(self) -> Result<Vec<Vec<u8>>, LoadError> {
+        match self.backing {
+            Backing::Chunks(chunks) => Ok(chunks),
+            Backing::Source(_) => {
+                let count = self.chunk_count();
+                let mut chunks = Vec::with_capacity((count as usize).min(MAX_CHUNK_RESERVE));
+                for chunk in 0..count {
+                    let mut bytes = Vec::new();
+                    self.read_chunk(chunk, &mut bytes)?;
+                    chunks.push(bytes);
+                }
+                Ok(chunks)
+            }
+        }
+    }
+
+    /// Every chunk concatenated in order; a single chunk is read straight
+    /// into the result.
+    ///
+    /// # Errors
+    /// As [`read_chunk`](Self::read_chunk).
+    pub fn read_all(self) -> Result<Vec<u8>, LoadError> {
+        match self.backing {
+            Backing::Chunks(mut chunks) => {
+                if chunks.len() == 1 {
+                    return Ok(chunks.pop().unwrap_or_default());
+                }
+                Ok(chunks.concat())
+            }
+            Backing::Source(ref source) => source
+                .read_all(self.descriptor.id)
+                .map_err(|err| LoadError::from_read(self.name.clone(), err)),
+        }
     }
 }
+
+/// Chunks reserved up front at most, whatever the descriptor says.
+const MAX_CHUNK_RESERVE: usize = 256;
 
 /// What a loader may ask of the server while it loads one asset.
 pub struct LoadContext<'a> {

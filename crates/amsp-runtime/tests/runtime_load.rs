@@ -203,7 +203,7 @@ impl AssetLoader for MeshLoader {
 
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Mesh, LoadError> {
         let bytes: [u8; 4] =
-            input.into_bytes().try_into().map_err(|_| ctx.parse_error("expected 4 bytes"))?;
+            input.read_all()?.try_into().map_err(|_| ctx.parse_error("expected 4 bytes"))?;
         Ok(Mesh { vertices: u32::from_le_bytes(bytes) })
     }
 }

@@ -6,6 +6,7 @@ use amsp_runtime::{Asset, AssetLoader, LoadContext, LoadError, LoadInput};
 
 use super::ktx2::{Ktx2Texture, TextureLimits, VkFormat};
 use super::layout::TEXTURE_TYPE;
+use super::read::{MipSelection, TextureReadError, read_levels, read_texture};
 
 /// A texture ready for upload: its format, dimensions and the mip levels
 /// that are resident in memory.
@@ -51,6 +52,67 @@ impl Texture {
         }
     }
 
+    /// The same texture with levels `finest..` resident: the levels finer
+    /// than the resident ones are read through `read_chunk(chunk, out)` (as
+    /// for [`read_texture`]) and the resident ones are kept. A `finest` at or
+    /// past the finest resident level returns a copy.
+    ///
+    /// ```no_run
+    /// # use amsp_formats::texture::{Texture, ktx2::TextureLimits};
+    /// # use amsp_io::AssetSource;
+    /// # fn f(texture: &Texture, source: &dyn AssetSource, id: amsp_core::AssetId) {
+    /// let sharper = texture
+    ///     .upgrade(|chunk, out| source.read_chunk(id, chunk, out), 0, &TextureLimits::default())
+    ///     .expect("levels read");
+    /// assert_eq!(sharper.resident.start, 0);
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`read_texture`], and [`TextureReadError::NoSuchLevels`] when the
+    /// stored texture no longer matches this one.
+    pub fn upgrade<E>(
+        &self,
+        mut read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
+        finest: u32,
+        limits: &TextureLimits,
+    ) -> Result<Texture, TextureReadError<E>> {
+        if finest >= self.resident.start {
+            return Ok(self.clone());
+        }
+        let mut header = Vec::new();
+        read_chunk(0, &mut header).map_err(TextureReadError::Source)?;
+        let ktx = Ktx2Texture::parse_header(&header, limits)?;
+        let same = ktx.dimensions().0 == self.width
+            && ktx.dimensions().1 == self.height
+            && ktx.levels() == self.mip_count
+            && ktx.format() == Some(self.format);
+        if !same {
+            return Err(TextureReadError::NoSuchLevels {
+                requested: finest..self.resident.start,
+                levels: ktx.levels(),
+            });
+        }
+        let mut finer = read_levels(&ktx, &mut read_chunk, finest..self.resident.start)?;
+        finer.mips.extend(self.mips.iter().cloned());
+        finer.resident = finest..self.resident.end;
+        Ok(finer)
+    }
+
+    /// The same texture without the levels finer than `finest` (to give
+    /// memory back); the coarsest resident level is always kept.
+    #[must_use]
+    pub fn trimmed(&self, finest: u32) -> Texture {
+        let finest = finest.clamp(self.resident.start, self.resident.end.saturating_sub(1));
+        let skip = (finest - self.resident.start) as usize;
+        Texture {
+            resident: finest..self.resident.end,
+            mips: self.mips[skip..].to_vec(),
+            ..self.clone()
+        }
+    }
+
     /// The texel data of mip level `level`, if it is resident.
     #[must_use]
     pub fn level(&self, level: u32) -> Option<&[u8]> {
@@ -79,11 +141,14 @@ impl Asset for Texture {
     }
 }
 
-/// Loads cooked KTX2 textures (all mip levels) as [`Texture`].
+/// Loads cooked KTX2 textures as [`Texture`]: the levels [`mips`](Self::mips)
+/// selects, each read from its own pack chunk.
 #[derive(Debug, Clone, Default)]
 pub struct TextureLoader {
     /// Size limits checked before anything is allocated.
     pub limits: TextureLimits,
+    /// Which levels a load makes resident (all by default).
+    pub mips: MipSelection,
 }
 
 impl AssetLoader for TextureLoader {
@@ -98,31 +163,11 @@ impl AssetLoader for TextureLoader {
     }
 
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Texture, LoadError> {
-        let bytes = input.into_bytes();
-        let ktx = Ktx2Texture::parse(&bytes, &self.limits)
-            .map_err(|e| ctx.parse_error(format_args!("invalid KTX2: {e}")))?;
-        let format = ktx.format().ok_or_else(|| {
-            ctx.parse_error(format_args!("unsupported vkFormat {}", ktx.vk_format()))
-        })?;
-        if ktx.needs_transcode() {
-            return Err(ctx.parse_error(format_args!("Basis Universal textures need transcoding")));
-        }
-        let (width, height, _) = ktx.dimensions();
-        let mip_count = ktx.levels().max(1);
-        let mut mips = Vec::with_capacity(mip_count as usize);
-        for level in 0..mip_count {
-            let data = ktx.level(level).map_err(|e| ctx.parse_error(format_args!("{e}")))?;
-            mips.push(data.into_owned());
-        }
-        Ok(Texture {
-            width,
-            height,
-            format,
-            layers: ktx.layers().max(1),
-            faces: ktx.faces(),
-            mip_count,
-            resident: 0..mip_count,
-            mips,
-        })
+        read_texture(|chunk, out| input.read_chunk(chunk, out), self.mips, &self.limits).map_err(
+            |err| match err {
+                TextureReadError::Source(err) => err,
+                other => ctx.parse_error(other),
+            },
+        )
     }
 }

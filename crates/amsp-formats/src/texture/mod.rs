@@ -5,7 +5,9 @@
 //!   against the file and configurable limits before anything is allocated.
 //! - [`layout`]: how a cooked texture is cut into pack chunks, one per mip.
 //! - `TextureImporter` (feature `import`): the cook's importer for images.
-//! - `Texture` and `TextureLoader` (feature `runtime`): the runtime asset.
+//! - `Texture` and `TextureLoader` (feature `runtime`): the runtime asset;
+//!   `read_texture` reads a chosen mip range from a cooked texture's chunks
+//!   and `Texture::upgrade` adds finer levels later.
 //! - [`source`]: decoding source images (PNG, JPEG, BMP, TGA, GIF, HDR) and
 //!   building mip chains.
 
@@ -16,6 +18,8 @@ pub mod encode;
 mod importer;
 pub mod ktx2;
 pub mod layout;
+#[cfg(feature = "runtime")]
+mod read;
 pub mod source;
 
 #[cfg(feature = "runtime")]
@@ -23,3 +27,5 @@ pub use asset::{Texture, TextureLoader};
 #[cfg(feature = "import")]
 pub use importer::TextureImporter;
 pub use layout::TEXTURE_TYPE;
+#[cfg(feature = "runtime")]
+pub use read::{MipSelection, TextureReadError, read_texture};

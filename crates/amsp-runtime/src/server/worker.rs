@@ -1,5 +1,6 @@
 //! The loading pipeline a drain job runs for each request it pops:
-//! claim → describe → request catalog dependencies → read chunks → loader →
+//! claim → describe → request catalog dependencies → loader (which reads the
+//! chunks it needs) →
 //! wait for dependencies (or finish).
 
 use std::any::Any;
@@ -7,16 +8,11 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use amsp_io::AssetDescriptor;
-
 use super::{Inner, deps};
 use crate::error::LoadError;
 use crate::loader::{LoadContext, LoadInput};
 use crate::queue::QueueEntry;
-use crate::slot::{ErasedSlot, SlotCore};
-
-/// Chunks reserved up front at most, whatever the descriptor says.
-const MAX_CHUNK_RESERVE: usize = 256;
+use crate::slot::ErasedSlot;
 
 /// Loads the request of a popped queue entry, unless the entry is stale (a
 /// request raised to a higher class, already claimed); at shutdown the
@@ -70,9 +66,8 @@ fn load(inner: &Inner, slot: &Arc<dyn ErasedSlot>) -> Result<(), LoadError> {
     for &dep in &desc.dependencies {
         inner.request_catalog_dependency(slot, dep, priority)?;
     }
-    let chunks = read_chunks(inner, core, &desc)?;
     let mut ctx = LoadContext::new(inner, slot, &desc, priority);
-    let input = LoadInput::new(Arc::clone(&desc), chunks);
+    let input = LoadInput::from_source(Arc::clone(&desc), Arc::clone(&inner.source));
     let value =
         catch_unwind(AssertUnwindSafe(|| loader.load(input, &mut ctx))).map_err(|panic| {
             LoadError::LoaderPanicked {
@@ -87,24 +82,6 @@ fn load(inner: &Inner, slot: &Arc<dyn ErasedSlot>) -> Result<(), LoadError> {
     slot.set_pending(value)?;
     deps::finish_loaded(inner, slot);
     Ok(())
-}
-
-fn read_chunks(
-    inner: &Inner,
-    core: &SlotCore,
-    desc: &AssetDescriptor,
-) -> Result<Vec<Vec<u8>>, LoadError> {
-    let count = desc.chunk_count as usize;
-    let mut chunks = Vec::with_capacity(count.min(MAX_CHUNK_RESERVE));
-    for chunk in 0..desc.chunk_count {
-        let mut bytes = Vec::new();
-        inner
-            .source
-            .read_chunk(core.id, chunk, &mut bytes)
-            .map_err(|err| LoadError::from_read(core.name(), err))?;
-        chunks.push(bytes);
-    }
-    Ok(chunks)
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> String {

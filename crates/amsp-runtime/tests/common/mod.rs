@@ -279,7 +279,7 @@ impl AssetLoader for MaterialLoader {
     }
 
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Material, LoadError> {
-        let text = String::from_utf8(input.into_bytes()).map_err(|e| ctx.parse_error(e))?;
+        let text = String::from_utf8(input.read_all()?).map_err(|e| ctx.parse_error(e))?;
         let mut material =
             Material { name: ctx.path().to_string(), materials: Vec::new(), texts: Vec::new() };
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {

@@ -84,6 +84,7 @@ pub struct Ktx2Texture<'a> {
     levels: Vec<LevelIndexEntry>,
     dfd: BasicDfd,
     key_values: Vec<(&'a str, &'a [u8])>,
+    at: Levels,
 }
 
 /// Parses and validates a KTX2 file; the same as [`Ktx2Texture::parse`].
@@ -111,6 +112,17 @@ struct Region {
     name: String,
     start: u64,
     end: u64,
+    /// A mip level (which [`Levels::Elsewhere`] allows past the buffer).
+    level: bool,
+}
+
+/// Where the level data of a parsed buffer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Levels {
+    /// In the buffer: a whole file.
+    InFile,
+    /// After the buffer: a header chunk.
+    Elsewhere,
 }
 
 impl<'a> Ktx2Texture<'a> {
@@ -128,6 +140,29 @@ impl<'a> Ktx2Texture<'a> {
     /// the end of the file or overlapping another, a level size that disagrees
     /// with the dimensions, or a malformed DFD or key/value section.
     pub fn parse(bytes: &'a [u8], limits: &TextureLimits) -> Result<Self, Ktx2Error> {
+        Self::parse_impl(bytes, limits, Levels::InFile)
+    }
+
+    /// Parses and validates the start of a KTX2 file whose levels are stored
+    /// elsewhere: the header chunk of a cooked texture (see
+    /// [`layout`](crate::texture::layout)), which ends where the first
+    /// level starts.
+    ///
+    /// Everything [`parse`](Self::parse) checks is checked, except that the
+    /// levels must start at or after the end of `prefix` instead of lying
+    /// inside it. The level data is then given to
+    /// [`decode_stored_level`](Self::decode_stored_level) as it is read;
+    /// [`level`](Self::level) and [`raw_level`](Self::raw_level) report
+    /// [`Ktx2Error::RegionPastEnd`].
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse).
+    pub fn parse_header(prefix: &'a [u8], limits: &TextureLimits) -> Result<Self, Ktx2Error> {
+        Self::parse_impl(prefix, limits, Levels::Elsewhere)
+    }
+
+    fn parse_impl(bytes: &'a [u8], limits: &TextureLimits, at: Levels) -> Result<Self, Ktx2Error> {
         let h = Ktx2Header::read(bytes)?;
         let file_len = bytes.len() as u64;
 
@@ -193,12 +228,14 @@ impl<'a> Ktx2Texture<'a> {
             name: "DFD".into(),
             start: h.dfd_byte_offset.into(),
             end: u64::from(h.dfd_byte_offset) + u64::from(h.dfd_byte_length),
+            level: false,
         });
         if h.kvd_byte_length > 0 {
             regions.push(Region {
                 name: "key/value data".into(),
                 start: h.kvd_byte_offset.into(),
                 end: u64::from(h.kvd_byte_offset) + u64::from(h.kvd_byte_length),
+                level: false,
             });
         }
         if h.sgd_byte_length > 0 {
@@ -212,6 +249,7 @@ impl<'a> Ktx2Texture<'a> {
                 name: "supercompression global data".into(),
                 start: h.sgd_byte_offset,
                 end: h.sgd_byte_offset.saturating_add(h.sgd_byte_length),
+                level: false,
             });
         } else if supercompression == Supercompression::BasisLz {
             return header_error(
@@ -229,10 +267,22 @@ impl<'a> Ktx2Texture<'a> {
                 name: format!("level {i}"),
                 start: level.byte_offset,
                 end: level.byte_offset.saturating_add(level.byte_length),
+                level: true,
             });
         }
         for r in &regions {
-            if r.end > file_len {
+            if r.level && at == Levels::Elsewhere {
+                if r.start < file_len {
+                    return Err(Ktx2Error::RegionOverlap {
+                        region: r.name.clone(),
+                        start: r.start,
+                        end: r.end,
+                        other: "the header chunk".into(),
+                        other_start: 0,
+                        other_end: file_len,
+                    });
+                }
+            } else if r.end > file_len {
                 return Err(Ktx2Error::RegionPastEnd {
                     region: r.name.clone(),
                     start: r.start,
@@ -278,7 +328,7 @@ impl<'a> Ktx2Texture<'a> {
             Vec::new()
         };
 
-        Ok(Ktx2Texture { bytes, header: h, supercompression, levels, dfd, key_values })
+        Ok(Ktx2Texture { bytes, header: h, supercompression, levels, dfd, key_values, at })
     }
 
     fn check_levels(
@@ -444,6 +494,14 @@ impl<'a> Ktx2Texture<'a> {
     /// [`Ktx2Error::NoSuchLevel`] if `level` is not stored.
     pub fn raw_level(&self, level: u32) -> Result<&'a [u8], Ktx2Error> {
         let entry = self.entry(level)?;
+        if self.at == Levels::Elsewhere {
+            return Err(Ktx2Error::RegionPastEnd {
+                region: format!("level {level}"),
+                start: entry.byte_offset,
+                end: entry.byte_offset.saturating_add(entry.byte_length),
+                file_len: self.bytes.len() as u64,
+            });
+        }
         let start = entry.byte_offset as usize;
         Ok(&self.bytes[start..start + entry.byte_length as usize])
     }
@@ -461,7 +519,42 @@ impl<'a> Ktx2Texture<'a> {
     /// corrupt or does not produce exactly `uncompressedByteLength` bytes, and
     /// [`Ktx2Error::UnsupportedSupercompression`] for zlib.
     pub fn level(&self, level: u32) -> Result<Cow<'a, [u8]>, Ktx2Error> {
-        let raw = self.raw_level(level)?;
+        self.decode_stored_level(level, self.raw_level(level)?)
+    }
+
+    /// The level's data as stored, taken from `stored`: the bytes that start
+    /// at the level's `byteOffset` (a cooked texture's level chunk), which
+    /// may run on past the level (padding).
+    ///
+    /// # Errors
+    ///
+    /// [`Ktx2Error::NoSuchLevel`], or [`Ktx2Error::InvalidLevel`] when
+    /// `stored` is shorter than the level's `byteLength`.
+    pub fn stored_level<'b>(&self, level: u32, stored: &'b [u8]) -> Result<&'b [u8], Ktx2Error> {
+        let entry = self.entry(level)?;
+        stored.get(..entry.byte_length as usize).ok_or_else(|| Ktx2Error::InvalidLevel {
+            level,
+            detail: format!(
+                "{} bytes given but the level index says byteLength {}",
+                stored.len(),
+                entry.byte_length
+            ),
+        })
+    }
+
+    /// The level's data, taken from `stored` as in
+    /// [`stored_level`](Self::stored_level), with supercompression undone as
+    /// in [`level`](Self::level).
+    ///
+    /// # Errors
+    ///
+    /// As [`stored_level`](Self::stored_level) and [`level`](Self::level).
+    pub fn decode_stored_level<'b>(
+        &self,
+        level: u32,
+        stored: &'b [u8],
+    ) -> Result<Cow<'b, [u8]>, Ktx2Error> {
+        let raw = self.stored_level(level, stored)?;
         match self.supercompression {
             Supercompression::None | Supercompression::BasisLz => Ok(Cow::Borrowed(raw)),
             Supercompression::Zstd => {
