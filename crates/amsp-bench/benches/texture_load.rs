@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use amsp_cook::Cooker;
-use amsp_formats::texture::{Texture, TextureImporter, TextureLoader};
+use amsp_formats::texture::ktx2::{Ktx2Texture, TextureLimits};
+use amsp_formats::texture::layout::chunk_of_level;
+use amsp_formats::texture::{MipSelection, Texture, TextureImporter, TextureLoader, read_texture};
 use amsp_io::{AssetSource, CookedSource};
 use amsp_runtime::AssetServer;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -63,10 +65,46 @@ fn texture_load(c: &mut Criterion) {
         .expect("server");
     server.register_loader(TextureLoader::default());
 
+    let id = source.resolve(&amsp_core::AssetPath::new("albedo.png").expect("path")).expect("id");
+    let limits = TextureLimits::default();
+    let mut header = Vec::new();
+    source.read_chunk(id, 0, &mut header).expect("header chunk");
+    let ktx = Ktx2Texture::parse_header(&header, &limits).expect("header parses");
+    let levels = ktx.levels();
+
     let mut group = c.benchmark_group("texture_2k");
     group.sample_size(20);
     group.bench_function("reference_png_decode_image_crate", |b| {
         b.iter(|| image::load_from_memory(&png).expect("PNG decodes").into_rgba8())
+    });
+    // The floor for this texture: read every level chunk and undo its
+    // supercompression, with nothing else.
+    group.bench_function("reference_read_and_decompress_levels", |b| {
+        let mut stored = Vec::new();
+        b.iter(|| {
+            let mut total = 0;
+            for level in 0..levels {
+                source.read_chunk(id, chunk_of_level(level, levels), &mut stored).expect("read");
+                total += ktx.decode_stored_level(level, &stored).expect("decodes").len();
+            }
+            total
+        })
+    });
+    group.bench_function("read_texture_all_mips", |b| {
+        b.iter(|| {
+            read_texture(|chunk, out| source.read_chunk(id, chunk, out), MipSelection::All, &limits)
+                .expect("texture reads")
+        })
+    });
+    group.bench_function("read_texture_mip_tail_256", |b| {
+        b.iter(|| {
+            read_texture(
+                |chunk, out| source.read_chunk(id, chunk, out),
+                MipSelection::MaxSize(256),
+                &limits,
+            )
+            .expect("texture reads")
+        })
     });
     group.bench_function("cooked_bc7_through_asset_server", |b| {
         b.iter(|| {
