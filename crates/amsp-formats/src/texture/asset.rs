@@ -163,11 +163,10 @@ impl AssetLoader for TextureLoader {
     }
 
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Texture, LoadError> {
-        read_texture(|chunk, out| input.read_chunk(chunk, out), self.mips, &self.limits).map_err(
-            |err| match err {
-                TextureReadError::Source(err) => err,
-                other => ctx.parse_error(other),
-            },
-        )
+        let read = |chunk, out: &mut Vec<u8>| input.read_chunk(chunk, out).map_err(Box::new);
+        read_texture(read, self.mips, &self.limits).map_err(|err| match err {
+            TextureReadError::Source(err) => *err,
+            other => ctx.parse_error(other),
+        })
     }
 }
