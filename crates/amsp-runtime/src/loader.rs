@@ -14,6 +14,8 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use amsp_core::{AssetId, AssetPath, Priority};
@@ -25,6 +27,7 @@ use crate::handle::{AssetRef, Handle};
 use crate::server::Inner;
 use crate::server::deps;
 use crate::server::memory::Tracker;
+use crate::server::worker::panic_message;
 use crate::slot::{ErasedSlot, Slot};
 
 /// Turns cooked bytes into an asset of one Rust type.
@@ -128,9 +131,26 @@ impl LoadInput {
     /// [`LoadError::Io`] or [`LoadError::Corrupt`] when the source fails.
     pub fn read_chunk(&self, chunk: u32, out: &mut Vec<u8>) -> Result<(), LoadError> {
         match &self.backing {
-            Backing::Source(source) => source
-                .read_chunk(self.descriptor.id, chunk, out)
-                .map_err(|err| LoadError::from_read(self.name.clone(), err)),
+            Backing::Source(source) => {
+                // A panicking source fails this load as an I/O error that
+                // names the source, not as a loader panic.
+                let read = catch_unwind(AssertUnwindSafe(|| {
+                    source.read_chunk(self.descriptor.id, chunk, out)
+                }));
+                match read {
+                    Ok(result) => {
+                        result.map_err(|err| LoadError::from_read(self.name.clone(), err))
+                    }
+                    Err(panic) => Err(LoadError::Io {
+                        asset: self.name.clone(),
+                        location: source.name().to_owned(),
+                        source: Arc::new(io::Error::other(format!(
+                            "the source panicked: {}",
+                            panic_message(panic.as_ref())
+                        ))),
+                    }),
+                }
+            }
             Backing::Chunks(chunks) => {
                 let bytes = chunks.get(chunk as usize).ok_or_else(|| LoadError::NotFound {
                     asset: self.name.clone(),

@@ -14,7 +14,7 @@ mod jobs;
 pub(crate) mod memory;
 mod registry;
 mod request;
-mod worker;
+pub(crate) mod worker;
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;

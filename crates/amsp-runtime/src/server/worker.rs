@@ -84,7 +84,7 @@ fn load(inner: &Inner, slot: &Arc<dyn ErasedSlot>) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         (*text).to_owned()
     } else if let Some(text) = panic.downcast_ref::<String>() {
