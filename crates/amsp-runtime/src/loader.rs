@@ -19,7 +19,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use amsp_core::{AssetId, AssetPath, Priority};
-use amsp_io::{AssetDescriptor, AssetSource};
+use amsp_io::{AssetDescriptor, AssetSource, ReadError};
 
 use crate::asset::Asset;
 use crate::error::{AssetName, LoadError};
@@ -132,24 +132,7 @@ impl LoadInput {
     pub fn read_chunk(&self, chunk: u32, out: &mut Vec<u8>) -> Result<(), LoadError> {
         match &self.backing {
             Backing::Source(source) => {
-                // A panicking source fails this load as an I/O error that
-                // names the source, not as a loader panic.
-                let read = catch_unwind(AssertUnwindSafe(|| {
-                    source.read_chunk(self.descriptor.id, chunk, out)
-                }));
-                match read {
-                    Ok(result) => {
-                        result.map_err(|err| LoadError::from_read(self.name.clone(), err))
-                    }
-                    Err(panic) => Err(LoadError::Io {
-                        asset: self.name.clone(),
-                        location: source.name().to_owned(),
-                        source: Arc::new(io::Error::other(format!(
-                            "the source panicked: {}",
-                            panic_message(panic.as_ref())
-                        ))),
-                    }),
-                }
+                self.guarded(source, |source| source.read_chunk(self.descriptor.id, chunk, out))
             }
             Backing::Chunks(chunks) => {
                 let bytes = chunks.get(chunk as usize).ok_or_else(|| LoadError::NotFound {
@@ -160,6 +143,26 @@ impl LoadInput {
                 out.extend_from_slice(bytes);
                 Ok(())
             }
+        }
+    }
+
+    /// Runs a read on `source`; a panicking source fails this load as an
+    /// I/O error that names the source, not as a loader panic.
+    fn guarded<T>(
+        &self,
+        source: &Arc<dyn AssetSource>,
+        read: impl FnOnce(&dyn AssetSource) -> Result<T, ReadError>,
+    ) -> Result<T, LoadError> {
+        match catch_unwind(AssertUnwindSafe(|| read(source.as_ref()))) {
+            Ok(result) => result.map_err(|err| LoadError::from_read(self.name.clone(), err)),
+            Err(panic) => Err(LoadError::Io {
+                asset: self.name.clone(),
+                location: source.name().to_owned(),
+                source: Arc::new(io::Error::other(format!(
+                    "the source panicked: {}",
+                    panic_message(panic.as_ref())
+                ))),
+            }),
         }
     }
 
@@ -196,9 +199,9 @@ impl LoadInput {
                 }
                 Ok(chunks.concat())
             }
-            Backing::Source(ref source) => source
-                .read_all(self.descriptor.id)
-                .map_err(|err| LoadError::from_read(self.name.clone(), err)),
+            Backing::Source(ref source) => {
+                self.guarded(source, |source| source.read_all(self.descriptor.id))
+            }
         }
     }
 }
