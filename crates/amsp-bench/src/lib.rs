@@ -6,6 +6,9 @@
 //!   with: positioned reads plus decompression of every chunk of every pack
 //!   entry on N threads, with no `AssetServer` around it.
 //! - [`stream_all`]: the same entries loaded through an `AssetServer`.
+//! - [`textures`]: synthetic source textures (colour, normal maps, masks).
+
+pub mod textures;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,7 +1,8 @@
 //! `amsp demo`: the main job end to end: generate a synthetic asset tree,
 //! cook it, re-cook incrementally, stream every asset back through the
 //! `AssetServer`, and compare the streaming throughput with the reference
-//! (positioned reads + decompression of the same entries on all cores).
+//! (positioned reads + decompression of the same entries on all cores);
+//! then cook, load and stream synthetic textures.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,12 @@ pub struct DemoArgs {
     /// Streaming rounds per strategy (the median is reported).
     #[arg(long, default_value_t = 5)]
     rounds: usize,
+    /// Number of synthetic textures (0 skips the texture part).
+    #[arg(long, default_value_t = 8)]
+    textures: usize,
+    /// Width and height of each synthetic texture, in pixels.
+    #[arg(long, default_value_t = 1024)]
+    texture_size: u32,
     /// Print a machine-readable summary.
     #[arg(long)]
     json: bool,
@@ -196,7 +203,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         args.rounds.max(1)
     ));
 
+    // 5. Textures: cook to block-compressed KTX2, load, stream mip tails.
+    let (textures_ok, textures) = if args.textures > 0 {
+        super::demo_textures::run(&root, args.textures, args.texture_size.max(1), &say)?
+    } else {
+        (true, json!(null))
+    };
+
     let ok = failed == 0
+        && textures_ok
         && mismatches == 0
         && missing_ok
         && second.nothing_changed()
@@ -211,6 +226,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "recook_after_edit": { "cooked": third.cooked, "unchanged": third.unchanged },
             "stream": { "loaded": stats.loaded, "failed": failed, "mismatches": mismatches, "seconds": loaded_in.as_secs_f64(), "request_ns_each": requested_in.as_nanos() as f64 / assets.len().max(1) as f64 },
             "throughput": { "server_mb_s": server_mb_s, "reference_mb_s": ref_mb_s, "ratio": ratio.fraction(), "threads": threads },
+            "textures": textures,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {

@@ -2,5 +2,6 @@
 
 pub mod cook;
 pub mod demo;
+pub mod demo_textures;
 pub mod query;
 pub mod verify;
