@@ -169,3 +169,87 @@ fn a_key_that_is_not_utf8_is_only_a_warning() {
     let tex = parse_named(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
     assert!(tex.key_values().iter().all(|(k, _)| !k.is_empty()));
 }
+
+/// Validator codes (the `ktx2-invalid/CODE/` directories) whose every
+/// `error_*` file AMSP must flag, by refusing it or by a
+/// [`Ktx2Texture::validate`] warning.
+const FLAGGED_CODES: &[&str] = &["6013", "6021", "6101", "6017", "3013"];
+
+/// How AMSP treats one file of the invalid corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Refused,
+    Warned,
+    Accepted,
+}
+
+fn verdict(path: &Path, bytes: &[u8]) -> Verdict {
+    match parse_named(path, bytes) {
+        Err(_) => Verdict::Refused,
+        Ok(tex) if !tex.validate().is_empty() => Verdict::Warned,
+        Ok(_) => Verdict::Accepted,
+    }
+}
+
+#[test]
+fn error_files_are_flagged_per_validator_code() {
+    let root = corpus("ktx2-invalid");
+    let mut codes: Vec<PathBuf> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    codes.sort();
+    assert!(codes.len() >= 80, "only {} code directories in {}", codes.len(), root.display());
+    let mut missed = Vec::new();
+    let mut slow = Vec::new();
+    let (mut total, mut flagged_total) = (0, 0);
+    eprintln!("code  files refused warned accepted");
+    for dir in &codes {
+        let code = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let files: Vec<PathBuf> = ktx2_files(dir)
+            .into_iter()
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("error_"))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let mut counts = [0u32; 3];
+        for path in &files {
+            let bytes = std::fs::read(path).unwrap();
+            let start = Instant::now();
+            let v = verdict(path, &bytes);
+            let took = start.elapsed();
+            if took > Duration::from_secs(1) {
+                slow.push(format!("{} took {took:?}", path.display()));
+            }
+            counts[v as usize] += 1;
+            if v == Verdict::Accepted && FLAGGED_CODES.contains(&code.as_str()) {
+                missed.push(path.display().to_string());
+            }
+        }
+        total += files.len();
+        flagged_total += (counts[0] + counts[1]) as usize;
+        let mark = if FLAGGED_CODES.contains(&code.as_str()) { "*" } else { " " };
+        eprintln!(
+            "{code}{mark} {:5} {:7} {:6} {:8}",
+            files.len(),
+            counts[0],
+            counts[1],
+            counts[2]
+        );
+    }
+    eprintln!("{flagged_total} of {total} error_ files flagged (* = code AMSP checks)");
+    assert!(slow.is_empty(), "too slow: {slow:#?}");
+    assert!(missed.is_empty(), "files of checked codes neither refused nor warned: {missed:#?}");
+}
+
+#[test]
+fn valid_files_have_no_warnings() {
+    let mut warned = Vec::new();
+    for path in ktx2_files(&corpus("ktx2-valid")) {
+        let bytes = std::fs::read(&path).unwrap();
+        let tex = parse_named(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        for w in tex.validate() {
+            warned.push(format!("{}: {w}", path.display()));
+        }
+    }
+    assert!(warned.is_empty(), "conforming files got warnings: {warned:#?}");
+}

@@ -34,10 +34,12 @@ mod error;
 mod format;
 pub mod header;
 mod reader;
+mod validate;
 mod writer;
 
 pub use error::Ktx2Error;
 pub use format::VkFormat;
 pub use header::{Ktx2Header, LevelIndexEntry};
 pub use reader::{Ktx2Texture, Supercompression, TextureLimits, parse};
+pub use validate::{Ktx2Warning, prohibited_format};
 pub use writer::{Ktx2File, Ktx2Writer, WriteSupercompression};
