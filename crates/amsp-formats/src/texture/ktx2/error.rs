@@ -100,8 +100,7 @@ pub enum Ktx2Error {
         /// Which prohibition it falls under.
         reason: &'static str,
     },
-    /// `typeSize` is not the one the format requires (1 for block-compressed
-    /// and Basis Universal data, else the size of one component).
+    /// `typeSize` is not 1 for block-compressed or Basis Universal data.
     #[error("typeSize is {type_size} but vkFormat {vk_format} needs {expected}")]
     TypeSizeMismatch {
         /// The raw `vkFormat`.

@@ -363,7 +363,10 @@ impl<'a> Ktx2Texture<'a> {
     /// Parsing already refused everything that would make the texel data be
     /// read wrongly (see the [module docs](super)).
     pub fn validate(&self) -> Vec<Ktx2Warning> {
-        validate::warnings(&self.header, &self.dfd, &self.key_values)
+        let h = &self.header;
+        let dfd = &self.bytes[h.dfd_byte_offset as usize..][..h.dfd_byte_length as usize];
+        let kvd = &self.bytes[h.kvd_byte_offset as usize..][..h.kvd_byte_length as usize];
+        validate::warnings(h, &self.dfd, dfd, &self.key_values, kvd)
     }
 
     /// The header fields as stored.

@@ -12,8 +12,10 @@ use super::dfd::{
 };
 use super::header::{HEADER_LEN, Ktx2Header, LEVEL_INDEX_ENTRY_LEN};
 use super::reader::Supercompression;
-use super::{Ktx2Error, VkFormat};
+use super::{Ktx2Error, VkFormat, metadata};
 
+/// `KHR_DF_SAMPLE_DATATYPE_LINEAR`, as stored in `DfdSample::qualifiers`.
+const QUALIFIER_LINEAR: u8 = 0x10;
 /// `KHR_DF_MODEL_YUVSDA`.
 const COLOR_MODEL_YUVSDA: u8 = 2;
 /// `KHR_DF_MODEL_ETC1`.
@@ -32,10 +34,23 @@ const COLOR_MODEL_PVRTC2: u8 = 165;
 pub enum Ktx2Warning {
     /// `levelCount` is 0 (generate mips at load), which a block-compressed
     /// format cannot do; the stored level is still usable.
-    #[error("levelCount is 0 but vkFormat {vk_format} is block-compressed and cannot have mips generated at load")]
+    #[error(
+        "levelCount is 0 but vkFormat {vk_format} is block-compressed and cannot have mips generated at load"
+    )]
     NoLevelsForBlockFormat {
         /// The raw `vkFormat`.
         vk_format: u32,
+    },
+    /// `typeSize` is not the component size of an uncompressed format; it
+    /// only matters for byte swapping on big-endian machines.
+    #[error("typeSize is {type_size} but vkFormat {vk_format} has {expected}-byte components")]
+    TypeSize {
+        /// The raw `vkFormat`.
+        vk_format: u32,
+        /// `typeSize` in the file.
+        type_size: u32,
+        /// The component size of the format.
+        expected: u32,
     },
     /// A section is not where the specification places it (the DFD right after
     /// the level index, offset 0 for an empty section); the index still locates it.
@@ -45,11 +60,12 @@ pub enum Ktx2Warning {
     /// the layout from `vkFormat`, the block dimensions and `bytesPlane0`.
     #[error("DFD samples: {0}")]
     DfdSamples(String),
-    /// A reserved `KTX…` metadata value is malformed and is ignored.
+    /// A key/value entry breaks the metadata rules (a malformed reserved
+    /// `KTX…` value, an unknown reserved key, a duplicate, non-zero padding).
     #[error("metadata {key}: {detail}")]
     Metadata {
-        /// The key.
-        key: &'static str,
+        /// The key (empty when the problem is not about one key).
+        key: String,
         /// What is wrong with its value.
         detail: String,
     },
@@ -62,8 +78,8 @@ pub enum Ktx2Warning {
 /// `R8G8B8A8_*`, and multi-planar formats.
 pub fn prohibited_format(raw: u32) -> Option<&'static str> {
     match raw {
-        11 | 12 | 18 | 19 | 25 | 26 | 32 | 33 | 39 | 40 | 46 | 47 | 53 | 54 | 60 | 61 | 66
-        | 67 | 72 | 73 | 79 | 80 | 86 | 87 | 93 | 94 => Some("scaled formats are prohibited"),
+        11 | 12 | 18 | 19 | 25 | 26 | 32 | 33 | 39 | 40 | 46 | 47 | 53 | 54 | 60 | 61 | 66 | 67
+        | 72 | 73 | 79 | 80 | 86 | 87 | 93 | 94 => Some("scaled formats are prohibited"),
         51..=57 => Some("A8B8G8R8 packed formats are prohibited; use the R8G8B8A8 equivalent"),
         1_000_156_002..=1_000_156_006
         | 1_000_156_012..=1_000_156_016
@@ -85,8 +101,14 @@ fn is_other_srgb_format(raw: u32) -> bool {
 fn is_422_format(raw: u32) -> bool {
     matches!(
         raw,
-        1_000_156_000 | 1_000_156_001 | 1_000_156_010 | 1_000_156_011 | 1_000_156_020
-            | 1_000_156_021 | 1_000_156_027 | 1_000_156_028
+        1_000_156_000
+            | 1_000_156_001
+            | 1_000_156_010
+            | 1_000_156_011
+            | 1_000_156_020
+            | 1_000_156_021
+            | 1_000_156_027
+            | 1_000_156_028
     )
 }
 
@@ -118,22 +140,19 @@ pub(super) fn check_format(
         return Err(Ktx2Error::ProhibitedFormat { vk_format: vk, reason });
     }
     let known = VkFormat::from_raw(vk);
+    // 4:2:2 formats have 2×1 texel blocks but are not compressed.
     let block = match known {
-        Some(VkFormat::Undefined) | None => dfd_is_block(dfd),
+        Some(VkFormat::Undefined) | None => dfd_is_block(dfd) && !is_422_format(vk),
         Some(f) => f.is_block_compressed(),
     };
-    let expected_type_size = match known {
-        Some(f) => Some(f.type_size()),
-        None if block => Some(1),
-        None => None,
-    };
-    if let Some(expected) = expected_type_size
-        && h.type_size != expected
-    {
+    // Block data is bytes: typeSize 1. For uncompressed formats a wrong
+    // typeSize only misleads big-endian byte swapping, which AMSP never does:
+    // that is a warning (see `warnings`).
+    if block && h.type_size != 1 {
         return Err(Ktx2Error::TypeSizeMismatch {
             vk_format: vk,
             type_size: h.type_size,
-            expected,
+            expected: 1,
         });
     }
     if block && h.pixel_height == 0 {
@@ -314,23 +333,38 @@ fn allowed_channels(model: u8) -> Option<&'static [u8]> {
 }
 
 /// What the specification forbids but a loader can live with (see [`Ktx2Warning`]).
+///
+/// `dfd_bytes` and `kvd_bytes` are the whole DFD and key/value sections.
 pub(super) fn warnings(
     h: &Ktx2Header,
     dfd: &BasicDfd,
+    dfd_bytes: &[u8],
     key_values: &[(&str, &[u8])],
+    kvd_bytes: &[u8],
 ) -> Vec<Ktx2Warning> {
     let mut out = Vec::new();
+    if let Some(expected) = VkFormat::from_raw(h.vk_format).map(VkFormat::type_size)
+        && h.type_size != expected
+    {
+        out.push(Ktx2Warning::TypeSize {
+            vk_format: h.vk_format,
+            type_size: h.type_size,
+            expected,
+        });
+    }
     if h.level_count == 0 && dfd_is_block(dfd) {
         out.push(Ktx2Warning::NoLevelsForBlockFormat { vk_format: h.vk_format });
     }
     section_warnings(h, &mut out);
     sample_warnings(h, dfd, &mut out);
-    metadata_warnings(h, key_values, &mut out);
+    dfd_block_warnings(dfd, dfd_bytes, &mut out);
+    metadata::warnings(h, key_values, kvd_bytes, &mut out);
     out
 }
 
 fn section_warnings(h: &Ktx2Header, out: &mut Vec<Ktx2Warning>) {
-    let index_end = HEADER_LEN as u64 + LEVEL_INDEX_ENTRY_LEN as u64 * u64::from(h.level_count.max(1));
+    let index_end =
+        HEADER_LEN as u64 + LEVEL_INDEX_ENTRY_LEN as u64 * u64::from(h.level_count.max(1));
     if u64::from(h.dfd_byte_offset) != index_end.next_multiple_of(4) {
         out.push(Ktx2Warning::SectionPlacement(format!(
             "dfdByteOffset is {} but the DFD must directly follow the level index at {}",
@@ -352,10 +386,50 @@ fn section_warnings(h: &Ktx2Header, out: &mut Vec<Ktx2Warning>) {
     }
 }
 
+/// The colour primaries and the blocks after the basic one.
+fn dfd_block_warnings(dfd: &BasicDfd, dfd_bytes: &[u8], out: &mut Vec<Ktx2Warning>) {
+    // KHR_DF_PRIMARIES_UNSPECIFIED (0) to KHR_DF_PRIMARIES_ADOBERGB (11).
+    if dfd.color_primaries > 11 {
+        out.push(Ktx2Warning::DfdSamples(format!(
+            "colorPrimaries {} is not defined by the Khronos Data Format",
+            dfd.color_primaries
+        )));
+    }
+    // Parsing checked the basic block; the blocks after it are skipped, but
+    // their sizes must still chain to the end of the DFD.
+    let mut at = 4 + 24 + 16 * dfd.samples.len();
+    while at < dfd_bytes.len() {
+        let left = dfd_bytes.len() - at;
+        if left < 8 {
+            out.push(Ktx2Warning::DfdSamples(format!(
+                "{left} bytes after the last DFD block, too few for a block header"
+            )));
+            break;
+        }
+        let size = usize::from(u16::from_le_bytes([dfd_bytes[at + 6], dfd_bytes[at + 7]]));
+        if size < 8 || size > left {
+            out.push(Ktx2Warning::DfdSamples(format!(
+                "the DFD block at byte {at} has descriptorBlockSize {size} but {left} bytes are left"
+            )));
+            break;
+        }
+        at += size;
+    }
+}
+
 fn sample_warnings(h: &Ktx2Header, dfd: &BasicDfd, out: &mut Vec<Ktx2Warning>) {
     let known = VkFormat::from_raw(h.vk_format).filter(|f| *f != VkFormat::Undefined);
     if let Some(expected) = known.and_then(BasicDfd::for_format) {
-        let channels = |d: &BasicDfd| d.samples.iter().map(|s| s.channel_id).collect::<Vec<_>>();
+        // Channel, bit range and signed/float qualifiers; the linear
+        // qualifier is left out (it only says how alpha is encoded).
+        let layout = |d: &BasicDfd| {
+            d.samples
+                .iter()
+                .map(|s| {
+                    (s.channel_id, s.bit_offset, s.bit_length, s.qualifiers & !QUALIFIER_LINEAR)
+                })
+                .collect::<Vec<_>>()
+        };
         if expected.samples.len() != dfd.samples.len() {
             out.push(Ktx2Warning::DfdSamples(format!(
                 "{} samples but vkFormat {} has {}",
@@ -363,12 +437,12 @@ fn sample_warnings(h: &Ktx2Header, dfd: &BasicDfd, out: &mut Vec<Ktx2Warning>) {
                 h.vk_format,
                 expected.samples.len()
             )));
-        } else if channels(&expected) != channels(dfd) {
+        } else if layout(&expected) != layout(dfd) {
             out.push(Ktx2Warning::DfdSamples(format!(
-                "channels {:?} but vkFormat {} has {:?}",
-                channels(dfd),
+                "samples (channel, bitOffset, bitLength, qualifiers) {:?} but vkFormat {} has {:?}",
+                layout(dfd),
                 h.vk_format,
-                channels(&expected)
+                layout(&expected)
             )));
         }
     }
@@ -402,61 +476,5 @@ fn sample_warnings(h: &Ktx2Header, dfd: &BasicDfd, out: &mut Vec<Ktx2Warning>) {
                 )));
             }
         }
-    }
-}
-
-fn find<'v>(key_values: &[(&str, &'v [u8])], key: &str) -> Option<&'v [u8]> {
-    key_values.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
-}
-
-fn metadata_warnings(h: &Ktx2Header, key_values: &[(&str, &[u8])], out: &mut Vec<Ktx2Warning>) {
-    let key_value = |key: &str| find(key_values, key);
-    let mut warn = |key: &'static str, detail: String| out.push(Ktx2Warning::Metadata { key, detail });
-    if let Some(value) = key_value("KTXorientation") {
-        let dims = if h.pixel_depth > 0 {
-            3
-        } else if h.pixel_height > 0 {
-            2
-        } else {
-            1
-        };
-        match value.split_last() {
-            Some((0, text)) => {
-                let ok = text.len() == dims
-                    && text.iter().zip([b"rl", b"du", b"oi"]).all(|(c, allowed)| allowed.contains(c));
-                if !ok {
-                    warn(
-                        "KTXorientation",
-                        format!(
-                            "{:?} is not one of r/l, d/u, o/i for each of the {dims} dimensions",
-                            String::from_utf8_lossy(text)
-                        ),
-                    );
-                }
-            }
-            _ => warn("KTXorientation", "the value is not NUL-terminated".into()),
-        }
-    }
-    if let Some(value) = key_value("KTXswizzle") {
-        match value.split_last() {
-            Some((0, text)) => {
-                if text.len() != 4 || !text.iter().all(|c| b"rgba01".contains(c)) {
-                    warn(
-                        "KTXswizzle",
-                        format!(
-                            "{:?} is not four of r, g, b, a, 0, 1",
-                            String::from_utf8_lossy(text)
-                        ),
-                    );
-                }
-            }
-            _ => warn("KTXswizzle", "the value is not NUL-terminated".into()),
-        }
-    }
-    if key_value("KTXcubemapIncomplete").is_some() && h.pixel_depth > 0 {
-        warn(
-            "KTXcubemapIncomplete",
-            format!("set on a texture with pixelDepth {}; cube faces are 2D", h.pixel_depth),
-        );
     }
 }
