@@ -92,6 +92,36 @@ pub enum Ktx2Error {
         /// Its name.
         name: &'static str,
     },
+    /// The `vkFormat` is one the KTX2 specification prohibits.
+    #[error("vkFormat {vk_format} cannot be used in KTX2: {reason}")]
+    ProhibitedFormat {
+        /// The raw `vkFormat`.
+        vk_format: u32,
+        /// Which prohibition it falls under.
+        reason: &'static str,
+    },
+    /// `typeSize` is not 1 for block-compressed or Basis Universal data.
+    #[error("typeSize is {type_size} but vkFormat {vk_format} needs {expected}")]
+    TypeSizeMismatch {
+        /// The raw `vkFormat`.
+        vk_format: u32,
+        /// `typeSize` in the file.
+        type_size: u32,
+        /// What the format needs.
+        expected: u32,
+    },
+    /// The DFD describes a different format than `vkFormat`.
+    #[error("the DFD's {field} is {found} but vkFormat {vk_format} needs {expected}")]
+    DfdFormatMismatch {
+        /// The raw `vkFormat`.
+        vk_format: u32,
+        /// The DFD field that disagrees.
+        field: &'static str,
+        /// Its value in the file.
+        found: String,
+        /// What the format needs.
+        expected: String,
+    },
     /// The data format descriptor is malformed.
     #[error("invalid data format descriptor: {0}")]
     InvalidDfd(String),

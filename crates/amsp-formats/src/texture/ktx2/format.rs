@@ -214,3 +214,22 @@ impl VkFormat {
             .filter(|f| f.is_srgb() == srgb && f.block_bytes() == self.block_bytes())
     }
 }
+
+impl VkFormat {
+    /// Whether texels are stored in blocks of more than one texel (BCn,
+    /// ETC2/EAC, ASTC).
+    pub fn is_block_compressed(self) -> bool {
+        self.block_dimensions() != (1, 1)
+    }
+
+    /// The `typeSize` a KTX2 file must declare for this format: 1 for block
+    /// formats and [`VkFormat::Undefined`], else the size of one component in
+    /// bytes (the unit of endianness conversion).
+    pub fn type_size(self) -> u32 {
+        match self {
+            VkFormat::R16G16B16A16Unorm | VkFormat::R16G16B16A16Sfloat => 2,
+            VkFormat::R32G32B32A32Sfloat => 4,
+            _ => 1,
+        }
+    }
+}

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::dfd::{BasicDfd, COLOR_MODEL_ETC1S, COLOR_MODEL_UASTC};
 use super::header::{HEADER_LEN, Ktx2Header, LEVEL_INDEX_ENTRY_LEN, LevelIndexEntry};
+use super::validate::{self, Ktx2Warning};
 use super::{Ktx2Error, VkFormat};
 
 /// Upper bounds a file must stay within before anything is allocated for it.
@@ -198,12 +199,6 @@ impl<'a> Ktx2Texture<'a> {
             ));
         }
         let supercompression = Supercompression::from_raw(h.supercompression_scheme)?;
-        if h.vk_format == 0 && h.type_size != 1 {
-            return header_error(format!(
-                "typeSize is {} but must be 1 for VK_FORMAT_UNDEFINED",
-                h.type_size
-            ));
-        }
         if supercompression == Supercompression::BasisLz && h.vk_format != 0 {
             return header_error(format!(
                 "BasisLZ data must have vkFormat 0 (VK_FORMAT_UNDEFINED), not {}",
@@ -318,6 +313,7 @@ impl<'a> Ktx2Texture<'a> {
 
         let dfd_start = h.dfd_byte_offset as usize;
         let dfd = BasicDfd::parse(&bytes[dfd_start..dfd_start + h.dfd_byte_length as usize])?;
+        validate::check_format(&h, supercompression, &dfd)?;
 
         Self::check_levels(&h, supercompression, &levels, &dfd, limits)?;
 
@@ -338,8 +334,9 @@ impl<'a> Ktx2Texture<'a> {
         dfd: &BasicDfd,
         limits: &TextureLimits,
     ) -> Result<(), Ktx2Error> {
-        let block_bytes = u64::from(dfd.bytes_planes[0]);
-        let [bw, bh, bd, _] = dfd.texel_block_dimensions;
+        let layout = validate::block_layout(h, dfd);
+        let block_bytes = layout.map_or(0, |(_, bytes)| bytes);
+        let [bw, bh, bd] = layout.map_or([1, 1, 1], |(dims, _)| dims);
         let images = u64::from(h.layer_count.max(1)) * u64::from(h.face_count);
         let mut total: u64 = 0;
         for (i, level) in levels.iter().enumerate() {
@@ -406,6 +403,20 @@ impl<'a> Ktx2Texture<'a> {
             }
         }
         Ok(())
+    }
+
+    /// What the KTX2 specification forbids in this file but a loader can read
+    /// safely: section placement, DFD samples that disagree with the format,
+    /// malformed `KTXorientation`/`KTXswizzle`/`KTXcubemapIncomplete` values,
+    /// `levelCount` 0 for a block format. Empty for a conforming file.
+    ///
+    /// Parsing already refused everything that would make the texel data be
+    /// read wrongly (see the [module docs](super)).
+    pub fn validate(&self) -> Vec<Ktx2Warning> {
+        let h = &self.header;
+        let dfd = &self.bytes[h.dfd_byte_offset as usize..][..h.dfd_byte_length as usize];
+        let kvd = &self.bytes[h.kvd_byte_offset as usize..][..h.kvd_byte_length as usize];
+        validate::warnings(h, &self.dfd, dfd, &self.key_values, kvd)
     }
 
     /// The header fields as stored.
