@@ -183,3 +183,54 @@ fn settings_that_do_not_fit_hdr_are_refused() {
     let e = import("flat.png", &png, &[("encoding", "rgba16f")]).unwrap_err();
     assert!(e.to_string().contains("encoding"), "{e}");
 }
+
+/// An OpenEXR file of the same picture as [`hdr_file`], with alpha, as
+/// 32-bit floats, and its texels.
+fn exr_file(width: u32, height: u32) -> (Vec<u8>, Vec<f32>) {
+    let texels: Vec<f32> = source(&hdr_file(width, height))
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| [t[0], t[1], t[2], if i % 3 == 0 { 0.5 } else { 1.0 }])
+        .collect();
+    let image = image::Rgba32FImage::from_raw(width, height, texels.clone()).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba32F(image)
+        .write_to(&mut out, image::ImageFormat::OpenExr)
+        .unwrap();
+    (out.into_inner(), texels)
+}
+
+#[test]
+fn openexr_images_cook_like_radiance_ones() {
+    let (width, height) = (36, 20);
+    let (bytes, texels) = exr_file(width, height);
+
+    let asset = import("sky.exr", &bytes, &[("encoding", "rgba32f")]).unwrap();
+    assert_eq!(asset.metadata["source_format"], "exr");
+    assert_eq!(asset.metadata["has_alpha"], true);
+    let file = asset.chunks.concat();
+    let texture = Ktx2Texture::parse(&file, &TextureLimits::default()).unwrap();
+    let expected: Vec<u8> = texels.iter().flat_map(|f| f.to_le_bytes()).collect();
+    assert!(texture.level(0).unwrap().as_ref() == &expected[..], "rgba32f keeps the floats");
+
+    let asset = import("sky.exr", &bytes, &[]).unwrap();
+    let file = asset.chunks.concat();
+    let texture = Ktx2Texture::parse(&file, &TextureLimits::default()).unwrap();
+    assert_eq!(texture.format(), Some(VkFormat::Bc6hUfloat));
+    let got = decode_bc6h(&texture.level(0).unwrap(), width, height);
+    let mean = got
+        .iter()
+        .zip(texels.chunks_exact(4))
+        .flat_map(|(g, w)| (0..3).map(move |c| relative_error(g[c], w[c])))
+        .sum::<f32>()
+        / (got.len() * 3) as f32;
+    assert!(mean < 0.02, "mean relative error {mean}");
+
+    // Cut short anywhere: an error, never a panic.
+    for len in (0..bytes.len()).step_by(7) {
+        match std::panic::catch_unwind(|| import("cut.exr", &bytes[..len], &[])) {
+            Ok(result) => assert!(result.is_err(), "{len} of {} bytes imported", bytes.len()),
+            Err(_) => panic!("panic on an OpenEXR file cut to {len} bytes"),
+        }
+    }
+}

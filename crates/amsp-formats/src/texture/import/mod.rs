@@ -2,6 +2,7 @@
 //! AMSP's layout, cut into one pack chunk per mip level.
 //!
 //! - [`pipeline`]: decoded images → mip chains → encoded levels.
+//! - [`exr`]: decoding OpenEXR sources.
 //! - [`dds`]: DDS sources (uncompressed through the pipeline, block data kept).
 //! - [`ktx2`]: KTX2 sources, passed through and re-laid out.
 //! - [`cooked`]: chunks and catalog metadata, the same for every source.
@@ -9,6 +10,7 @@
 
 mod cooked;
 mod dds;
+mod exr;
 mod ktx2;
 mod pipeline;
 mod settings;
@@ -22,7 +24,7 @@ use cooked::{cooked, extras};
 use pipeline::{Cook, cook_images, to_rgba8};
 
 /// Imports textures for the cook: PNG, JPEG, BMP, TGA, GIF, Radiance HDR,
-/// DDS and KTX2 sources, each cooked into one KTX2 file whose mip levels are
+/// OpenEXR, DDS and KTX2 sources, each cooked into one KTX2 file whose mip levels are
 /// zstd-supercompressed pack chunks (see [`layout`](super::layout)).
 ///
 /// What happens to a source depends on what it holds:
@@ -31,7 +33,7 @@ use pipeline::{Cook, cook_images, to_rgba8};
 ///   (level 0 of each layer and face): a full mip chain filtered for the
 ///   role, block-compressed per the settings. 16-bit sources are rounded to
 ///   8 bits.
-/// - **HDR images** (`.hdr`) and **float DDS** (`R16G16B16A16_FLOAT`,
+/// - **HDR images** (`.hdr`, `.exr`) and **float DDS** (`R16G16B16A16_FLOAT`,
 ///   `R32G32B32A32_FLOAT`): role HDR, a full mip chain, BC6H unsigned float
 ///   by default (negative values clamp to 0).
 /// - **Block-compressed DDS** (BC1–BC7): the blocks are kept as encoded;
@@ -68,7 +70,7 @@ use pipeline::{Cook, cook_images, to_rgba8};
 /// levels they have. Uncompressed volume DDS files are refused.
 ///
 /// Every source records the same catalog metadata: `source_format`
-/// (`"image"`, `"hdr"`, `"dds"`, `"ktx2"`), `width`, `height`, `depth`,
+/// (`"image"`, `"hdr"`, `"exr"`, `"dds"`, `"ktx2"`), `width`, `height`, `depth`,
 /// `layers`, `faces`, `format`, `srgb`, `encoding` (`"passthrough"` when the
 /// texels are kept), `supercompression`, `mip_count`, `mip_bytes`,
 /// `mip_stored_bytes`, `mip_chunks`, `transcode: true` for Basis Universal
@@ -92,7 +94,7 @@ impl Importer for TextureImporter {
     }
 
     fn extensions(&self) -> &[&str] {
-        &["png", "jpg", "jpeg", "bmp", "tga", "gif", "hdr", "dds", "ktx2"]
+        &["png", "jpg", "jpeg", "bmp", "tga", "gif", "hdr", "exr", "dds", "ktx2"]
     }
 
     fn import(&self, input: &ImportInput<'_>) -> Result<ImportedAsset, ImportError> {
@@ -112,8 +114,12 @@ impl TextureImporter {
         ext: Option<&str>,
     ) -> Result<ImportedAsset, ImportError> {
         let meta = input.meta;
-        let image = decode_image(input.bytes, ext, &self.limits)
-            .map_err(|e| ImportError::new(e.to_string()))?;
+        let image = if ext == Some("exr") {
+            exr::decode_exr(input.bytes, &self.limits)?
+        } else {
+            decode_image(input.bytes, ext, &self.limits)
+                .map_err(|e| ImportError::new(e.to_string()))?
+        };
         let hdr = image.format == PixelFormat::RgbaF32;
         let (role, target) = if hdr {
             settings::check_hdr_role(meta)?;
@@ -135,6 +141,11 @@ impl TextureImporter {
             ("role", json!(settings::role_name(role))),
             ("has_alpha", json!(image.has_alpha)),
         ]);
-        cooked(&file, if hdr { "hdr" } else { "image" }, extra)
+        let source_format = match ext {
+            Some("exr") => "exr",
+            _ if hdr => "hdr",
+            _ => "image",
+        };
+        cooked(&file, source_format, extra)
     }
 }
