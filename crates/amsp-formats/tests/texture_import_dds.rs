@@ -496,3 +496,55 @@ fn oversized_truncated_and_corrupt_files_are_refused_without_panicking() {
     eprintln!("corrupted DDS files: {refused} refused, {imported} imported");
     assert!(refused > 0 && imported > 0);
 }
+
+#[test]
+fn block_compressed_volumes_are_kept_and_uncompressed_ones_refused() {
+    let (size, depth, levels) = (16u32, 8u32, 4u32);
+    let mut dds = Dds::new_dxgi(NewDxgiParams {
+        height: size,
+        width: size,
+        depth: Some(depth),
+        format: DxgiFormat::BC1_UNorm,
+        mipmap_levels: Some(levels),
+        array_layers: None,
+        caps2: Some(ddsfile::Caps2::VOLUME),
+        is_cubemap: false,
+        resource_dimension: D3D10ResourceDimension::Texture3D,
+        alpha_mode: AlphaMode::Unknown,
+    })
+    .unwrap();
+    let level_sizes: Vec<usize> = (0..levels)
+        .map(|l| block_level(size >> l, size >> l, 8) * (depth >> l).max(1) as usize)
+        .collect();
+    assert_eq!(dds.data.len(), level_sizes.iter().sum::<usize>());
+    dds.data = noise(dds.data.len(), 21);
+    let asset = import("fog.dds", &write(&dds), &[]).unwrap();
+    let file = cooked(&asset);
+    let texture = parse(&file);
+    assert_eq!(texture.dimensions(), (size, size, depth));
+    // A volume's chain is kept as stored, even when short.
+    assert_eq!(texture.levels(), levels);
+    assert_eq!(asset.metadata["depth"], depth);
+    for level in 0..levels as usize {
+        assert!(
+            texture.level(level as u32).unwrap() == dds_level(&dds.data, 1, &level_sizes, level)
+        );
+    }
+
+    let mut dds = Dds::new_dxgi(NewDxgiParams {
+        height: 4,
+        width: 4,
+        depth: Some(4),
+        format: DxgiFormat::R8G8B8A8_UNorm,
+        mipmap_levels: Some(1),
+        array_layers: None,
+        caps2: Some(ddsfile::Caps2::VOLUME),
+        is_cubemap: false,
+        resource_dimension: D3D10ResourceDimension::Texture3D,
+        alpha_mode: AlphaMode::Unknown,
+    })
+    .unwrap();
+    dds.data = noise(dds.data.len(), 22);
+    let e = import("fog.dds", &write(&dds), &[]).unwrap_err().to_string();
+    assert!(e.contains("volume"), "{e}");
+}
