@@ -129,7 +129,8 @@ impl DdsFormat {
     /// not import (YUV, bump maps, palettes, masks wider than the texel).
     pub fn from_legacy(pf: &DdsPixelFormat) -> Result<Self, DdsError> {
         use VkFormat as V;
-        if pf.flags & PF_FOURCC != 0 {
+        // Some writers set the FourCC flag with an empty FourCC beside RGB masks.
+        if pf.flags & PF_FOURCC != 0 && pf.four_cc != [0; 4] {
             let block = |f| Ok(DdsFormat::Block(f));
             let plain = |l| Ok(DdsFormat::Uncompressed(l));
             return match &pf.four_cc {
