@@ -1,10 +1,12 @@
 //! Textures: source images, the KTX2 container, mip chains, block compression.
 //!
+//! - [`dds`]: reading DDS files (DX9 and DX10 headers), every size checked.
 //! - [`encode`]: block-compressing mip levels (BC1–BC7) and packing RGBA8.
 //! - [`ktx2`]: reading and writing the KTX2 container, with every size checked
 //!   against the file and configurable limits before anything is allocated.
 //! - [`layout`]: how a cooked texture is cut into pack chunks, one per mip.
-//! - `TextureImporter` (feature `import`): the cook's importer for images.
+//! - `TextureImporter` (feature `import`): the cook's importer for images,
+//!   Radiance HDR, OpenEXR, DDS and KTX2 sources.
 //! - `Texture` and `TextureLoader` (feature `runtime`): the runtime asset;
 //!   `read_texture` reads a chosen mip range from a cooked texture's chunks
 //!   and `Texture::upgrade` adds finer levels later.
@@ -13,9 +15,10 @@
 
 #[cfg(feature = "runtime")]
 mod asset;
+pub mod dds;
 pub mod encode;
 #[cfg(feature = "import")]
-mod importer;
+mod import;
 pub mod ktx2;
 pub mod layout;
 #[cfg(feature = "runtime")]
@@ -25,7 +28,7 @@ pub mod source;
 #[cfg(feature = "runtime")]
 pub use asset::{Texture, TextureLoader};
 #[cfg(feature = "import")]
-pub use importer::TextureImporter;
+pub use import::TextureImporter;
 pub use layout::TEXTURE_TYPE;
 #[cfg(feature = "runtime")]
 pub use read::{MipSelection, TextureReadError, read_texture};

@@ -4,7 +4,8 @@
 //! [`TextureLimits`] before anything is allocated from its values, then hands
 //! out levels (zstd undone) by index. [`Ktx2Writer`] builds a file from mip
 //! levels, optionally zstd-supercompressed, with a basic DFD for the formats in
-//! [`VkFormat`].
+//! [`VkFormat`]. [`repack`] rewrites an existing file into AMSP's layout
+//! (levels smallest first, zstd-supercompressed) without touching its texels.
 //!
 //! The byte layout is described in the [`header`] module; the data format
 //! descriptor in [`dfd`].
@@ -70,6 +71,7 @@ pub mod header;
 mod metadata;
 mod reader;
 mod validate;
+mod repack;
 mod writer;
 
 pub use error::Ktx2Error;
@@ -77,4 +79,5 @@ pub use format::VkFormat;
 pub use header::{Ktx2Header, LevelIndexEntry};
 pub use reader::{Ktx2Texture, Supercompression, TextureLimits, parse};
 pub use validate::{Ktx2Warning, prohibited_format};
+pub use repack::repack;
 pub use writer::{Ktx2File, Ktx2Writer, WriteSupercompression};

@@ -41,6 +41,11 @@ pub struct Ktx2File {
 }
 
 impl Ktx2File {
+    /// A file from its bytes and its levels' byte ranges (level 0 first).
+    pub(crate) fn from_parts(bytes: Vec<u8>, level_ranges: Vec<Range<usize>>) -> Self {
+        Ktx2File { bytes, level_ranges }
+    }
+
     /// The whole file.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
