@@ -230,7 +230,7 @@ impl Ktx2Writer {
             |what: &str| Ktx2Error::InvalidWrite(format!("the {what} does not fit in 32 bits"));
         let header = Ktx2Header {
             vk_format: format.raw(),
-            type_size: 1,
+            type_size: format.type_size(),
             pixel_width: self.width,
             pixel_height: self.height,
             pixel_depth: self.depth,
