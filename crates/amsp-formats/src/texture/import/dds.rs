@@ -93,7 +93,7 @@ fn uncompressed(
         ("has_alpha", json!(images.iter().any(|i| i.has_alpha))),
         ("dds_dx10", json!(dds.is_dx10())),
     ]);
-    cooked(&file, "dds", extra)
+    cooked(&file, input.meta, "dds", extra)
 }
 
 fn block(
@@ -151,7 +151,7 @@ fn block(
         ("dds_dx10", json!(dds.is_dx10())),
         ("generated_levels", json!(generated)),
     ]);
-    cooked(&file, "dds", extra)
+    cooked(&file, input.meta, "dds", extra)
 }
 
 /// The encoder that writes more levels of `format`, if there is one.

@@ -20,5 +20,5 @@ pub(super) fn import(
     let level = settings::zstd_level(input.meta)?;
     let file = repack(input.bytes, &importer.container_limits, level)
         .map_err(|e| ImportError::new(format!("KTX2: {e}")))?;
-    cooked(&file, "ktx2", extras([("encoding", json!("passthrough"))]))
+    cooked(&file, input.meta, "ktx2", extras([("encoding", json!("passthrough"))]))
 }

@@ -146,6 +146,34 @@ pub(super) fn zstd_level(meta: &AssetMeta) -> Result<i32, ImportError> {
     }
 }
 
+/// How the levels of a cooked texture are supercompressed (the
+/// `supercompression` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SupercompressionChoice {
+    /// zstd whatever it saves.
+    Zstd,
+    /// No supercompression: levels load at the speed of a read.
+    None,
+    /// zstd only where it saves at least [`AUTO_MIN_SAVING`] of the level
+    /// bytes: decoding zstd costs far more time than reading the bytes it
+    /// saves from a local disk, so it has to save a lot to pay off.
+    Auto,
+}
+
+/// The fraction of the level bytes zstd must save for
+/// [`SupercompressionChoice::Auto`] to keep it.
+pub(super) const AUTO_MIN_SAVING: f64 = 0.25;
+
+/// The `supercompression` setting: `"auto"` (default), `"zstd"` or `"none"`.
+pub(super) fn supercompression(meta: &AssetMeta) -> Result<SupercompressionChoice, ImportError> {
+    let options = [
+        ("auto", SupercompressionChoice::Auto),
+        ("zstd", SupercompressionChoice::Zstd),
+        ("none", SupercompressionChoice::None),
+    ];
+    Ok(choice(meta, "supercompression", &options, true)?.unwrap_or(SupercompressionChoice::Auto))
+}
+
 /// Refuses `keys` when the sidecar sets them: they do not apply to a source
 /// whose texels are kept as they are (`why` says so).
 pub(super) fn refuse(meta: &AssetMeta, keys: &[&str], why: &str) -> Result<(), ImportError> {

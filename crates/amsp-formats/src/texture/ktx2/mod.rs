@@ -70,14 +70,14 @@ mod format;
 pub mod header;
 mod metadata;
 mod reader;
-mod validate;
 mod repack;
+mod validate;
 mod writer;
 
 pub use error::Ktx2Error;
 pub use format::VkFormat;
 pub use header::{Ktx2Header, LevelIndexEntry};
 pub use reader::{Ktx2Texture, Supercompression, TextureLimits, parse};
+pub use repack::{repack, repack_uncompressed};
 pub use validate::{Ktx2Warning, prohibited_format};
-pub use repack::repack;
 pub use writer::{Ktx2File, Ktx2Writer, WriteSupercompression};

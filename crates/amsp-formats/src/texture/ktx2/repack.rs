@@ -42,7 +42,6 @@ pub fn repack(
     let texture = Ktx2Texture::parse(bytes, limits)?;
     let source = *texture.header();
     let level_count = texture.levels() as usize;
-
     // (stored bytes, uncompressedByteLength) per level, level 0 first.
     let mut stored: Vec<(std::borrow::Cow<'_, [u8]>, u64)> = Vec::with_capacity(level_count);
     let scheme = match texture.supercompression() {
@@ -73,6 +72,51 @@ pub fn repack(
         }
     };
 
+    write_layout(bytes, &texture, &stored, scheme)
+}
+
+/// Rewrites the KTX2 file `bytes` into AMSP's layout (see the module docs)
+/// with its levels stored without supercompression: zstd is undone, and
+/// each level starts at a multiple of `lcm(texel block bytes, 4)` as the
+/// specification asks of unsupercompressed data. For textures whose levels
+/// compress too little for the decode time to pay off.
+///
+/// # Errors
+///
+/// Any [`Ktx2Error`] from parsing the source or undoing its zstd;
+/// [`Ktx2Error::UnsupportedSupercompression`] for BasisLZ data (which has
+/// no unsupercompressed form) and zlib.
+pub fn repack_uncompressed(bytes: &[u8], limits: &TextureLimits) -> Result<Ktx2File, Ktx2Error> {
+    let texture = Ktx2Texture::parse(bytes, limits)?;
+    match texture.supercompression() {
+        Supercompression::None | Supercompression::Zstd => {}
+        other => {
+            return Err(Ktx2Error::UnsupportedSupercompression {
+                scheme: other.raw(),
+                name: if other == Supercompression::BasisLz { "BasisLZ" } else { "zlib" },
+            });
+        }
+    }
+    let mut stored = Vec::with_capacity(texture.levels() as usize);
+    for level in 0..texture.levels() {
+        let data = texture.level(level)?;
+        let len = data.len() as u64;
+        stored.push((data, len));
+    }
+    write_layout(bytes, &texture, &stored, Supercompression::None)
+}
+
+/// Writes the sections of `texture` (parsed from `bytes`) and the level data
+/// `stored` (level 0 first, with each level's `uncompressedByteLength`) in
+/// AMSP's layout, under supercompression `scheme`.
+fn write_layout(
+    bytes: &[u8],
+    texture: &Ktx2Texture<'_>,
+    stored: &[(std::borrow::Cow<'_, [u8]>, u64)],
+    scheme: Supercompression,
+) -> Result<Ktx2File, Ktx2Error> {
+    let source = *texture.header();
+    let level_count = stored.len();
     // The parser checked that these regions lie inside the file.
     let section = |offset: u64, length: u64| -> &[u8] {
         if length == 0 { &[] } else { &bytes[offset as usize..(offset + length) as usize] }
@@ -97,9 +141,22 @@ pub fn repack(
         out.extend_from_slice(sgd);
         at
     };
-    // Supercompressed levels need no alignment.
+    // Supercompressed levels need no alignment; others start at a multiple
+    // of lcm(texel block bytes, 4).
+    let align = if scheme == Supercompression::None {
+        let block = texture
+            .format()
+            .map(|f| f.block_bytes())
+            .filter(|&b| b > 0)
+            .unwrap_or(u32::from(texture.dfd().bytes_planes[0]))
+            .max(1) as usize;
+        lcm(block, 4)
+    } else {
+        1
+    };
     let mut ranges = vec![0..0; level_count];
     for level in (0..level_count).rev() {
+        out.resize(out.len().next_multiple_of(align), 0);
         let data = &stored[level].0;
         ranges[level] = out.len()..out.len() + data.len();
         out.extend_from_slice(data);
@@ -129,4 +186,11 @@ pub fn repack(
         out[at..at + LEVEL_INDEX_ENTRY_LEN].copy_from_slice(&entry.to_bytes());
     }
     Ok(Ktx2File::from_parts(out, ranges))
+}
+
+fn lcm(a: usize, b: usize) -> usize {
+    fn gcd(a: usize, b: usize) -> usize {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    a / gcd(a, b) * b
 }
