@@ -1,5 +1,8 @@
 //! Textures: source images, the KTX2 container, mip chains, block compression.
 //!
+//! - [`basis`]: Basis Universal (UASTC and ETC1S) textures: transcoding each
+//!   level to BC7, ASTC, ETC2 or RGBA8 at load, UASTC encoding at cook
+//!   (feature `basis-encode`).
 //! - [`encode`]: block-compressing mip levels (BC1–BC7) and packing RGBA8.
 //! - [`ktx2`]: reading and writing the KTX2 container, with every size checked
 //!   against the file and configurable limits before anything is allocated.
@@ -11,6 +14,7 @@
 
 #[cfg(feature = "runtime")]
 mod asset;
+pub mod basis;
 pub mod encode;
 #[cfg(feature = "import")]
 mod importer;
