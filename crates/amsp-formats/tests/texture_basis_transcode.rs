@@ -56,11 +56,14 @@ fn every_basis_file_transcodes_to_every_target() {
         let alpha = transcoder.has_alpha();
         let images = ktx.layers() * ktx.faces();
         for level in 0..ktx.levels() {
-            let (w, h) = ((ktx.dimensions().0 >> level).max(1), (ktx.dimensions().1 >> level).max(1));
+            let (w, h) =
+                ((ktx.dimensions().0 >> level).max(1), (ktx.dimensions().1 >> level).max(1));
             let reference = transcoder.transcode_level(level, TextureTarget::Uncompressed).unwrap();
             for target in TextureTarget::ALL {
                 let what = format!("{name} ({codec}) level {level} to {target:?}");
-                let out = transcoder.transcode_level(level, target).unwrap_or_else(|e| panic!("{what}: {e}"));
+                let out = transcoder
+                    .transcode_level(level, target)
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
                 let expected_format = match (target, alpha, ktx.is_srgb()) {
                     (TextureTarget::Desktop, _, true) => VkFormat::Bc7Srgb,
                     (TextureTarget::Desktop, _, false) => VkFormat::Bc7Unorm,
@@ -75,7 +78,11 @@ fn every_basis_file_transcodes_to_every_target() {
                     _ => unreachable!(),
                 };
                 assert_eq!(out.format, expected_format, "{what}");
-                assert_eq!((out.level, out.width, out.height, out.images), (level, w, h, images), "{what}");
+                assert_eq!(
+                    (out.level, out.width, out.height, out.images),
+                    (level, w, h, images),
+                    "{what}"
+                );
                 let blocks = (w.div_ceil(4) * h.div_ceil(4)) as usize;
                 let image_size = match expected_format.block_bytes() {
                     4 => (w * h * 4) as usize,
@@ -86,7 +93,8 @@ fn every_basis_file_transcodes_to_every_target() {
                 for image in 0..images as usize {
                     let range = image * image_size..(image + 1) * image_size;
                     let decoded = decode(out.format, &out.data[range.clone()], w, h);
-                    let reference = &reference.data[image * (w * h * 4) as usize..][..(w * h * 4) as usize];
+                    let reference =
+                        &reference.data[image * (w * h * 4) as usize..][..(w * h * 4) as usize];
                     let (db, max) = psnr(&decoded, reference, 4);
                     let floor = match floor(codec, target, alpha) {
                         exact if exact.is_infinite() => exact,
@@ -100,7 +108,10 @@ fn every_basis_file_transcodes_to_every_target() {
                     let low = lowest.entry((codec, format!("{target:?}"))).or_insert(f64::INFINITY);
                     *low = low.min(db);
                     if codec == "UASTC" && target == TextureTarget::Mobile {
-                        assert!(max <= 1, "{what}: ASTC decodes {max} away from UASTC's own decode");
+                        assert!(
+                            max <= 1,
+                            "{what}: ASTC decodes {max} away from UASTC's own decode"
+                        );
                     }
                 }
                 levels_checked += 1;
@@ -138,7 +149,9 @@ fn transcodes_match_basisus_own_container_reader() {
                 for layer in 0..ktx.layers() {
                     for face in 0..ktx.faces() {
                         expected.extend(
-                            theirs.transcode_image(level, layer, face, format, DecodeFlags::NONE).unwrap(),
+                            theirs
+                                .transcode_image(level, layer, face, format, DecodeFlags::NONE)
+                                .unwrap(),
                         );
                     }
                 }
@@ -162,7 +175,10 @@ fn transcodes_match_the_source_png() {
         ("CesiumLogoFlat.ktx2", "CesiumLogoFlat_palette.png", 3, 25.0),
     ];
     for (ktx_name, png, channels, floor) in pairs {
-        let (_, bytes) = files.iter().find(|(n, _)| n == ktx_name).unwrap_or_else(|| panic!("{ktx_name} missing"));
+        let (_, bytes) = files
+            .iter()
+            .find(|(n, _)| n == ktx_name)
+            .unwrap_or_else(|| panic!("{ktx_name} missing"));
         let ktx = parse(ktx_name, bytes);
         let level = transcode_level(&ktx, 0, TextureTarget::Uncompressed).unwrap();
         let (w, h, source) = image_rgba8(png);
@@ -175,7 +191,11 @@ fn transcodes_match_the_source_png() {
 
 #[test]
 fn a_mip_range_transcodes_alone_and_matches_the_whole_texture() {
-    for name in ["ktx_document_basis.ktx2", "ktx_document_uastc_rdo4_zstd5.ktx2", "rgba-mipmap-reference-basis.ktx2"] {
+    for name in [
+        "ktx_document_basis.ktx2",
+        "ktx_document_uastc_rdo4_zstd5.ktx2",
+        "rgba-mipmap-reference-basis.ktx2",
+    ] {
         let files = basis_files();
         let (_, bytes) = files.iter().find(|(n, _)| n == name).unwrap();
         let ktx = parse(name, bytes);
@@ -203,7 +223,10 @@ fn other_textures_and_oversized_outputs_are_refused() {
     let ktx = parse(name, bytes);
     let transcoder = BasisTranscoder::new(&ktx).unwrap().max_output_bytes(1 << 20);
     let err = transcoder.transcode_level(0, TextureTarget::Uncompressed).unwrap_err();
-    assert!(matches!(err, BasisError::OutputTooLarge { level: 0, bytes: 4194304, limit: 1048576 }), "{err}");
+    assert!(
+        matches!(err, BasisError::OutputTooLarge { level: 0, bytes: 4194304, limit: 1048576 }),
+        "{err}"
+    );
     // BC7 of 1024×1024 is exactly 1 MiB: allowed.
     assert!(transcoder.transcode_level(0, TextureTarget::Desktop).is_ok());
 }
@@ -224,7 +247,8 @@ impl XorShift {
 /// panic message if anything panicked.
 fn transcode_everything(bytes: &[u8]) -> Result<Result<(), String>, String> {
     catch_unwind(AssertUnwindSafe(|| {
-        let ktx = Ktx2Texture::parse(bytes, &TextureLimits::default()).map_err(|e| e.to_string())?;
+        let ktx =
+            Ktx2Texture::parse(bytes, &TextureLimits::default()).map_err(|e| e.to_string())?;
         let transcoder = BasisTranscoder::new(&ktx).map_err(|e| e.to_string())?;
         let mut result = Ok(());
         for level in 0..ktx.levels() {
@@ -237,7 +261,11 @@ fn transcode_everything(bytes: &[u8]) -> Result<Result<(), String>, String> {
         result
     }))
     .map_err(|panic| {
-        panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
     })
 }
 
@@ -302,7 +330,10 @@ fn invalid_uastc_blocks_and_etc1s_slices_are_transcode_errors() {
     for target in TextureTarget::ALL {
         let err = transcode_level(&ktx, 0, target).unwrap_err();
         assert!(
-            matches!(err, BasisError::Transcode { level: 0, layer: 0, face: 0, source_codec: "UASTC", .. }),
+            matches!(
+                err,
+                BasisError::Transcode { level: 0, layer: 0, face: 0, source_codec: "UASTC", .. }
+            ),
             "{target:?}: {err}"
         );
     }

@@ -1,5 +1,6 @@
 //! Helpers shared by the Basis Universal tests: the corpus, CPU decoding of
 //! the GPU formats the transcoder produces, and PSNR.
+#![allow(dead_code, reason = "each test binary uses a different part of these helpers")]
 
 use std::path::{Path, PathBuf};
 

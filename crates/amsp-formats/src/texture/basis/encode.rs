@@ -99,7 +99,9 @@ pub fn encode_uastc_level(
         return input_error("the level is empty".into());
     }
     if width > MAX_DIMENSION || height > MAX_DIMENSION {
-        return input_error(format!("Basis Universal encodes at most {MAX_DIMENSION}×{MAX_DIMENSION}"));
+        return input_error(format!(
+            "Basis Universal encodes at most {MAX_DIMENSION}×{MAX_DIMENSION}"
+        ));
     }
     let expected = width as usize * height as usize * 4;
     if level.data.len() != expected {
@@ -141,6 +143,7 @@ pub fn encode_uastc_level(
     // SAFETY: `init` succeeded with the parameters above.
     unsafe { compressor.process() }
         .map_err(|code| BasisError::Encode(format!("the encoder failed: {code:?}")))?;
-    let blocks = single_uastc_slice(compressor.basis_file(), width.div_ceil(4), height.div_ceil(4))?;
+    let blocks =
+        single_uastc_slice(compressor.basis_file(), width.div_ceil(4), height.div_ceil(4))?;
     Ok(blocks.to_vec())
 }

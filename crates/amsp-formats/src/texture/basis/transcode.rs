@@ -116,7 +116,9 @@ impl<'t, 'a> BasisTranscoder<'t, 'a> {
             )));
         }
         if ktx.key_value("KTXanimData").is_some() {
-            return Err(BasisError::Unsupported("ETC1S video (KTXanimData) is not supported".into()));
+            return Err(BasisError::Unsupported(
+                "ETC1S video (KTXanimData) is not supported".into(),
+            ));
         }
         let (codec, has_alpha) = match (dfd.color_model, ktx.supercompression()) {
             (COLOR_MODEL_UASTC, Supercompression::None | Supercompression::Zstd) => {
@@ -266,7 +268,14 @@ impl<'t, 'a> BasisTranscoder<'t, 'a> {
                 }
             }
         }
-        Ok(TranscodedLevel { level, format: self.format(target), width: lw, height: lh, images, data })
+        Ok(TranscodedLevel {
+            level,
+            format: self.format(target),
+            width: lw,
+            height: lh,
+            images,
+            data,
+        })
     }
 
     /// Transcodes every level, level 0 first.
