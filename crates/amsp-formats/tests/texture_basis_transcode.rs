@@ -349,3 +349,41 @@ fn invalid_uastc_blocks_and_etc1s_slices_are_transcode_errors() {
     assert!(matches!(err, BasisError::InvalidGlobalData(_)), "{err}");
     assert!(err.to_string().contains("past the end of level 0"), "{err}");
 }
+
+/// The writer's explicit DFD: UASTC blocks from corpus files, rewritten by
+/// `Ktx2Writer` with `uastc_dfd` and zstd, transcode to the same bytes as the
+/// originals.
+#[test]
+fn uastc_rewritten_by_the_writer_transcodes_like_the_original() {
+    use amsp_formats::texture::basis::uastc_dfd;
+    use amsp_formats::texture::ktx2::WriteSupercompression;
+    let files = basis_files();
+    let mut rewritten = 0;
+    for (name, bytes) in &files {
+        let original = parse(name, bytes);
+        let Ok(transcoder) = BasisTranscoder::new(&original) else { continue };
+        if transcoder.codec_name() != "UASTC" {
+            continue;
+        }
+        let levels: Vec<Vec<u8>> =
+            (0..original.levels()).map(|l| original.level(l).unwrap().into_owned()).collect();
+        let level_refs: Vec<&[u8]> = levels.iter().map(Vec::as_slice).collect();
+        let (w, h, _) = original.dimensions();
+        let file = Ktx2Writer::new(VkFormat::Undefined, w, h)
+            .dfd(uastc_dfd(original.is_srgb(), transcoder.has_alpha()))
+            .supercompression(WriteSupercompression::Zstd { level: 3 })
+            .write(&level_refs)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let copy = parse(name, file.bytes());
+        assert_eq!(copy.dfd().color_model, original.dfd().color_model, "{name}");
+        for target in TextureTarget::ALL {
+            assert_eq!(
+                transcode_texture(&copy, target).unwrap(),
+                transcode_texture(&original, target).unwrap(),
+                "{name} {target:?}"
+            );
+        }
+        rewritten += 1;
+    }
+    assert!(rewritten >= 7, "only {rewritten} UASTC files rewritten");
+}
