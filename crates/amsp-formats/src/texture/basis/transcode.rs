@@ -202,10 +202,15 @@ impl<'t, 'a> BasisTranscoder<'t, 'a> {
         let (lw, lh) = ((width >> level).max(1), (height >> level).max(1));
         let (bx, by) = (lw.div_ceil(4), lh.div_ceil(4));
         let (layers, faces) = (self.ktx.layers(), self.ktx.faces());
-        let images = layers * faces;
+        // Bounded by `TextureLimits::max_layers`, which a caller may raise.
+        let images = layers.checked_mul(faces).ok_or_else(|| {
+            BasisError::Unsupported(format!(
+                "{layers} layers × {faces} faces do not fit in 32 bits"
+            ))
+        })?;
 
         let image_size = target.image_size(self.has_alpha, lw, lh);
-        let bytes = image_size * u64::from(images);
+        let bytes = image_size.saturating_mul(u64::from(images));
         if bytes > self.max_output_bytes {
             return Err(BasisError::OutputTooLarge { level, bytes, limit: self.max_output_bytes });
         }
