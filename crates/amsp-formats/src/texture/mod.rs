@@ -1,5 +1,8 @@
 //! Textures: source images, the KTX2 container, mip chains, block compression.
 //!
+//! - [`basis`]: Basis Universal (UASTC and ETC1S) textures: transcoding each
+//!   level to BC7, ASTC, ETC2 or RGBA8 at load, UASTC encoding at cook
+//!   (feature `basis-encode`).
 //! - [`dds`]: reading DDS files (DX9 and DX10 headers), every size checked.
 //! - [`encode`]: block-compressing mip levels (BC1–BC7) and packing RGBA8.
 //! - [`ktx2`]: reading and writing the KTX2 container, with every size checked
@@ -15,6 +18,7 @@
 
 #[cfg(feature = "runtime")]
 mod asset;
+pub mod basis;
 pub mod dds;
 pub mod encode;
 #[cfg(feature = "import")]

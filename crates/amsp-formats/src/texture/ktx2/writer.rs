@@ -31,6 +31,7 @@ pub struct Ktx2Writer {
     srgb: Option<bool>,
     supercompression: WriteSupercompression,
     key_values: Vec<(String, Vec<u8>)>,
+    dfd: Option<BasicDfd>,
 }
 
 /// A written KTX2 file and where each level's stored bytes lie in it.
@@ -77,6 +78,7 @@ impl Ktx2Writer {
             srgb: None,
             supercompression: WriteSupercompression::None,
             key_values: vec![("KTXwriter".into(), b"AMSP\0".to_vec())],
+            dfd: None,
         }
     }
 
@@ -116,6 +118,18 @@ impl Ktx2Writer {
         self
     }
 
+    /// Writes this data format descriptor instead of the one
+    /// [`BasicDfd::for_format`] gives, and takes the block layout that level
+    /// sizes are checked against from it (texel block dimensions and
+    /// `bytesPlane0`). This is how formats without a `VkFormat` are written,
+    /// such as UASTC with [`VkFormat::Undefined`]; the DFD's transfer function
+    /// then says whether the data is sRGB.
+    #[must_use]
+    pub fn dfd(mut self, dfd: BasicDfd) -> Self {
+        self.dfd = Some(dfd);
+        self
+    }
+
     /// Adds or replaces a key/value entry. String values should end with a NUL.
     #[must_use]
     pub fn key_value(mut self, key: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
@@ -133,8 +147,9 @@ impl Ktx2Writer {
     ///
     /// # Errors
     ///
-    /// [`Ktx2Error::InvalidWrite`] if the format is undefined or has no
-    /// requested sRGB variant, the dimensions or face count are invalid, there
+    /// [`Ktx2Error::InvalidWrite`] if the format is undefined without an
+    /// explicit [`dfd`](Self::dfd) (or that DFD gives no block size), the
+    /// format has no requested sRGB variant, the dimensions or face count are invalid, there
     /// are no levels or more than the dimensions allow, a level's size does not
     /// match its dimensions, or zstd compression fails.
     pub fn write(&self, levels: &[&[u8]]) -> Result<Ktx2File, Ktx2Error> {
@@ -146,8 +161,8 @@ impl Ktx2Writer {
             },
             None => self.format,
         };
-        let Some(dfd) = BasicDfd::for_format(format) else {
-            return bad(format!("cannot describe {format:?}; it needs a transcoder's writer"));
+        let Some(dfd) = self.dfd.clone().or_else(|| BasicDfd::for_format(format)) else {
+            return bad(format!("cannot describe {format:?} without an explicit DFD"));
         };
         if self.width == 0 || self.height == 0 {
             return bad(format!("dimensions {}×{} include 0", self.width, self.height));
@@ -169,8 +184,21 @@ impl Ktx2Writer {
                 self.depth
             ));
         }
-        let (bw, bh) = format.block_dimensions();
-        let block_bytes = format.block_bytes() as usize;
+        let (bw, bh, block_bytes) = match &self.dfd {
+            Some(dfd) => {
+                let [bw, bh, ..] = dfd.texel_block_dimensions;
+                (bw, bh, usize::from(dfd.bytes_planes[0]))
+            }
+            None => {
+                let (bw, bh) = format.block_dimensions();
+                (bw, bh, format.block_bytes() as usize)
+            }
+        };
+        if block_bytes == 0 || bw == 0 || bh == 0 {
+            return bad(format!(
+                "the DFD gives no block size ({bw}×{bh} texels, {block_bytes} bytes)"
+            ));
+        }
         let images = self.layers.max(1) as usize * self.faces as usize;
         for (i, level) in levels.iter().enumerate() {
             let blocks = |full: u32, block: u32| ((full >> i).max(1)).div_ceil(block) as usize;
