@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use amsp_cook::Cooker;
+use amsp_formats::texture::basis::TextureTarget;
 use amsp_formats::texture::ktx2::{Ktx2Texture, Supercompression, TextureLimits};
 use amsp_formats::texture::layout::chunk_of_level;
 use amsp_formats::texture::{MipSelection, Texture, TextureImporter, TextureLoader, read_texture};
@@ -110,13 +111,15 @@ fn texture_load(c: &mut Criterion) {
         group.bench_function(format!("{name}/read_texture_all_mips"), |b| {
             b.iter(|| {
                 let read = |chunk, out: &mut Vec<u8>| source.read_chunk(id, chunk, out);
-                read_texture(read, MipSelection::All, &limits).expect("texture reads")
+                read_texture(read, MipSelection::All, TextureTarget::Desktop, &limits)
+                    .expect("texture reads")
             })
         });
         group.bench_function(format!("{name}/read_texture_mip_tail_256"), |b| {
             b.iter(|| {
                 let read = |chunk, out: &mut Vec<u8>| source.read_chunk(id, chunk, out);
-                read_texture(read, MipSelection::MaxSize(256), &limits).expect("texture reads")
+                read_texture(read, MipSelection::MaxSize(256), TextureTarget::Desktop, &limits)
+                    .expect("texture reads")
             })
         });
         group.bench_function(format!("{name}/through_asset_server"), |b| {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use amsp_cook::Cooker;
 use amsp_core::{AssetId, AssetPath};
+use amsp_formats::texture::basis::TextureTarget;
 use amsp_formats::texture::ktx2::TextureLimits;
 use amsp_formats::texture::layout::chunk_of_level;
 use amsp_formats::texture::{
@@ -95,11 +96,15 @@ fn a_mip_tail_load_reads_only_the_tail_chunks_and_upgrades_in_place() {
     let id = counting.resolve(&AssetPath::new("grid.png").unwrap()).unwrap();
     let read = |chunk: u32, out: &mut Vec<u8>| counting.read_chunk(id, chunk, out);
     let limits = TextureLimits::default();
-    let sharper = tail.upgrade(read, 1, &limits).unwrap();
+    let sharper = tail.upgrade(read, 1, TextureTarget::Desktop, &limits).unwrap();
     assert_eq!(sharper.resident, 1..11);
-    let sharpest = sharper.upgrade(read, 0, &limits).unwrap();
+    let sharpest = sharper.upgrade(read, 0, TextureTarget::Desktop, &limits).unwrap();
     assert_eq!(&sharpest, &*full);
-    assert_eq!(sharpest.upgrade(read, 0, &limits).unwrap(), sharpest, "nothing finer to read");
+    assert_eq!(
+        sharpest.upgrade(read, 0, TextureTarget::Desktop, &limits).unwrap(),
+        sharpest,
+        "nothing finer to read"
+    );
 
     // Trimming gives the memory back and keeps at least the coarsest level.
     assert_eq!(sharpest.trimmed(4), *tail);
@@ -126,6 +131,7 @@ fn damaged_texture_chunks_are_errors() {
                 Ok::<_, ReadError>(())
             },
             MipSelection::All,
+            TextureTarget::Desktop,
             &limits,
         );
         assert!(matches!(result, Err(TextureReadError::Format(_))), "header cut at {len}");
@@ -143,6 +149,7 @@ fn damaged_texture_chunks_are_errors() {
                 Ok::<_, ReadError>(())
             },
             MipSelection::All,
+            TextureTarget::Desktop,
             &limits,
         );
         let err = result.unwrap_err();
@@ -153,6 +160,7 @@ fn damaged_texture_chunks_are_errors() {
     let result = read_texture(
         |chunk, _: &mut Vec<u8>| Err::<(), u32>(chunk + 100),
         MipSelection::All,
+        TextureTarget::Desktop,
         &limits,
     );
     assert!(matches!(result, Err(TextureReadError::Source(100))));

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use amsp_bench::textures::{SyntheticTexture, TextureKind, write_textures};
 use amsp_cook::Cooker;
+use amsp_formats::texture::basis::TextureTarget;
 use amsp_formats::texture::ktx2::{TextureLimits, VkFormat};
 use amsp_formats::texture::source::{ImageLimits, decode_image};
 use amsp_formats::texture::{MipSelection, Texture, TextureImporter, TextureLoader};
@@ -129,6 +130,7 @@ pub fn run(
     let upgraded = tails[0].upgrade(
         |chunk, out| source.read_chunk(id, chunk, out),
         0,
+        TextureTarget::Desktop,
         &TextureLimits::default(),
     )?;
     let upgrade_time = started.elapsed();

@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use amsp_runtime::{Asset, AssetLoader, LoadContext, LoadError, LoadInput};
 
+use super::basis::TextureTarget;
 use super::ktx2::{Ktx2Texture, TextureLimits, VkFormat};
 use super::layout::TEXTURE_TYPE;
 use super::read::{MipSelection, TextureReadError, read_levels, read_texture};
@@ -54,15 +55,18 @@ impl Texture {
 
     /// The same texture with levels `finest..` resident: the levels finer
     /// than the resident ones are read through `read_chunk(chunk, out)` (as
-    /// for [`read_texture`]) and the resident ones are kept. A `finest` at or
-    /// past the finest resident level returns a copy.
+    /// for [`read_texture`], transcoded for `target` if they are Basis
+    /// Universal data: give the target the texture was loaded with) and the
+    /// resident ones are kept. A `finest` at or past the finest resident
+    /// level returns a copy.
     ///
     /// ```no_run
-    /// # use amsp_formats::texture::{Texture, ktx2::TextureLimits};
+    /// # use amsp_formats::texture::{Texture, basis::TextureTarget, ktx2::TextureLimits};
     /// # use amsp_io::AssetSource;
     /// # fn f(texture: &Texture, source: &dyn AssetSource, id: amsp_core::AssetId) {
+    /// let read = |chunk, out: &mut Vec<u8>| source.read_chunk(id, chunk, out);
     /// let sharper = texture
-    ///     .upgrade(|chunk, out| source.read_chunk(id, chunk, out), 0, &TextureLimits::default())
+    ///     .upgrade(read, 0, TextureTarget::Desktop, &TextureLimits::default())
     ///     .expect("levels read");
     /// assert_eq!(sharper.resident.start, 0);
     /// # }
@@ -76,6 +80,7 @@ impl Texture {
         &self,
         mut read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
         finest: u32,
+        target: TextureTarget,
         limits: &TextureLimits,
     ) -> Result<Texture, TextureReadError<E>> {
         if finest >= self.resident.start {
@@ -84,17 +89,17 @@ impl Texture {
         let mut header = Vec::new();
         read_chunk(0, &mut header).map_err(TextureReadError::Source)?;
         let ktx = Ktx2Texture::parse_header(&header, limits)?;
+        let requested = finest..self.resident.start;
         let same = ktx.dimensions().0 == self.width
             && ktx.dimensions().1 == self.height
-            && ktx.levels() == self.mip_count
-            && ktx.format() == Some(self.format);
+            && ktx.levels() == self.mip_count;
         if !same {
-            return Err(TextureReadError::NoSuchLevels {
-                requested: finest..self.resident.start,
-                levels: ktx.levels(),
-            });
+            return Err(TextureReadError::NoSuchLevels { requested, levels: ktx.levels() });
         }
-        let mut finer = read_levels(&ktx, &mut read_chunk, finest..self.resident.start)?;
+        let mut finer = read_levels(&ktx, &mut read_chunk, requested.clone(), target)?;
+        if finer.format != self.format {
+            return Err(TextureReadError::NoSuchLevels { requested, levels: ktx.levels() });
+        }
         finer.mips.extend(self.mips.iter().cloned());
         finer.resident = finest..self.resident.end;
         Ok(finer)
@@ -142,13 +147,17 @@ impl Asset for Texture {
 }
 
 /// Loads cooked KTX2 textures as [`Texture`]: the levels [`mips`](Self::mips)
-/// selects, each read from its own pack chunk.
+/// selects, each read from its own pack chunk, Basis Universal data
+/// transcoded for [`target`](Self::target).
 #[derive(Debug, Clone, Default)]
 pub struct TextureLoader {
     /// Size limits checked before anything is allocated.
     pub limits: TextureLimits,
     /// Which levels a load makes resident (all by default).
     pub mips: MipSelection,
+    /// What Basis Universal textures (UASTC, ETC1S) are transcoded to
+    /// (desktop BC7 by default); other textures load as they were cooked.
+    pub target: TextureTarget,
 }
 
 impl AssetLoader for TextureLoader {
@@ -164,7 +173,7 @@ impl AssetLoader for TextureLoader {
 
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Texture, LoadError> {
         let read = |chunk, out: &mut Vec<u8>| input.read_chunk(chunk, out).map_err(Box::new);
-        read_texture(read, self.mips, &self.limits).map_err(|err| match err {
+        read_texture(read, self.mips, self.target, &self.limits).map_err(|err| match err {
             TextureReadError::Source(err) => *err,
             other => ctx.parse_error(other),
         })

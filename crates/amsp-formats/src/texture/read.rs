@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use super::asset::Texture;
+use super::basis::{BasisError, BasisTranscoder, TextureTarget};
 use super::ktx2::{Ktx2Error, Ktx2Texture, Supercompression, TextureLimits, VkFormat};
 use super::layout::chunk_of_level;
 
@@ -56,9 +57,9 @@ pub enum TextureReadError<E> {
     /// The KTX2 `vkFormat` is not one AMSP knows the layout of.
     #[error("unsupported vkFormat {0}")]
     UnsupportedFormat(u32),
-    /// The data is Basis Universal and no transcoder was available.
-    #[error("Basis Universal data needs transcoding to a GPU format")]
-    NeedsTranscode,
+    /// Basis Universal data could not be transcoded.
+    #[error("Basis Universal transcoding failed: {0}")]
+    Transcode(#[from] BasisError),
     /// The requested levels are not in the texture.
     #[error("levels {requested:?} requested of a texture with {levels} levels")]
     NoSuchLevels {
@@ -83,7 +84,9 @@ const SCRATCH_KEEP: usize = 16 << 20;
 /// Chunk 0 (the KTX2 header, index and DFD) is read and validated first,
 /// against `limits`; then each level's chunk. Unsupercompressed levels are
 /// read straight into the buffer the texture keeps; zstd levels are read
-/// into a per-thread scratch buffer and decompressed into it.
+/// into a per-thread scratch buffer and decompressed into it; Basis
+/// Universal levels (UASTC, ETC1S) are transcoded into the format
+/// `target` picks (other textures ignore `target`).
 ///
 /// # Errors
 ///
@@ -92,6 +95,7 @@ const SCRATCH_KEEP: usize = 16 << 20;
 pub fn read_texture<E>(
     mut read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
     selection: MipSelection,
+    target: TextureTarget,
     limits: &TextureLimits,
 ) -> Result<Texture, TextureReadError<E>> {
     let mut header = Vec::new();
@@ -99,28 +103,34 @@ pub fn read_texture<E>(
     let ktx = Ktx2Texture::parse_header(&header, limits)?;
     let (width, height, _) = ktx.dimensions();
     let range = selection.range(width, height, ktx.levels());
-    read_levels(&ktx, &mut read_chunk, range)
+    read_levels(&ktx, &mut read_chunk, range, target)
 }
 
-/// Reads levels `range` of the texture whose header chunk `ktx` parsed.
+/// Reads levels `range` of the texture whose header chunk `ktx` parsed,
+/// transcoding Basis Universal data for `target`.
 pub(crate) fn read_levels<E>(
     ktx: &Ktx2Texture<'_>,
     read_chunk: &mut impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
     range: Range<u32>,
+    target: TextureTarget,
 ) -> Result<Texture, TextureReadError<E>> {
-    let format = ktx.format().ok_or(TextureReadError::UnsupportedFormat(ktx.vk_format()))?;
-    if ktx.needs_transcode() || format == VkFormat::Undefined {
-        return Err(TextureReadError::NeedsTranscode);
-    }
     let levels = ktx.levels();
     if range.is_empty() || range.end > levels {
         return Err(TextureReadError::NoSuchLevels { requested: range, levels });
     }
+    let transcoder = if ktx.needs_transcode() { Some(BasisTranscoder::new(ktx)?) } else { None };
+    let format = match &transcoder {
+        Some(transcoder) => transcoder.format(target),
+        None => ktx
+            .format()
+            .filter(|&f| f != VkFormat::Undefined)
+            .ok_or(TextureReadError::UnsupportedFormat(ktx.vk_format()))?,
+    };
     let mut mips = Vec::with_capacity(range.len());
     for level in range.clone() {
         let chunk = chunk_of_level(level, levels);
-        let data = match ktx.supercompression() {
-            Supercompression::None => {
+        let data = match (&transcoder, ktx.supercompression()) {
+            (None, Supercompression::None) => {
                 let mut data = Vec::new();
                 read_chunk(chunk, &mut data).map_err(TextureReadError::Source)?;
                 let len = ktx.stored_level(level, &data)?.len();
@@ -129,8 +139,12 @@ pub(crate) fn read_levels<E>(
             }
             _ => STORED.with_borrow_mut(|stored| {
                 let result = read_chunk(chunk, stored).map_err(TextureReadError::Source);
-                let data =
-                    result.and_then(|()| Ok(ktx.decode_stored_level(level, stored)?.into_owned()));
+                let data = result.and_then(|()| match &transcoder {
+                    Some(transcoder) => {
+                        Ok(transcoder.transcode_stored_level(level, stored, target)?.data)
+                    }
+                    None => Ok(ktx.decode_stored_level(level, stored)?.into_owned()),
+                });
                 if stored.capacity() > SCRATCH_KEEP {
                     *stored = Vec::new();
                 }

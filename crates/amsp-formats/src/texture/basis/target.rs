@@ -8,12 +8,13 @@ use crate::texture::ktx2::VkFormat;
 ///
 /// Each target names one format family; the sRGB or linear variant of the
 /// `VkFormat` follows the texture's DFD.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TextureTarget {
-    /// Desktop GPUs: BC7 (16 bytes per 4×4 block), RGB or RGBA. BC7 is the
+    /// Desktop GPUs (the default): BC7 (16 bytes per 4×4 block), RGB or RGBA. BC7 is the
     /// best block format every desktop GPU has, and the one UASTC was
     /// designed to transcode to (each UASTC block carries a BC7 mode hint).
+    #[default]
     Desktop,
     /// Mobile GPUs with ASTC LDR: ASTC 4×4 (16 bytes per block), RGB or RGBA.
     Mobile,

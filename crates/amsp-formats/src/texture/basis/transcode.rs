@@ -197,7 +197,26 @@ impl<'t, 'a> BasisTranscoder<'t, 'a> {
         level: u32,
         target: TextureTarget,
     ) -> Result<TranscodedLevel, BasisError> {
-        let raw = self.ktx.raw_level(level)?;
+        self.transcode_stored_level(level, self.ktx.raw_level(level)?, target)
+    }
+
+    /// Transcodes every layer and face of `level` to `target`, taking the
+    /// level's data from `stored` (the bytes that start at its `byteOffset`,
+    /// as a cooked texture's level chunk holds them) instead of the parsed
+    /// buffer: for textures parsed with
+    /// [`Ktx2Texture::parse_header`], whose levels are read one by one.
+    ///
+    /// # Errors
+    ///
+    /// As [`transcode_level`](Self::transcode_level), and
+    /// [`BasisError::Ktx2`] when `stored` is shorter than the level.
+    pub fn transcode_stored_level(
+        &self,
+        level: u32,
+        stored: &[u8],
+        target: TextureTarget,
+    ) -> Result<TranscodedLevel, BasisError> {
+        let raw = self.ktx.stored_level(level, stored)?;
         let (width, height, _) = self.ktx.dimensions();
         let (lw, lh) = ((width >> level).max(1), (height >> level).max(1));
         let (bx, by) = (lw.div_ceil(4), lh.div_ceil(4));
@@ -227,7 +246,7 @@ impl<'t, 'a> BasisTranscoder<'t, 'a> {
 
         match &self.codec {
             Codec::Uastc => {
-                let blocks = self.ktx.level(level)?;
+                let blocks = self.ktx.decode_stored_level(level, raw)?;
                 let block_bytes = u64::from(bx) * u64::from(by) * UASTC_BLOCK_BYTES;
                 let expected = block_bytes * u64::from(images);
                 if blocks.len() as u64 != expected {
