@@ -75,3 +75,62 @@ fn basis_textures_transcode_at_load_for_every_target() {
         }
     }
 }
+
+/// PSNR of `a` against `b` over every byte.
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mse = a.iter().zip(b).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 { f64::INFINITY } else { 10.0 * (255.0 * 255.0 / mse).log10() }
+}
+
+#[test]
+fn images_cooked_to_uastc_load_for_every_target() {
+    use amsp_formats::texture::ktx2::VkFormat;
+    use amsp_formats::texture::source::{ImageLimits, decode_image};
+
+    let image = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/textures/images/alpha_complex.png");
+    assert!(image.is_file(), "the shared test corpus is missing: {}", image.display());
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::copy(&image, src.join("sprite.png")).unwrap();
+    std::fs::write(
+        src.join("sprite.png.meta"),
+        r#"(id: "0000000000000000000000000000a57c", settings: {"encoding": "uastc"})"#,
+    )
+    .unwrap();
+    let mut cooker = Cooker::new(&src, &out);
+    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+    let report = cooker.run().unwrap();
+    assert_eq!(report.cooked, 1, "{:?}", report.errors);
+    let source: Arc<dyn AssetSource> = Arc::new(CookedSource::open(&out).unwrap());
+    let decoded =
+        decode_image(&std::fs::read(&image).unwrap(), Some("png"), &ImageLimits::default())
+            .unwrap();
+
+    let expected = [
+        (TextureTarget::Desktop, VkFormat::Bc7Srgb),
+        (TextureTarget::Mobile, VkFormat::Astc4x4Srgb),
+        (TextureTarget::MobileEtc2, VkFormat::Etc2R8G8B8A8Srgb),
+        (TextureTarget::Uncompressed, VkFormat::R8G8B8A8Srgb),
+    ];
+    for (target, format) in expected {
+        let server =
+            AssetServer::builder().source(Arc::clone(&source)).worker_threads(1).build().unwrap();
+        server.register_loader(TextureLoader { target, ..TextureLoader::default() });
+        let handle = server.load::<Texture>("sprite.png");
+        let state = server.wait_for(&handle, Duration::from_secs(30));
+        assert!(matches!(state, LoadState::Loaded), "{target:?}: {state:?}");
+        let texture = server.get(&handle).unwrap();
+        assert_eq!(texture.format, format, "{target:?}");
+        assert_eq!((texture.width, texture.height), (decoded.width, decoded.height));
+        assert_eq!(texture.resident, 0..texture.mip_count);
+        if target == TextureTarget::Uncompressed {
+            let db = psnr(texture.level(0).unwrap(), &decoded.data);
+            eprintln!("alpha_complex.png through UASTC to RGBA8: {db:.1} dB");
+            assert!(db >= 35.0, "{db:.1} dB");
+        }
+    }
+}

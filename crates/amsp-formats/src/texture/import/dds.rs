@@ -85,6 +85,7 @@ fn uncompressed(
         target,
         quality: settings::quality(meta)?,
         zstd_level: settings::zstd_level(meta)?,
+        uastc_rdo: settings::uastc_rdo(meta)?,
     };
     let file = cook_images(&images, layers, dds.faces(), cook)?;
     let extra = extras([

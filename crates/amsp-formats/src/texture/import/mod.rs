@@ -52,8 +52,11 @@ use pipeline::{Cook, cook_images, to_rgba8};
 ///   (data), `"normal"` (renormalised mips), `"ui"`; for HDR sources only
 ///   `"hdr"`. Without a setting, a file whose name contains `normal` or ends
 ///   in `_n` is a normal map.
-/// - `encoding`: for LDR sources `"bc7"`, `"bc1"`, `"bc3"`, `"bc4"`, `"bc5"`
-///   or `"rgba8"`; without a setting it follows the role: colour and UI →
+/// - `encoding`: for LDR sources `"bc7"`, `"bc1"`, `"bc3"`, `"bc4"`, `"bc5"`,
+///   `"rgba8"` or `"uastc"` (Basis Universal, transcoded at load to the
+///   runtime's `TextureTarget`: BC7, ASTC 4×4, ETC2 or RGBA8; `quality`
+///   picks the UASTC pack level and `uastc_rdo` an optional RDO scalar);
+///   without a setting it follows the role: colour and UI →
 ///   BC7 sRGB, normal map → BC5, single-channel linear data → BC4, other
 ///   linear data → BC7 (a grey colour image stays BC7 sRGB: BC4 has no sRGB
 ///   form). For HDR sources `"bc6h"` (default), `"rgba16f"` or `"rgba32f"`
@@ -143,6 +146,7 @@ impl TextureImporter {
             target,
             quality: settings::quality(meta)?,
             zstd_level: settings::zstd_level(meta)?,
+            uastc_rdo: settings::uastc_rdo(meta)?,
         };
         let file = cook_images(std::slice::from_ref(&image), 0, 1, cook)?;
         let extra = extras([

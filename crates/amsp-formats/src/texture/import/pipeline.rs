@@ -5,6 +5,7 @@
 use amsp_cook::ImportError;
 
 use super::settings::Target;
+use crate::texture::basis::{UastcPackLevel, UastcQuality, encode_uastc_level, uastc_dfd};
 use crate::texture::encode::{EncodeQuality, encode_level};
 use crate::texture::ktx2::{Ktx2File, Ktx2Writer, WriteSupercompression};
 use crate::texture::source::{MipLevel, PixelFormat, SourceImage, TextureRole, build_mips};
@@ -20,6 +21,8 @@ pub(super) struct Cook {
     pub quality: EncodeQuality,
     /// zstd supercompression level.
     pub zstd_level: i32,
+    /// UASTC rate-distortion optimisation scalar, if any.
+    pub uastc_rdo: Option<f32>,
 }
 
 /// Builds the full mip chain of every image, encodes it and writes one KTX2
@@ -48,12 +51,15 @@ pub(super) fn cook_images(
         }
     }
     let slices: Vec<&[u8]> = levels.iter().map(Vec::as_slice).collect();
-    Ktx2Writer::new(format, first.width, first.height)
+    let mut writer = Ktx2Writer::new(format, first.width, first.height)
         .layers(layers)
         .faces(faces)
-        .supercompression(WriteSupercompression::Zstd { level: cook.zstd_level })
-        .write(&slices)
-        .map_err(|e| err(&e))
+        .supercompression(WriteSupercompression::Zstd { level: cook.zstd_level });
+    if cook.target == Target::Uastc {
+        // VK_FORMAT_UNDEFINED: the DFD says UASTC and carries sRGB.
+        writer = writer.dfd(uastc_dfd(srgb, images.iter().any(|i| i.has_alpha)));
+    }
+    writer.write(&slices).map_err(|e| err(&e))
 }
 
 fn encode(mip: &MipLevel, format: PixelFormat, cook: Cook) -> Result<Vec<u8>, ImportError> {
@@ -71,6 +77,22 @@ fn encode(mip: &MipLevel, format: PixelFormat, cook: Cook) -> Result<Vec<u8>, Im
             .chunks_exact(4)
             .flat_map(|f| f32_to_f16(f32::from_le_bytes([f[0], f[1], f[2], f[3]])).to_le_bytes())
             .collect()),
+        Target::Uastc if format == PixelFormat::Rgba8 => {
+            let srgb = matches!(cook.role, TextureRole::Color | TextureRole::Ui);
+            let pack_level = match cook.quality {
+                EncodeQuality::Fast => UastcPackLevel::Faster,
+                EncodeQuality::Basic => UastcPackLevel::Default,
+                _ => UastcPackLevel::Slower,
+            };
+            let mut quality = UastcQuality::new(pack_level);
+            if let Some(lambda) = cook.uastc_rdo {
+                quality = quality.with_rdo(lambda);
+            }
+            encode_uastc_level(mip, srgb, quality).map_err(|e| ImportError::new(e.to_string()))
+        }
+        Target::Uastc => {
+            Err(ImportError::new(format!("UASTC needs an 8-bit source, not {format:?}")))
+        }
         Target::Rgba32f => Err(float_only("rgba32f")),
         Target::Rgba16f => Err(float_only("rgba16f")),
     }

@@ -15,6 +15,9 @@ pub(super) enum Target {
     Rgba16f,
     /// Uncompressed floats (`R32G32B32A32_SFLOAT`).
     Rgba32f,
+    /// Basis Universal UASTC 4×4 (`VK_FORMAT_UNDEFINED`), transcoded at
+    /// load to the runtime's target (BC7, ASTC, ETC2 or RGBA8).
+    Uastc,
 }
 
 impl Target {
@@ -24,6 +27,7 @@ impl Target {
             Target::Encoded(encoding) => encoding.vk_format(srgb),
             Target::Rgba16f => VkFormat::R16G16B16A16Sfloat,
             Target::Rgba32f => VkFormat::R32G32B32A32Sfloat,
+            Target::Uastc => VkFormat::Undefined,
         }
     }
 
@@ -33,6 +37,7 @@ impl Target {
             Target::Encoded(encoding) => format!("{encoding:?}"),
             Target::Rgba16f => "Rgba16f".into(),
             Target::Rgba32f => "Rgba32f".into(),
+            Target::Uastc => "Uastc".into(),
         }
     }
 }
@@ -95,19 +100,20 @@ pub(super) fn ldr_target(
     channels: u8,
 ) -> Result<Target, ImportError> {
     let options = [
-        ("bc7", TextureEncoding::Bc7),
-        ("bc1", TextureEncoding::Bc1),
-        ("bc3", TextureEncoding::Bc3),
-        ("bc4", TextureEncoding::Bc4),
-        ("bc5", TextureEncoding::Bc5),
-        ("rgba8", TextureEncoding::Rgba8),
+        ("bc7", Target::Encoded(TextureEncoding::Bc7)),
+        ("bc1", Target::Encoded(TextureEncoding::Bc1)),
+        ("bc3", Target::Encoded(TextureEncoding::Bc3)),
+        ("bc4", Target::Encoded(TextureEncoding::Bc4)),
+        ("bc5", Target::Encoded(TextureEncoding::Bc5)),
+        ("rgba8", Target::Encoded(TextureEncoding::Rgba8)),
+        ("uastc", Target::Uastc),
     ];
     let encoding = choice(meta, "encoding", &options, true)?.unwrap_or(match role {
-        TextureRole::NormalMap => TextureEncoding::Bc5,
-        TextureRole::Linear if channels == 1 => TextureEncoding::Bc4,
-        _ => TextureEncoding::Bc7,
+        TextureRole::NormalMap => Target::Encoded(TextureEncoding::Bc5),
+        TextureRole::Linear if channels == 1 => Target::Encoded(TextureEncoding::Bc4),
+        _ => Target::Encoded(TextureEncoding::Bc7),
     });
-    Ok(Target::Encoded(encoding))
+    Ok(encoding)
 }
 
 /// The `encoding` setting for a high-dynamic-range source (default BC6H).
@@ -123,6 +129,18 @@ pub(super) fn hdr_target(meta: &AssetMeta) -> Result<Target, ImportError> {
 /// The `role` setting of a high-dynamic-range source: absent or `"hdr"`.
 pub(super) fn check_hdr_role(meta: &AssetMeta) -> Result<(), ImportError> {
     choice(meta, "role", &[("hdr", ())], false).map(|_| ())
+}
+
+/// The `uastc_rdo` setting: the rate-distortion quality scalar for UASTC
+/// (0.001 to 10; lower keeps more quality), or `None` for no RDO.
+pub(super) fn uastc_rdo(meta: &AssetMeta) -> Result<Option<f32>, ImportError> {
+    match meta.settings.get("uastc_rdo") {
+        None => Ok(None),
+        Some(ron::Value::Number(n)) => Ok(Some(n.into_f64() as f32)),
+        Some(other) => {
+            Err(ImportError::new(format!("uastc_rdo must be a number, found {other:?}")))
+        }
+    }
 }
 
 /// The `quality` setting (default `"basic"`).
