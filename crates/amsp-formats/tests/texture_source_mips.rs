@@ -70,6 +70,38 @@ fn odd_column_folds_into_the_last_texel() {
 }
 
 #[test]
+fn every_level_keeps_the_mean_at_odd_sizes() {
+    // Linear floats with a few bright texels, at sizes whose chains go
+    // through odd sides: each level's mean equals level 0's.
+    for (width, height) in [(70, 44), (5, 3), (33, 17), (1, 9)] {
+        let mut state = 0x1234_5678_u32;
+        let pixels: Vec<[f32; 4]> = (0..width * height)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                let v = if state % 50 == 0 { 14.0 } else { (state % 1000) as f32 / 1000.0 };
+                [v, v * 0.5, 1.0 - v.min(1.0), 1.0]
+            })
+            .collect();
+        let image = rgba_f32(width, height, &pixels);
+        let mips = build_mips(&image, TextureRole::Hdr).unwrap();
+        let mean = |data: &[u8]| {
+            let values: Vec<f32> = data
+                .chunks_exact(16)
+                .map(|t| f32::from_le_bytes([t[0], t[1], t[2], t[3]]))
+                .collect();
+            values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len() as f64
+        };
+        let top = mean(&mips[0].data);
+        for (i, level) in mips.iter().enumerate() {
+            let m = mean(&level.data);
+            assert!((m - top).abs() <= top * 1e-4, "{width}×{height} level {i}: mean {m} vs {top}");
+        }
+    }
+}
+
+#[test]
 fn srgb_checker_averages_in_linear_light() {
     let (b, w) = ([0, 0, 0, 255], [255, 255, 255, 255]);
     let image = rgba8(2, 2, &[b, w, w, b]);

@@ -102,7 +102,7 @@ impl Importer for TextureImporter {
     }
 
     fn version(&self) -> u32 {
-        3
+        4
     }
 
     fn extensions(&self) -> &[&str] {

@@ -1,10 +1,13 @@
-//! Mip chains: 2×2 box filtering in linear space.
+//! Mip chains: area-weighted box filtering in linear space.
 //!
 //! Each level halves the previous one (rounding down, at least 1), down to
-//! 1×1. A destination texel averages the 2×2 source texels under it with equal
-//! weights; where a source side is odd, the last destination row or column
-//! also takes the left-over source row or column, so it averages 2×3, 3×2 or
-//! 3×3 texels and no source texel is dropped.
+//! 1×1. A destination texel averages the source texels under it, each
+//! weighted by the area it covers: for an even side that is the 2×2 texels
+//! under it with equal weights; for an odd side of `n` texels going to
+//! `n / 2`, each destination texel covers `n / (n / 2)` source texels, so it
+//! takes three along that side, the shared ones with a fractional weight.
+//! No source texel is dropped or counted twice, so every level keeps the
+//! mean of the one above it.
 //!
 //! A box filter is used because, for an exact 2:1 reduction, it is the
 //! filter every texel contributes to equally; it has no negative lobes, so it
@@ -190,33 +193,33 @@ impl Space {
         out
     }
 
-    /// Averages `texels` (with their weights, summing to 1) into one.
-    fn average(self, texels: &[[f32; 4]], weight: f32) -> [f32; 4] {
+    /// Averages `texels` (each with its weight; the weights sum to 1) into one.
+    fn average(self, texels: &[([f32; 4], f32)]) -> [f32; 4] {
         let mut sum = [0.0f32; 4];
         match self {
             Space::Srgb => {
-                let alpha: f32 = texels.iter().map(|t| t[3]).sum();
-                for t in texels {
+                let alpha: f32 = texels.iter().map(|(t, w)| t[3] * w).sum();
+                for (t, w) in texels {
                     // Weight colour by alpha; if nothing is visible, fall back
                     // to the plain average so transparent regions keep a colour.
-                    let w = if alpha > 0.0 { t[3] / alpha } else { weight };
+                    let w = if alpha > 0.0 { t[3] * w / alpha } else { *w };
                     for c in 0..3 {
                         sum[c] += t[c] * w;
                     }
                 }
-                sum[3] = alpha * weight;
+                sum[3] = alpha;
             }
             Space::Plain => {
-                for t in texels {
+                for (t, w) in texels {
                     for c in 0..4 {
-                        sum[c] += t[c] * weight;
+                        sum[c] += t[c] * w;
                     }
                 }
             }
             Space::Normal => {
-                for t in texels {
+                for (t, w) in texels {
                     for c in 0..4 {
-                        sum[c] += t[c] * weight;
+                        sum[c] += t[c] * w;
                     }
                 }
                 let len = (sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2]).sqrt();
@@ -241,30 +244,43 @@ fn downsample(
     space: Space,
 ) -> Vec<[f32; 4]> {
     let (dw, dh) = (half(width), half(height));
-    // Source span of destination index `d` along a side of `n` texels: two
-    // texels, the last one also takes the odd left-over.
-    let span = |d: usize, dn: usize, n: usize| {
-        let start = 2 * d;
-        let end = if d + 1 == dn { n } else { start + 2 };
-        start..end
-    };
+    let (cols, rows) = (box_taps(width, dw), box_taps(height, dh));
     let mut out = Vec::with_capacity(dw * dh);
     let mut gathered = Vec::with_capacity(9);
-    for dy in 0..dh {
-        let rows = span(dy, dh, height);
-        for dx in 0..dw {
-            let cols = span(dx, dw, width);
+    for row in &rows {
+        for col in &cols {
             gathered.clear();
-            for y in rows.clone() {
-                for x in cols.clone() {
-                    gathered.push(texel(y * width + x));
+            for &(y, wy) in row {
+                for &(x, wx) in col {
+                    gathered.push((texel(y * width + x), wy * wx));
                 }
             }
-            let weight = 1.0 / gathered.len() as f32;
-            out.push(space.average(&gathered, weight));
+            out.push(space.average(&gathered));
         }
     }
     out
+}
+
+/// The source texels and weights of each of the `dn` destination texels
+/// along a side of `n` source texels: an area-weighted box, so every source
+/// texel counts in proportion to the area it covers and the level's mean is
+/// kept. An even side gives two texels of weight ½; an odd one three, with
+/// the middle texel shared between neighbours.
+fn box_taps(n: usize, dn: usize) -> Vec<Vec<(usize, f32)>> {
+    let scale = n as f64 / dn as f64;
+    (0..dn)
+        .map(|d| {
+            let (lo, hi) = (d as f64 * scale, (d + 1) as f64 * scale);
+            let first = lo.floor() as usize;
+            let last = (hi.ceil() as usize).min(n);
+            (first..last)
+                .filter_map(|i| {
+                    let cover = hi.min(i as f64 + 1.0) - lo.max(i as f64);
+                    (cover > 1e-9).then_some((i, (cover / scale) as f32))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The sRGB decoding curve for one value in `[0, 1]`.
