@@ -1,9 +1,9 @@
-//! BC7 encoding throughput on one core, against packing the same image as
-//! plain RGBA8 (a copy) measured in the same run.
+//! BC7 and ASTC (4×4, 6×6) encoding throughput on one core, against packing
+//! the same image as plain RGBA8 (a copy) measured in the same run.
 
 use std::time::Duration;
 
-use amsp_formats::texture::encode::{EncodeQuality, TextureEncoding, encode_level};
+use amsp_formats::texture::encode::{AstcBlock, EncodeQuality, TextureEncoding, encode_level_as};
 use amsp_formats::texture::source::{MipLevel, PixelFormat};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -40,33 +40,38 @@ fn bench(c: &mut Criterion) {
     group.warm_up_time(Duration::from_millis(500));
     group.throughput(Throughput::Elements(u64::from(SIDE * SIDE)));
 
+    // Colour is cooked as sRGB: ASTC encodes with the sRGB profile.
+    let encode = |encoding| {
+        encode_level_as(&level, PixelFormat::Rgba8, encoding, EncodeQuality::Basic, true).unwrap()
+    };
     let mut timings = Vec::new();
-    for (name, encoding) in
-        [("rgba8_copy", TextureEncoding::Rgba8), ("bc7_basic", TextureEncoding::Bc7)]
-    {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                encode_level(&level, PixelFormat::Rgba8, encoding, EncodeQuality::Basic).unwrap()
-            })
-        });
+    for (name, encoding) in [
+        ("rgba8_copy", TextureEncoding::Rgba8),
+        ("bc7_basic", TextureEncoding::Bc7),
+        ("astc_4x4_basic", TextureEncoding::Astc(AstcBlock::B4x4)),
+        ("astc_6x6_basic", TextureEncoding::Astc(AstcBlock::B6x6)),
+    ] {
+        group.bench_function(name, |b| b.iter(|| encode(encoding)));
         // One more timed run for the summary line (criterion keeps its
         // statistics to itself).
         let start = std::time::Instant::now();
         let runs = if encoding == TextureEncoding::Rgba8 { 20 } else { 2 };
         for _ in 0..runs {
-            std::hint::black_box(
-                encode_level(&level, PixelFormat::Rgba8, encoding, EncodeQuality::Basic).unwrap(),
-            );
+            std::hint::black_box(encode(encoding));
         }
         timings.push(start.elapsed().as_secs_f64() / f64::from(runs));
     }
     group.finish();
 
-    let copy = megapixels / timings[0];
-    let bc7 = megapixels / timings[1];
+    let [copy, bc7, astc4, astc6] = [0, 1, 2, 3].map(|i| megapixels / timings[i]);
     println!(
         "summary: 2048x2048 on one core: BC7 basic {bc7:.1} MP/s, RGBA8 copy {copy:.0} MP/s, BC7 takes {:.0}x the copy's time",
         copy / bc7
+    );
+    println!(
+        "summary: 2048x2048 on one core: ASTC 4x4 basic {astc4:.1} MP/s ({:.2}x BC7's time), ASTC 6x6 basic {astc6:.1} MP/s ({:.2}x BC7's time)",
+        bc7 / astc4,
+        bc7 / astc6
     );
 }
 
