@@ -8,9 +8,11 @@
 //! coordinates clamped to the last column and row, so it repeats edge texels
 //! exactly as the BCn path pads them and never sees texels outside the image.
 //!
-//! Creating an encoder context builds per-block-size tables (a few
-//! milliseconds for large blocks), which would dominate the small levels of a
-//! mip chain, so each thread keeps its few most recently used contexts.
+//! Creating an encoder context builds per-block-size tables: measured 0.8 ms
+//! (4×4, fastest) to 10 ms (12×12, medium) and about 1.6 MB each, against
+//! about a microsecond to encode a 1×1 level with a ready context. That would
+//! dominate the small levels of a mip chain, so each thread keeps its four
+//! most recently used contexts.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
