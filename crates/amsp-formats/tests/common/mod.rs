@@ -2,8 +2,9 @@
 
 use amsp_formats::texture::encode::TextureEncoding;
 
-/// Decodes `blocks` with texture2ddecoder into RGBA8 (ASTC with the linear
-/// LDR decoder: sRGB endpoints differ from it by at most one step).
+/// Decodes `blocks` with texture2ddecoder into RGBA8. Its ASTC decoder has
+/// no sRGB profile; `texture_encode_astc_decoders.rs` shows it within one
+/// step of ARM's reference decoder in both profiles.
 pub fn decode(encoding: TextureEncoding, blocks: &[u8], width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (width as usize, height as usize);
     let mut image = vec![0u32; w * h];
