@@ -15,13 +15,22 @@
 //! `ceil(w / bw) * ceil(h / bh)` blocks.
 //!
 //! ```
-//! use amsp_formats::texture::encode::{EncodeQuality, TextureEncoding, encode_level};
+//! use amsp_formats::texture::encode::{
+//!     AstcBlock, EncodeQuality, TextureEncoding, encode_level, encode_level_as,
+//! };
+//! use amsp_formats::texture::ktx2::VkFormat;
 //! use amsp_formats::texture::source::{MipLevel, PixelFormat};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let level = MipLevel { width: 5, height: 3, data: vec![200; 5 * 3 * 4] };
 //! let blocks = encode_level(&level, PixelFormat::Rgba8, TextureEncoding::Bc7, EncodeQuality::Basic)?;
 //! assert_eq!(blocks.len(), 2 * 16); // 2×1 blocks of 16 bytes
+//!
+//! // A colour texture for mobile: ASTC 6×6 in its sRGB format.
+//! let astc = TextureEncoding::Astc("6x6".parse::<AstcBlock>()?);
+//! assert_eq!(astc.vk_format(true), VkFormat::Astc6x6Srgb);
+//! let blocks = encode_level_as(&level, PixelFormat::Rgba8, astc, EncodeQuality::Basic, true)?;
+//! assert_eq!(blocks.len(), 16); // one 6×6 block covers the 5×3 level
 //! # Ok(())
 //! # }
 //! ```
