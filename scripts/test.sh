@@ -1,12 +1,57 @@
 #!/usr/bin/env bash
 # Runs AMSP's whole test suite on a fresh machine: installs what the tests
-# need, then formatting, lints, docs, every test (unit, integration, doc,
-# benches in test mode) and a short end-to-end demo. Exits non-zero on any
+# need (Debian packages with apt-get, Rust components with rustup), then
+# formatting, lints, docs, every test (unit, integration, doc, benches in
+# test mode) and a short end-to-end demo. Exits non-zero on any
 # failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+
+# Debian packages the build needs: libclang-dev for bindgen (astcenc-rs).
+DEBIAN_PACKAGES=(libclang-dev)
+
+step "system packages"
+if [ "${AMSP_SKIP_SYSTEM_PACKAGES:-0}" = 1 ]; then
+    echo "skipped (AMSP_SKIP_SYSTEM_PACKAGES=1): ${DEBIAN_PACKAGES[*]} must be installed"
+elif ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: no dpkg/apt-get: install the equivalents of ${DEBIAN_PACKAGES[*]}," >&2
+    echo "then rerun with AMSP_SKIP_SYSTEM_PACKAGES=1" >&2
+    exit 1
+else
+    missing=()
+    for package in "${DEBIAN_PACKAGES[@]}"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if [ "${#missing[@]}" = 0 ]; then
+        echo "already installed: ${DEBIAN_PACKAGES[*]}"
+    else
+        as_root=()
+        if [ "$(id -u)" != 0 ]; then
+            if ! command -v sudo >/dev/null 2>&1; then
+                echo "error: need root or sudo to install ${missing[*]}" >&2
+                exit 1
+            fi
+            as_root=(sudo)
+        fi
+        echo "installing ${missing[*]}"
+        installed=0
+        for attempt in 1 2; do
+            if "${as_root[@]}" apt-get update -q \
+                && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+                    apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+                installed=1
+                break
+            fi
+            if [ "$attempt" = 1 ]; then sleep 5; fi
+        done
+        if [ "$installed" != 1 ]; then
+            echo "error: apt-get could not install ${missing[*]}" >&2
+            exit 1
+        fi
+    fi
+fi
 
 step "toolchain"
 if ! command -v cargo >/dev/null 2>&1; then

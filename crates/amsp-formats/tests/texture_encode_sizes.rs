@@ -3,7 +3,9 @@
 
 mod common;
 
-use amsp_formats::texture::encode::{EncodeError, EncodeQuality, TextureEncoding, encode_level};
+use amsp_formats::texture::encode::{
+    AstcBlock, EncodeError, EncodeQuality, TextureEncoding, encode_level, encode_level_as,
+};
 use amsp_formats::texture::ktx2::VkFormat;
 use amsp_formats::texture::source::{MipLevel, PixelFormat};
 use common::decode;
@@ -94,7 +96,13 @@ fn rgba16_sources_encode_like_their_8_bit_rounding() {
     let level8 = gradient(13, 6);
     let data16 = level8.data.iter().flat_map(|&v| (u16::from(v) * 257).to_le_bytes()).collect();
     let level16 = MipLevel { data: data16, ..level8.clone() };
-    for encoding in [TextureEncoding::Rgba8, TextureEncoding::Bc7, TextureEncoding::Bc4] {
+    for encoding in [
+        TextureEncoding::Rgba8,
+        TextureEncoding::Bc7,
+        TextureEncoding::Bc4,
+        TextureEncoding::Astc(AstcBlock::B6x6),
+        TextureEncoding::AstcNormal(AstcBlock::B5x5),
+    ] {
         let a = encode_level(&level8, PixelFormat::Rgba8, encoding, EncodeQuality::Basic).unwrap();
         let b =
             encode_level(&level16, PixelFormat::Rgba16, encoding, EncodeQuality::Basic).unwrap();
@@ -186,4 +194,152 @@ fn vk_formats_match_block_sizes() {
     }
     assert_eq!(TextureEncoding::Bc7.vk_format(true), VkFormat::Bc7Srgb);
     assert_eq!(TextureEncoding::Bc5.vk_format(true), VkFormat::Bc5Unorm);
+
+    for block in AstcBlock::ALL {
+        for srgb in [false, true] {
+            let encoding = TextureEncoding::Astc(block);
+            let format = encoding.vk_format(srgb);
+            assert_eq!(format.block_dimensions(), block.size(), "{format:?}");
+            assert_eq!(format.block_dimensions(), encoding.block_size(), "{format:?}");
+            assert_eq!(format.block_bytes() as usize, encoding.block_bytes(), "{format:?}");
+            assert_eq!(format.is_srgb(), srgb, "{format:?}");
+            let normal = TextureEncoding::AstcNormal(block).vk_format(srgb);
+            assert_eq!(normal, encoding.vk_format(false), "normal maps are always linear");
+        }
+    }
+    assert_eq!(TextureEncoding::Astc(AstcBlock::B4x4).vk_format(true), VkFormat::Astc4x4Srgb);
+    assert_eq!(TextureEncoding::Astc(AstcBlock::B6x6).vk_format(false), VkFormat::Astc6x6Unorm);
+    assert_eq!(TextureEncoding::Astc(AstcBlock::B12x10).vk_format(true), VkFormat::Astc12x10Srgb);
+}
+
+#[test]
+fn astc_block_names_round_trip() {
+    for block in AstcBlock::ALL {
+        let name = block.to_string();
+        assert_eq!(name.parse::<AstcBlock>(), Ok(block));
+        assert_eq!(name.to_ascii_uppercase().parse::<AstcBlock>(), Ok(block));
+    }
+    assert_eq!(AstcBlock::B10x5.to_string(), "10x5");
+    for bad in ["", "4", "4x", "7x7", "3x3", "4x4x4", "astc4x4", "12x12 "] {
+        let error = bad.parse::<AstcBlock>().unwrap_err();
+        assert!(error.to_string().contains(&format!("{bad:?}")), "{error}");
+    }
+}
+
+/// A smooth opaque gradient with a soft alpha ramp, deterministic: ASTC at
+/// low rates cannot follow the 3-texel steps of [`gradient`] exactly.
+fn smooth(width: u32, height: u32) -> MipLevel {
+    let mut data = Vec::with_capacity(width as usize * height as usize * 4);
+    for y in 0..height {
+        for x in 0..width {
+            data.extend_from_slice(&[
+                (30 + x * 2) as u8,
+                (50 + y * 2) as u8,
+                (90 + (x + y) / 2) as u8,
+                (200 + y / 2) as u8,
+            ]);
+        }
+    }
+    MipLevel { width, height, data }
+}
+
+#[test]
+fn astc_levels_of_every_size_give_whole_blocks_and_decode_close_to_the_source() {
+    let sizes = [(1, 1), (2, 2), (5, 3), (3, 9), (13, 7), (37, 20), (12, 12), (100, 61)];
+    for block in AstcBlock::ALL {
+        let (bw, bh) = block.size();
+        for (width, height) in sizes {
+            let level = smooth(width, height);
+            for srgb in [false, true] {
+                let encoding = TextureEncoding::Astc(block);
+                let blocks = encode_level_as(
+                    &level,
+                    PixelFormat::Rgba8,
+                    encoding,
+                    EncodeQuality::Fast,
+                    srgb,
+                )
+                .unwrap();
+                let expected = width.div_ceil(bw) as usize * height.div_ceil(bh) as usize * 16;
+                assert_eq!(blocks.len(), expected, "{block} {width}x{height}");
+                assert_eq!(blocks.len(), encoding.level_size(width, height));
+                let decoded = decode(encoding, &blocks, width, height);
+                let error = max_error(&level.data, &decoded, &[0, 1, 2, 3]);
+                // Measured 5 (4×4), 9 (6×6), 12 (8×8), 18 (12×12) at most on
+                // this gradient (slopes of 2 per texel); a wrong block order
+                // or channel order is off by tens.
+                let allowed = 8 + bw * bh / 10;
+                assert!(
+                    u32::from(error) <= allowed,
+                    "{block} srgb={srgb} {width}x{height}: max error {error} > {allowed}"
+                );
+            }
+        }
+    }
+}
+
+// Partial blocks must be completed from the level's own edge texels: if the
+// encoder read anything else (zeros, another row), a one-colour level would
+// not come back as that colour.
+#[test]
+fn astc_partial_blocks_see_only_real_texels() {
+    for block in AstcBlock::ALL {
+        for (width, height) in [(1, 1), (3, 2), (7, 5), (13, 11), (25, 14)] {
+            let level = MipLevel {
+                width,
+                height,
+                data: [180, 90, 30, 200].repeat(width as usize * height as usize),
+            };
+            let encoding = TextureEncoding::Astc(block);
+            for quality in [EncodeQuality::Fast, EncodeQuality::Slow] {
+                let blocks = encode_level(&level, PixelFormat::Rgba8, encoding, quality).unwrap();
+                let decoded = decode(encoding, &blocks, width, height);
+                let error = max_error(&level.data, &decoded, &[0, 1, 2, 3]);
+                assert!(error <= 1, "{block} {width}x{height} {quality:?}: max error {error}");
+            }
+        }
+    }
+    // A hard edge inside the last, partial column of blocks: the texels past
+    // the edge of the image repeat the last column, so the block holds only
+    // two colours and stays sharp.
+    let (width, height) = (10, 6);
+    let mut data = Vec::new();
+    for _ in 0..height {
+        for x in 0..width {
+            data.extend(if x < 9 { [20, 40, 60, 255] } else { [230, 200, 10, 255] });
+        }
+    }
+    let level = MipLevel { width, height, data };
+    let encoding = TextureEncoding::Astc(AstcBlock::B6x6);
+    let blocks = encode_level(&level, PixelFormat::Rgba8, encoding, EncodeQuality::Basic).unwrap();
+    let decoded = decode(encoding, &blocks, width, height);
+    let error = max_error(&level.data, &decoded, &[0, 1, 2, 3]);
+    assert!(error <= 8, "max error {error}");
+}
+
+#[test]
+fn astc_normal_maps_keep_x_in_rgb_and_y_in_alpha() {
+    let (width, height) = (19, 11);
+    let mut data = Vec::new();
+    for y in 0..height {
+        for x in 0..width {
+            data.extend([(100 + x * 2) as u8, (90 + y * 3) as u8, 250, 255]);
+        }
+    }
+    let level = MipLevel { width, height, data };
+    for block in [AstcBlock::B4x4, AstcBlock::B6x6, AstcBlock::B8x8] {
+        let encoding = TextureEncoding::AstcNormal(block);
+        let blocks =
+            encode_level(&level, PixelFormat::Rgba8, encoding, EncodeQuality::Basic).unwrap();
+        assert_eq!(blocks.len(), encoding.level_size(width, height));
+        let decoded = decode(encoding, &blocks, width, height);
+        for (source, texel) in level.data.chunks_exact(4).zip(decoded.chunks_exact(4)) {
+            // Measured at most 3 (X) and 2, 8, 11 (Y at 4×4, 6×6, 8×8).
+            let (bw, bh) = block.size();
+            let allowed = 4 + bw * bh / 6;
+            let (x_error, y_error) = (texel[0].abs_diff(source[0]), texel[3].abs_diff(source[1]));
+            assert!(u32::from(x_error.max(y_error)) <= allowed, "{block}: {texel:?} vs {source:?}");
+            assert!(texel[0].abs_diff(texel[1]) <= 2 && texel[0].abs_diff(texel[2]) <= 2);
+        }
+    }
 }

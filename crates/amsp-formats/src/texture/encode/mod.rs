@@ -1,35 +1,50 @@
-//! Block compression of cooked textures (BC1–BC7) for desktop GPUs.
+//! Block compression of cooked textures: BC1–BC7 for desktop GPUs, ASTC for
+//! mobile ones.
 //!
-//! [`encode_level`] turns one [`MipLevel`] into the bytes of one KTX2 level in
-//! the [`VkFormat`] that [`TextureEncoding::vk_format`] names. The work is done
-//! by the ISPC texture compressor (`intel_tex_2`), single-threaded: a cook
-//! runs many textures in parallel, so a level does not split itself.
+//! [`encode_level_as`] turns one [`MipLevel`] into the bytes of one KTX2 level
+//! in the [`VkFormat`] that [`TextureEncoding::vk_format`] names. BCn work is
+//! done by the ISPC texture compressor (`intel_tex_2`), ASTC by ARM's
+//! `astcenc`; both run single-threaded: a cook runs many textures in
+//! parallel, so a level does not split itself.
 //!
-//! Block formats cover 4×4 texels. Levels whose sides are not multiples of
-//! four (including the 2×2 and 1×1 tails of a mip chain) are padded by
+//! BCn blocks cover 4×4 texels, ASTC blocks 4×4 to 12×12
+//! ([`AstcBlock`]). Levels whose sides are not multiples of the block
+//! (including the 2×2 and 1×1 tails of a mip chain) are completed by
 //! repeating their last column and row, so the encoder never sees texels that
 //! are not in the image, and the output always holds exactly
-//! `ceil(w / 4) * ceil(h / 4)` blocks.
+//! `ceil(w / bw) * ceil(h / bh)` blocks.
 //!
 //! ```
-//! use amsp_formats::texture::encode::{EncodeQuality, TextureEncoding, encode_level};
+//! use amsp_formats::texture::encode::{
+//!     AstcBlock, EncodeQuality, TextureEncoding, encode_level, encode_level_as,
+//! };
+//! use amsp_formats::texture::ktx2::VkFormat;
 //! use amsp_formats::texture::source::{MipLevel, PixelFormat};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let level = MipLevel { width: 5, height: 3, data: vec![200; 5 * 3 * 4] };
 //! let blocks = encode_level(&level, PixelFormat::Rgba8, TextureEncoding::Bc7, EncodeQuality::Basic)?;
 //! assert_eq!(blocks.len(), 2 * 16); // 2×1 blocks of 16 bytes
+//!
+//! // A colour texture for mobile: ASTC 6×6 in its sRGB format.
+//! let astc = TextureEncoding::Astc("6x6".parse::<AstcBlock>()?);
+//! assert_eq!(astc.vk_format(true), VkFormat::Astc6x6Srgb);
+//! let blocks = encode_level_as(&level, PixelFormat::Rgba8, astc, EncodeQuality::Basic, true)?;
+//! assert_eq!(blocks.len(), 16); // one 6×6 block covers the 5×3 level
 //! # Ok(())
 //! # }
 //! ```
 
+mod astc;
 mod surface;
+
+pub use astc::{AstcBlock, ParseAstcBlockError};
 
 use intel_tex_2::{RSurface, RgSurface, RgbaSurface, bc1, bc3, bc4, bc5, bc6h, bc7};
 
 use super::ktx2::VkFormat;
 use super::source::{MipLevel, PixelFormat};
-use surface::{Padded, blocks_across};
+use surface::Padded;
 
 /// The GPU format a texture is cooked into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,13 +65,23 @@ pub enum TextureEncoding {
     Bc6h,
     /// BC7: high-quality RGB or RGBA, 16 bytes per block.
     Bc7,
+    /// ASTC LDR: RGBA, 16 bytes per block of the given footprint, sRGB or
+    /// linear. The mobile counterpart of BC7 (4×4) and of BC1/BC3 (6×6,
+    /// 8×8 at lower rates).
+    Astc(AstcBlock),
+    /// ASTC LDR for two-channel normal maps, the mobile counterpart of BC5:
+    /// X (red) is stored in RGB, Y (green) in alpha, and the encoder
+    /// minimises the angle between normals. Shaders read X and Y from `.ga`
+    /// (or `.ra`) and rebuild Z. Always linear.
+    AstcNormal(AstcBlock),
 }
 
 impl TextureEncoding {
     /// The `VkFormat` the bytes of [`encode_level`] are in.
     ///
     /// `srgb` picks the sRGB variant where one exists (RGBA8, BC1, BC3,
-    /// BC7); BC4, BC5 and BC6H hold linear data and ignore it.
+    /// BC7, ASTC); BC4, BC5, BC6H and ASTC normal maps hold linear data and
+    /// ignore it.
     pub fn vk_format(self, srgb: bool) -> VkFormat {
         match (self, srgb) {
             (TextureEncoding::Rgba8, false) => VkFormat::R8G8B8A8Unorm,
@@ -70,10 +95,23 @@ impl TextureEncoding {
             (TextureEncoding::Bc6h, _) => VkFormat::Bc6hUfloat,
             (TextureEncoding::Bc7, false) => VkFormat::Bc7Unorm,
             (TextureEncoding::Bc7, true) => VkFormat::Bc7Srgb,
+            (TextureEncoding::Astc(block), srgb) => block.vk_format(srgb),
+            (TextureEncoding::AstcNormal(block), _) => block.vk_format(false),
         }
     }
 
-    /// Bytes one 4×4 block takes (one texel for [`TextureEncoding::Rgba8`]).
+    /// Width and height in texels of one block: 1×1 for
+    /// [`TextureEncoding::Rgba8`], 4×4 for BCn, the footprint for ASTC.
+    pub fn block_size(self) -> (u32, u32) {
+        match self {
+            TextureEncoding::Rgba8 => (1, 1),
+            TextureEncoding::Astc(block) | TextureEncoding::AstcNormal(block) => block.size(),
+            _ => (4, 4),
+        }
+    }
+
+    /// Bytes one block of [`TextureEncoding::block_size`] texels takes (one
+    /// texel for [`TextureEncoding::Rgba8`]).
     pub fn block_bytes(self) -> usize {
         match self {
             TextureEncoding::Rgba8 => 4,
@@ -81,22 +119,27 @@ impl TextureEncoding {
             TextureEncoding::Bc3
             | TextureEncoding::Bc5
             | TextureEncoding::Bc6h
-            | TextureEncoding::Bc7 => 16,
+            | TextureEncoding::Bc7
+            | TextureEncoding::Astc(_)
+            | TextureEncoding::AstcNormal(_) => 16,
         }
     }
 
-    /// Bytes a level of `width` × `height` texels takes in this encoding.
+    /// Bytes a level of `width` × `height` texels takes in this encoding:
+    /// whole blocks, `ceil(width / bw) * ceil(height / bh)` of them.
     pub fn level_size(self, width: u32, height: u32) -> usize {
-        match self {
-            TextureEncoding::Rgba8 => width as usize * height as usize * 4,
-            _ => blocks_across(width) * blocks_across(height) * self.block_bytes(),
-        }
+        let (block_width, block_height) = self.block_size();
+        let across = width.div_ceil(block_width) as usize;
+        let down = height.div_ceil(block_height) as usize;
+        across * down * self.block_bytes()
     }
 }
 
 /// How much time the encoder may spend searching for better blocks.
 ///
-/// Only BC6H and BC7 have a choice; BC1–BC5 always use the same search.
+/// BC6H, BC7 and ASTC have a choice; BC1–BC5 always use the same search.
+/// For ASTC the three levels are `astcenc`'s `-fastest`, `-fast` and
+/// `-medium` presets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EncodeQuality {
@@ -147,26 +190,65 @@ pub enum EncodeError {
         /// The pixel format of the level.
         format: PixelFormat,
     },
+    /// The ASTC encoder refused the level.
+    #[error("ASTC encoder failed on a {width}x{height} level into {encoding:?}: {reason}")]
+    Astc {
+        /// The encoding asked for.
+        encoding: TextureEncoding,
+        /// Width of the level.
+        width: u32,
+        /// Height of the level.
+        height: u32,
+        /// What the encoder reported.
+        reason: String,
+    },
 }
 
-/// Encodes one mip level, whose texels are in `format`, into `encoding`.
+/// Encodes one mip level, whose texels are in `format`, into `encoding`, for
+/// the linear [`VkFormat`] (`encoding.vk_format(false)`).
 ///
-/// Returns the level's bytes: blocks row by row, left to right, exactly
-/// [`TextureEncoding::level_size`] of them. BC4 takes the red channel, BC5
-/// red and green; BC7 uses the encoder's alpha profile only when some texel
-/// of the level is not opaque. 16-bit sources are rounded to 8 bits first.
+/// The same as [`encode_level_as`] with `srgb` false. BCn and RGBA8 bytes do
+/// not depend on it, so this serves their sRGB formats too; an ASTC texture
+/// stored in an sRGB format must use [`encode_level_as`].
 ///
 /// # Errors
 ///
-/// [`EncodeError::Empty`] for a level with a zero side,
-/// [`EncodeError::DataSize`] when `level.data` has the wrong length, and
-/// [`EncodeError::Unsupported`] for an [`PixelFormat::RgbaF32`] source into
-/// anything but BC6H, or an LDR source into BC6H.
+/// As [`encode_level_as`].
 pub fn encode_level(
     level: &MipLevel,
     format: PixelFormat,
     encoding: TextureEncoding,
     quality: EncodeQuality,
+) -> Result<Vec<u8>, EncodeError> {
+    encode_level_as(level, format, encoding, quality, false)
+}
+
+/// Encodes one mip level, whose texels are in `format`, into `encoding`, for
+/// the [`VkFormat`] `encoding.vk_format(srgb)`.
+///
+/// Returns the level's bytes: blocks row by row, left to right, exactly
+/// [`TextureEncoding::level_size`] of them. BC4 takes the red channel, BC5
+/// and [`TextureEncoding::AstcNormal`] red and green; BC7 uses the encoder's
+/// alpha profile only when some texel of the level is not opaque. ASTC uses
+/// the LDR sRGB profile when `srgb` is set, else the linear LDR profile
+/// (`srgb` changes how a GPU expands ASTC endpoints, so the encoder must
+/// know it; the BCn encoders ignore it). 16-bit sources are rounded to 8 bits
+/// first.
+///
+/// # Errors
+///
+/// [`EncodeError::Empty`] for a level with a zero side,
+/// [`EncodeError::DataSize`] when `level.data` has the wrong length,
+/// [`EncodeError::Unsupported`] for an [`PixelFormat::RgbaF32`] source into
+/// anything but BC6H, or an LDR source into BC6H, and [`EncodeError::Astc`]
+/// when `astcenc` refuses the level (more than 2^30 texels, or out of
+/// memory).
+pub fn encode_level_as(
+    level: &MipLevel,
+    format: PixelFormat,
+    encoding: TextureEncoding,
+    quality: EncodeQuality,
+    srgb: bool,
 ) -> Result<Vec<u8>, EncodeError> {
     let (width, height) = (level.width, level.height);
     if width == 0 || height == 0 {
@@ -187,6 +269,9 @@ pub fn encode_level(
         return Err(EncodeError::Unsupported { encoding, format });
     }
 
+    if let TextureEncoding::Astc(block) | TextureEncoding::AstcNormal(block) = encoding {
+        return astc::encode_level(level, format, encoding, block, quality, srgb);
+    }
     let mut out = vec![0; encoding.level_size(width, height)];
     match encoding {
         TextureEncoding::Rgba8 => surface::to_rgba8(level, format, &mut out),
@@ -246,6 +331,8 @@ pub fn encode_level(
             };
             bc7::compress_blocks_into(&settings, &rgba(&padded), &mut out);
         }
+        // Encoded above, into the encoder's own buffer.
+        TextureEncoding::Astc(_) | TextureEncoding::AstcNormal(_) => {}
     }
     Ok(out)
 }
