@@ -80,7 +80,8 @@ fn every_level_keeps_the_mean_at_odd_sizes() {
                 state ^= state << 13;
                 state ^= state >> 17;
                 state ^= state << 5;
-                let v = if state.is_multiple_of(50) { 14.0 } else { (state % 1000) as f32 / 1000.0 };
+                let v =
+                    if state.is_multiple_of(50) { 14.0 } else { (state % 1000) as f32 / 1000.0 };
                 [v, v * 0.5, 1.0 - v.min(1.0), 1.0]
             })
             .collect();

@@ -4,7 +4,7 @@
 //!   level to BC7, ASTC, ETC2 or RGBA8 at load, UASTC encoding at cook
 //!   (feature `basis-encode`).
 //! - [`dds`]: reading DDS files (DX9 and DX10 headers), every size checked.
-//! - [`encode`]: block-compressing mip levels (BC1–BC7) and packing RGBA8.
+//! - [`encode`]: block-compressing mip levels (BC1–BC7, ASTC) and packing RGBA8.
 //! - [`ktx2`]: reading and writing the KTX2 container, with every size checked
 //!   against the file and configurable limits before anything is allocated.
 //! - [`layout`]: how a cooked texture is cut into pack chunks, one per mip.

@@ -53,15 +53,18 @@ use pipeline::{Cook, cook_images, to_rgba8};
 ///   `"hdr"`. Without a setting, a file whose name contains `normal` or ends
 ///   in `_n` is a normal map.
 /// - `encoding`: for LDR sources `"bc7"`, `"bc1"`, `"bc3"`, `"bc4"`, `"bc5"`,
-///   `"rgba8"` or `"uastc"` (Basis Universal, transcoded at load to the
-///   runtime's `TextureTarget`: BC7, ASTC 4×4, ETC2 or RGBA8; `quality`
-///   picks the UASTC pack level and `uastc_rdo` an optional RDO scalar);
+///   `"rgba8"`, `"astc-4x4"` … `"astc-12x12"` (every ASTC LDR block size,
+///   for mobile GPUs; a normal map keeps X in RGB and Y in alpha) or
+///   `"uastc"` (Basis Universal, transcoded at load to the runtime's
+///   `TextureTarget`: BC7, ASTC 4×4, ETC2 or RGBA8; `quality` picks the
+///   UASTC pack level and `uastc_rdo` an optional RDO scalar);
 ///   without a setting it follows the role: colour and UI →
 ///   BC7 sRGB, normal map → BC5, single-channel linear data → BC4, other
 ///   linear data → BC7 (a grey colour image stays BC7 sRGB: BC4 has no sRGB
 ///   form). For HDR sources `"bc6h"` (default), `"rgba16f"` or `"rgba32f"`
 ///   (uncompressed; half floats clamp at ±65504).
-/// - `quality`: `"fast"`, `"basic"` (default) or `"slow"` (BC6H, BC7).
+/// - `quality`: `"fast"`, `"basic"` (default) or `"slow"` (BC6H, BC7, ASTC,
+///   UASTC).
 /// - `supercompression`: `"auto"` (default), `"zstd"` or `"none"`. Auto
 ///   keeps zstd only where it saves at least a quarter of the level bytes:
 ///   decoding zstd runs at about 1 GB/s on one core, ten times slower than

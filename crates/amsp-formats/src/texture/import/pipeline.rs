@@ -6,7 +6,7 @@ use amsp_cook::ImportError;
 
 use super::settings::Target;
 use crate::texture::basis::{UastcPackLevel, UastcQuality, encode_uastc_level, uastc_dfd};
-use crate::texture::encode::{EncodeQuality, encode_level};
+use crate::texture::encode::{EncodeQuality, encode_level_as};
 use crate::texture::ktx2::{Ktx2File, Ktx2Writer, WriteSupercompression};
 use crate::texture::source::{MipLevel, PixelFormat, SourceImage, TextureRole, build_mips};
 
@@ -69,8 +69,11 @@ fn encode(mip: &MipLevel, format: PixelFormat, cook: Cook) -> Result<Vec<u8>, Im
         ))
     };
     match cook.target {
-        Target::Encoded(encoding) => encode_level(mip, format, encoding, cook.quality)
-            .map_err(|e| ImportError::new(e.to_string())),
+        Target::Encoded(encoding) => {
+            let srgb = matches!(cook.role, TextureRole::Color | TextureRole::Ui);
+            encode_level_as(mip, format, encoding, cook.quality, srgb)
+                .map_err(|e| ImportError::new(e.to_string()))
+        }
         Target::Rgba32f if format == PixelFormat::RgbaF32 => Ok(mip.data.clone()),
         Target::Rgba16f if format == PixelFormat::RgbaF32 => Ok(mip
             .data

@@ -2,7 +2,7 @@
 
 use amsp_cook::{AssetMeta, ImportError};
 
-use crate::texture::encode::{EncodeQuality, TextureEncoding};
+use crate::texture::encode::{AstcBlock, EncodeQuality, TextureEncoding};
 use crate::texture::ktx2::VkFormat;
 use crate::texture::source::TextureRole;
 
@@ -99,7 +99,20 @@ pub(super) fn ldr_target(
     role: TextureRole,
     channels: u8,
 ) -> Result<Target, ImportError> {
-    let options = [
+    // ASTC by block size; a normal map keeps X and Y in the two-channel
+    // layout (X in RGB, Y in alpha).
+    let astc: Vec<(String, Target)> = AstcBlock::ALL
+        .iter()
+        .map(|&block| {
+            let encoding = if role == TextureRole::NormalMap {
+                TextureEncoding::AstcNormal(block)
+            } else {
+                TextureEncoding::Astc(block)
+            };
+            (format!("astc-{block}"), Target::Encoded(encoding))
+        })
+        .collect();
+    let mut options = vec![
         ("bc7", Target::Encoded(TextureEncoding::Bc7)),
         ("bc1", Target::Encoded(TextureEncoding::Bc1)),
         ("bc3", Target::Encoded(TextureEncoding::Bc3)),
@@ -108,6 +121,7 @@ pub(super) fn ldr_target(
         ("rgba8", Target::Encoded(TextureEncoding::Rgba8)),
         ("uastc", Target::Uastc),
     ];
+    options.extend(astc.iter().map(|(name, target)| (name.as_str(), *target)));
     let encoding = choice(meta, "encoding", &options, true)?.unwrap_or(match role {
         TextureRole::NormalMap => Target::Encoded(TextureEncoding::Bc5),
         TextureRole::Linear if channels == 1 => Target::Encoded(TextureEncoding::Bc4),
