@@ -13,7 +13,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::codec;
 use crate::error::PackReadError;
 use crate::format::{ChunkInfo, EntryInfo, FORMAT_VERSION, HEADER_LEN, Header, HeaderError};
-use crate::pread::read_exact_at;
+use crate::pread::{append_exact_at, read_exact_at};
 use crate::toc;
 
 thread_local! {
@@ -286,11 +286,7 @@ impl PackReader {
     ) -> Result<ChunkInfo, PackReadError> {
         out.clear();
         let (info, chunk_info) = self.locate(entry, chunk)?;
-        out.resize(self.to_usize(info.id, chunk, chunk_info.stored_len)?, 0);
-        if let Err(e) = self.read_checked(info.id, chunk, &chunk_info, out) {
-            out.clear();
-            return Err(e);
-        }
+        self.append_checked(info.id, chunk, &chunk_info, out)?;
         Ok(chunk_info)
     }
 
@@ -359,44 +355,42 @@ impl PackReader {
     ) -> Result<(), PackReadError> {
         let start = out.len();
         let raw_len = self.to_usize(id, index, chunk.raw_len)?;
-        if start == 0 && chunk.codec != Codec::None {
+        if chunk.codec == Codec::None {
+            // Straight into the output, checked where it lands.
+            return self.append_checked(id, index, chunk, out);
+        }
+        scratch.clear();
+        self.append_checked(id, index, chunk, scratch)?;
+        if start == 0 {
             // Decode straight into the empty output, without zero-filling it.
-            scratch.clear();
-            scratch.resize(self.to_usize(id, index, chunk.stored_len)?, 0);
-            return self.read_checked(id, index, chunk, scratch).and_then(|()| {
-                codec::decode_into_vec(chunk.codec, scratch, out, raw_len)
-                    .map_err(|detail| self.corrupt(id, Some(index), detail))
-            });
+            return codec::decode_into_vec(chunk.codec, scratch, out, raw_len)
+                .map_err(|detail| self.corrupt(id, Some(index), detail));
         }
         out.resize(start + raw_len, 0);
-        let result = if chunk.codec == Codec::None {
-            self.read_checked(id, index, chunk, &mut out[start..])
-        } else {
-            scratch.clear();
-            scratch.resize(self.to_usize(id, index, chunk.stored_len)?, 0);
-            self.read_checked(id, index, chunk, scratch).and_then(|()| {
-                codec::decode(chunk.codec, scratch, &mut out[start..])
-                    .map_err(|detail| self.corrupt(id, Some(index), detail))
-            })
-        };
+        let result = codec::decode(chunk.codec, scratch, &mut out[start..])
+            .map_err(|detail| self.corrupt(id, Some(index), detail));
         if result.is_err() {
             out.truncate(start);
         }
         result
     }
 
-    /// Reads the stored bytes of `chunk` into `buf` (of length `stored_len`)
-    /// and checks their checksum.
-    fn read_checked(
+    /// Appends the stored bytes of `chunk` to `out` (without zero-filling
+    /// first) and checks their checksum; on error `out` keeps its length.
+    fn append_checked(
         &self,
         id: AssetId,
         index: u32,
         chunk: &ChunkInfo,
-        buf: &mut [u8],
+        out: &mut Vec<u8>,
     ) -> Result<(), PackReadError> {
-        self.read_at(buf, chunk.offset, Some(id), Some(index))?;
-        let computed = xxh3_64(buf);
+        let start = out.len();
+        let len = self.to_usize(id, index, chunk.stored_len)?;
+        append_exact_at(&self.file, out, len, chunk.offset)
+            .map_err(|e| self.read_error(e, chunk.offset, len, Some(id), Some(index)))?;
+        let computed = xxh3_64(&out[start..]);
         if computed != chunk.checksum {
+            out.truncate(start);
             return Err(self.corrupt(
                 id,
                 Some(index),
@@ -417,21 +411,33 @@ impl PackReader {
         entry: Option<AssetId>,
         chunk: Option<u32>,
     ) -> Result<(), PackReadError> {
-        read_exact_at(&self.file, buf, offset).map_err(|e| {
-            if e.kind() == io::ErrorKind::UnexpectedEof {
-                PackReadError::Corrupt {
-                    path: self.path.clone(),
-                    entry,
-                    chunk,
-                    detail: format!(
-                        "the file ends before offset {} (was it changed after it was opened?)",
-                        offset + buf.len() as u64
-                    ),
-                }
-            } else {
-                PackReadError::Io { path: self.path.clone(), entry, source: Arc::new(e) }
+        read_exact_at(&self.file, buf, offset)
+            .map_err(|e| self.read_error(e, offset, buf.len(), entry, chunk))
+    }
+
+    /// The error for a failed read of `len` bytes at `offset`: a short file
+    /// is corruption (it was changed after it was opened).
+    fn read_error(
+        &self,
+        e: io::Error,
+        offset: u64,
+        len: usize,
+        entry: Option<AssetId>,
+        chunk: Option<u32>,
+    ) -> PackReadError {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            PackReadError::Corrupt {
+                path: self.path.clone(),
+                entry,
+                chunk,
+                detail: format!(
+                    "the file ends before offset {} (was it changed after it was opened?)",
+                    offset + len as u64
+                ),
             }
-        })
+        } else {
+            PackReadError::Io { path: self.path.clone(), entry, source: Arc::new(e) }
+        }
     }
 
     pub(crate) fn corrupt(&self, id: AssetId, chunk: Option<u32>, detail: String) -> PackReadError {
