@@ -57,7 +57,9 @@ use pipeline::{Cook, cook_images, to_rgba8};
 ///   for mobile GPUs; a normal map keeps X in RGB and Y in alpha) or
 ///   `"uastc"` (Basis Universal, transcoded at load to the runtime's
 ///   `TextureTarget`: BC7, ASTC 4×4, ETC2 or RGBA8; `quality` picks the
-///   UASTC pack level and `uastc_rdo` an optional RDO scalar);
+///   UASTC pack level — fast: fastest, basic: faster, slow: UASTC's
+///   default, which is about nine times slower than BC7 — and `uastc_rdo`
+///   an optional RDO scalar);
 ///   without a setting it follows the role: colour and UI →
 ///   BC7 sRGB, normal map → BC5, single-channel linear data → BC4, other
 ///   linear data → BC7 (a grey colour image stays BC7 sRGB: BC4 has no sRGB
