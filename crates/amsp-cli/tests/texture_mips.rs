@@ -165,3 +165,37 @@ fn damaged_texture_chunks_are_errors() {
     );
     assert!(matches!(result, Err(TextureReadError::Source(100))));
 }
+
+#[test]
+fn volume_and_array_textures_load_with_their_depth_and_layers() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/textures/ktx2-valid");
+    assert!(corpus.is_dir(), "the shared test corpus is missing: {}", corpus.display());
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    std::fs::create_dir_all(&src).unwrap();
+    for name in ["astc_ldr_6x6_3dtex_7.ktx2", "astc_ldr_6x6_arraytex_7.ktx2"] {
+        std::fs::copy(corpus.join(name), src.join(name)).unwrap();
+    }
+    let mut cooker = Cooker::new(&src, &out);
+    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+    assert_eq!(cooker.run().unwrap().cooked, 2);
+    let server = AssetServer::builder()
+        .source(Arc::new(CookedSource::open(&out).unwrap()))
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    server.register_loader(TextureLoader::default());
+    for (name, depth, layers) in
+        [("astc_ldr_6x6_3dtex_7.ktx2", 7, 1), ("astc_ldr_6x6_arraytex_7.ktx2", 1, 7)]
+    {
+        let handle = server.load::<Texture>(name);
+        assert!(server.wait_for(&handle, Duration::from_secs(30)).is_loaded(), "{name}");
+        let texture = server.get(&handle).unwrap();
+        assert_eq!((texture.depth, texture.layers), (depth, layers), "{name}");
+        // Every slice or layer of level 0 is resident: 6×6 blocks of 16 bytes.
+        let (bw, bh) = (texture.width.div_ceil(6), texture.height.div_ceil(6));
+        let images = (depth * layers) as usize;
+        assert_eq!(texture.level(0).unwrap().len(), (bw * bh * 16) as usize * images, "{name}");
+    }
+}

@@ -19,6 +19,8 @@ pub struct Texture {
     pub height: u32,
     /// Texel format of every level.
     pub format: VkFormat,
+    /// Depth of mip level 0, in texels (1 unless a volume texture).
+    pub depth: u32,
     /// Array layers (1 for a plain 2D texture).
     pub layers: u32,
     /// Faces (6 for a cube map, else 1).
@@ -45,6 +47,7 @@ impl Texture {
             width: 8,
             height: 8,
             format: VkFormat::R8G8B8A8Srgb,
+            depth: 1,
             layers: 1,
             faces: 1,
             mip_count: 1,
@@ -90,8 +93,7 @@ impl Texture {
         read_chunk(0, &mut header).map_err(TextureReadError::Source)?;
         let ktx = Ktx2Texture::parse_header(&header, limits)?;
         let requested = finest..self.resident.start;
-        let same = ktx.dimensions().0 == self.width
-            && ktx.dimensions().1 == self.height
+        let same = ktx.dimensions() == (self.width, self.height, self.depth)
             && ktx.levels() == self.mip_count;
         if !same {
             return Err(TextureReadError::NoSuchLevels { requested, levels: ktx.levels() });

@@ -153,10 +153,11 @@ pub(crate) fn read_levels<E>(
         };
         mips.push(data);
     }
-    let (width, height, _) = ktx.dimensions();
+    let (width, height, depth) = ktx.dimensions();
     Ok(Texture {
         width,
         height,
+        depth,
         format,
         layers: ktx.layers(),
         faces: ktx.faces(),
