@@ -2,34 +2,13 @@
 //! the independent `ktx2` crate) and the invalid corpus (no panics, bounded
 //! time, every fatal file refused).
 
+#[path = "common/corpus.rs"]
+mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use amsp_formats::texture::ktx2::{Ktx2Error, Ktx2Texture, Supercompression, TextureLimits};
-
-fn corpus(sub: &str) -> PathBuf {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/textures"))
-        .join(sub);
-    assert!(dir.is_dir(), "the KTX2 corpus is missing: {} does not exist", dir.display());
-    dir
-}
-
-fn ktx2_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "ktx2") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn parse_named<'a>(path: &Path, bytes: &'a [u8]) -> Result<Ktx2Texture<'a>, Ktx2Error> {
     Ktx2Texture::parse(bytes, &TextureLimits::default())
@@ -38,7 +17,7 @@ fn parse_named<'a>(path: &Path, bytes: &'a [u8]) -> Result<Ktx2Texture<'a>, Ktx2
 
 #[test]
 fn every_valid_file_parses_and_agrees_with_the_ktx2_crate() {
-    let files = ktx2_files(&corpus("ktx2-valid"));
+    let files = corpus::files(&corpus::textures("ktx2-valid"), "ktx2");
     assert!(files.len() >= 40, "only {} valid files found", files.len());
     let mut zstd_levels = 0;
     for path in &files {
@@ -99,7 +78,7 @@ fn every_valid_file_parses_and_agrees_with_the_ktx2_crate() {
 
 #[test]
 fn invalid_files_never_panic_are_fast_and_fatal_ones_are_refused() {
-    let files = ktx2_files(&corpus("ktx2-invalid"));
+    let files = corpus::files(&corpus::textures("ktx2-invalid"), "ktx2");
     assert!(files.len() >= 600, "only {} invalid files found", files.len());
     let mut panics = Vec::new();
     let mut slow = Vec::new();
@@ -164,7 +143,7 @@ fn invalid_files_never_panic_are_fast_and_fatal_ones_are_refused() {
 fn a_key_that_is_not_utf8_is_only_a_warning() {
     // Regression: warning_KeyInvalidUTF8 was refused although the
     // specification only warns about it; the entry is now skipped.
-    let path = corpus("ktx2-invalid").join("7007/warning_KeyInvalidUTF8.ktx2");
+    let path = corpus::textures("ktx2-invalid").join("7007/warning_KeyInvalidUTF8.ktx2");
     let bytes = std::fs::read(&path).unwrap();
     let tex = parse_named(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
     assert!(tex.key_values().iter().all(|(k, _)| !k.is_empty()));
@@ -208,7 +187,7 @@ fn verdict(path: &Path, bytes: &[u8]) -> Verdict {
 
 #[test]
 fn error_files_are_flagged_per_validator_code() {
-    let root = corpus("ktx2-invalid");
+    let root = corpus::textures("ktx2-invalid");
     let mut codes: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -222,7 +201,7 @@ fn error_files_are_flagged_per_validator_code() {
     eprintln!("code  files refused warned accepted");
     for dir in &codes {
         let code = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let files: Vec<PathBuf> = ktx2_files(dir)
+        let files: Vec<PathBuf> = corpus::files(dir, "ktx2")
             .into_iter()
             .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("error_"))
             .collect();
@@ -256,7 +235,7 @@ fn error_files_are_flagged_per_validator_code() {
 #[test]
 fn valid_files_have_no_warnings() {
     let mut warned = Vec::new();
-    for path in ktx2_files(&corpus("ktx2-valid")) {
+    for path in corpus::files(&corpus::textures("ktx2-valid"), "ktx2") {
         let bytes = std::fs::read(&path).unwrap();
         let tex = parse_named(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
         for w in tex.validate() {
@@ -307,10 +286,10 @@ fn format_errors_are_refused_with_their_typed_error() {
         }),
         ("6023", "InvalidDfd", |e| matches!(e, E::InvalidDfd(_))),
     ];
-    let root = corpus("ktx2-invalid");
+    let root = corpus::textures("ktx2-invalid");
     let mut wrong = Vec::new();
     for (code, expected, check) in cases {
-        let files = ktx2_files(&root.join(code));
+        let files = corpus::files(&root.join(code), "ktx2");
         assert!(!files.is_empty(), "no files for code {code}");
         for path in files {
             let bytes = std::fs::read(&path).unwrap();

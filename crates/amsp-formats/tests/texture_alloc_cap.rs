@@ -7,8 +7,10 @@
 #![expect(unsafe_code, reason = "a counting global allocator for measuring peaks")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[path = "common/corpus.rs"]
+mod corpus;
 
 use amsp_formats::texture::ktx2::{Ktx2Texture, TextureLimits};
 use amsp_formats::texture::source::{ImageLimits, decode_image};
@@ -51,33 +53,14 @@ fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
     (out, PEAK.load(Ordering::Relaxed).saturating_sub(base))
 }
 
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files(&path, ext, out);
-        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext)) {
-            out.push(path);
-        }
-    }
-}
-
-fn corpus(sub: &str) -> PathBuf {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/textures"))
-        .join(sub);
-    assert!(dir.is_dir(), "the test corpus is missing: {}", dir.display());
-    dir
-}
-
 const KIB: usize = 1 << 10;
 const MIB: usize = 1 << 20;
 
 // One test: the counters are global, so nothing else may run beside it.
 #[test]
 fn bad_and_good_files_stay_under_the_allocation_caps() {
-    let mut ktx2 = Vec::new();
-    files(&corpus("ktx2-valid"), "ktx2", &mut ktx2);
-    files(&corpus("ktx2-invalid"), "ktx2", &mut ktx2);
+    let mut ktx2 = corpus::files(&corpus::textures("ktx2-valid"), "ktx2");
+    ktx2.extend(corpus::files(&corpus::textures("ktx2-invalid"), "ktx2"));
     assert!(ktx2.len() > 600, "only {} KTX2 files", ktx2.len());
     let limits = TextureLimits::default();
     let (mut worst_parse, mut worst_level) = (0.0f64, 0.0f64);
@@ -102,8 +85,7 @@ fn bad_and_good_files_stay_under_the_allocation_caps() {
         }
     }
 
-    let mut bmps = Vec::new();
-    files(&corpus("images/image-rs/bmp"), "bmp", &mut bmps);
+    let bmps = corpus::files(&corpus::textures("images/image-rs/bmp"), "bmp");
     assert!(!bmps.is_empty(), "no BMP files in the corpus");
     let image_limits = ImageLimits::default();
     let mut worst_bmp = 0.0f64;

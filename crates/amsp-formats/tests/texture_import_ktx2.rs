@@ -3,7 +3,9 @@
 //! unchanged; every invalid one is refused or imported without a panic.
 #![cfg(feature = "import")]
 
-use std::path::{Path, PathBuf};
+#[path = "common/corpus.rs"]
+mod corpus;
+
 
 use amsp_cook::{AssetMeta, ImportError, ImportInput, ImportedAsset, Importer};
 use amsp_core::AssetPath;
@@ -11,30 +13,6 @@ use amsp_formats::texture::TextureImporter;
 use amsp_formats::texture::ktx2::{
     Ktx2Texture, Ktx2Writer, Supercompression, TextureLimits, VkFormat, WriteSupercompression,
 };
-
-fn corpus(sub: &str) -> PathBuf {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/textures"))
-        .join(sub);
-    assert!(dir.is_dir(), "the KTX2 corpus is missing: {} does not exist", dir.display());
-    dir
-}
-
-fn ktx2_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "ktx2") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn import(name: &str, bytes: &[u8]) -> Result<ImportedAsset, ImportError> {
     import_with(name, bytes, None)
@@ -136,7 +114,7 @@ fn assert_passthrough(name: &str, source_bytes: &[u8], asset: &ImportedAsset, mo
 
 #[test]
 fn every_valid_corpus_file_imports_unchanged() {
-    let files = ktx2_files(&corpus("ktx2-valid"));
+    let files = corpus::files(&corpus::textures("ktx2-valid"), "ktx2");
     assert!(files.len() >= 50, "only {} valid files found", files.len());
     let (mut basis, mut zstd_added, mut source_bytes, mut cooked_bytes) = (0, 0, 0, 0);
     for path in &files {
@@ -205,7 +183,7 @@ fn cube_maps_arrays_and_volumes_keep_their_layout() {
 
 #[test]
 fn invalid_corpus_files_never_panic_and_fatal_ones_are_refused() {
-    let files = ktx2_files(&corpus("ktx2-invalid"));
+    let files = corpus::files(&corpus::textures("ktx2-invalid"), "ktx2");
     assert!(files.len() >= 600, "only {} invalid files found", files.len());
     let (mut refused, mut imported) = (0, 0);
     let mut fatal_accepted = Vec::new();
