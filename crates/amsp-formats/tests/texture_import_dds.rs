@@ -3,31 +3,17 @@
 //! maps and short mip chains; then truncated, corrupt and oversized files.
 #![cfg(feature = "import")]
 
-use std::collections::BTreeMap;
+#[path = "common/import.rs"]
+mod importing;
+use importing::import;
 
-use amsp_cook::{AssetMeta, ImportError, ImportInput, ImportedAsset, Importer};
-use amsp_core::AssetPath;
-use amsp_formats::texture::TextureImporter;
+use amsp_cook::ImportedAsset;
 use amsp_formats::texture::encode::{EncodeQuality, TextureEncoding, encode_level};
 use amsp_formats::texture::ktx2::{Ktx2Texture, TextureLimits, VkFormat};
 use amsp_formats::texture::source::{PixelFormat, SourceImage, TextureRole, build_mips};
 use ddsfile::{AlphaMode, D3D10ResourceDimension, Dds, DxgiFormat, NewDxgiParams};
 
 mod common;
-
-fn import(
-    name: &str,
-    bytes: &[u8],
-    settings: &[(&str, &str)],
-) -> Result<ImportedAsset, ImportError> {
-    let path = AssetPath::new(name).unwrap();
-    let mut meta = AssetMeta::new_random();
-    meta.settings = settings
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), ron::Value::String((*v).to_owned())))
-        .collect::<BTreeMap<_, _>>();
-    TextureImporter::default().import(&ImportInput { path: &path, bytes, meta: &meta })
-}
 
 fn cooked(asset: &ImportedAsset) -> Vec<u8> {
     asset.chunks.concat()

@@ -3,29 +3,14 @@
 //! half or single floats.
 #![cfg(feature = "import")]
 
-use std::collections::BTreeMap;
+#[path = "common/import.rs"]
+mod importing;
+use importing::import;
 
-use amsp_cook::{AssetMeta, ImportError, ImportInput, ImportedAsset, Importer};
-use amsp_core::AssetPath;
-use amsp_formats::texture::TextureImporter;
 use amsp_formats::texture::ktx2::{Ktx2Texture, TextureLimits, VkFormat};
 use amsp_formats::texture::source::{ImageLimits, decode_image};
 use image::Rgb;
 use image::codecs::hdr::HdrEncoder;
-
-fn import(
-    name: &str,
-    bytes: &[u8],
-    settings: &[(&str, &str)],
-) -> Result<ImportedAsset, ImportError> {
-    let path = AssetPath::new(name).unwrap();
-    let mut meta = AssetMeta::new_random();
-    meta.settings = settings
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), ron::Value::String((*v).to_owned())))
-        .collect::<BTreeMap<_, _>>();
-    TextureImporter::default().import(&ImportInput { path: &path, bytes, meta: &meta })
-}
 
 /// A `width`×`height` Radiance HDR file: a sky-like gradient from 0.02 to
 /// about 16, with a bright disc.

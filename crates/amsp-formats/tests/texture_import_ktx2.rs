@@ -6,7 +6,6 @@
 #[path = "common/corpus.rs"]
 mod corpus;
 
-
 use amsp_cook::{AssetMeta, ImportError, ImportInput, ImportedAsset, Importer};
 use amsp_core::AssetPath;
 use amsp_formats::texture::TextureImporter;
