@@ -79,7 +79,10 @@ fn corpus_audio_cooks_and_info_shows_its_metadata() {
     let boom = info(&out, "sfx/boom.wav");
     assert_eq!(boom["metadata"]["load"], "stream", "the sidecar's load mode");
     assert_eq!(boom["metadata"]["frames"], 12432);
-    assert_eq!(boom["metadata"]["chunk_first_frames"], serde_json::json!([0, 2756, 5512, 8268, 11024]));
+    assert_eq!(
+        boom["metadata"]["chunk_first_frames"],
+        serde_json::json!([0, 2756, 5512, 8268, 11024])
+    );
     let punch = info(&out, "sfx/punch.wav");
     assert_eq!(punch["metadata"]["load"], "decompress", "a short clip decompresses at load");
 

@@ -35,7 +35,8 @@ use symphonia::core::meta::MetadataOptions;
 const CODECS: [&str; 4] = ["wav", "flac", "ogg", "mp3"];
 
 fn corpus(name: &str) -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/audio/").to_owned() + name;
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/audio/").to_owned() + name;
     std::fs::read(&path).unwrap_or_else(|e| panic!("the audio corpus is missing: {path}: {e}"))
 }
 
@@ -121,7 +122,11 @@ fn audio_load(c: &mut Criterion) {
         let bytes = corpus(&name);
         let id = source.resolve(&AssetPath::new(&name).expect("path")).expect("id");
         let samples = symphonia_direct(&bytes, ext).len();
-        assert_eq!(load(&server, &name), samples, "{name}: the loaded clip has the source's length");
+        assert_eq!(
+            load(&server, &name),
+            samples,
+            "{name}: the loaded clip has the source's length"
+        );
         assert_eq!(stream(&source, id), samples);
         let frames = (samples / 2) as u64;
         group.throughput(Throughput::Elements(frames));
@@ -131,7 +136,8 @@ fn audio_load(c: &mut Criterion) {
         group.bench_function(format!("{ext}/load_through_asset_server"), |b| {
             b.iter(|| load(&server, &name))
         });
-        group.bench_function(format!("{ext}/stream_whole_clip"), |b| b.iter(|| stream(&source, id)));
+        group
+            .bench_function(format!("{ext}/stream_whole_clip"), |b| b.iter(|| stream(&source, id)));
         let direct = median_secs(|| {
             black_box(symphonia_direct(&bytes, ext));
         });

@@ -26,7 +26,11 @@ fn four_codecs_agree_on_rate_channels_and_duration() {
         let m = &asset.metadata;
         eprintln!(
             "{ext}: {} Hz, {} ch, {} frames ({:.4} s), codec {}, {} data chunks",
-            m["sample_rate"], m["channels"], m["frames"], m["duration_s"], m["codec"],
+            m["sample_rate"],
+            m["channels"],
+            m["frames"],
+            m["duration_s"],
+            m["codec"],
             m["chunk_bytes"].as_array().unwrap().len()
         );
         assert_eq!(clip.sample_rate, wav.sample_rate, "{ext}");
@@ -121,7 +125,11 @@ fn streaming_gives_the_same_samples_as_decompress_on_load() {
         let (_, clip) = cooked(ext, 1000);
         let mut stream = AudioStream::open(reader(asset.chunks), &AudioLimits::default()).unwrap();
         assert_eq!(stream.header().load, LoadMode::Stream);
-        assert!(stream.header().chunks.len() >= 10, "{ext}: {} chunks", stream.header().chunks.len());
+        assert!(
+            stream.header().chunks.len() >= 10,
+            "{ext}: {} chunks",
+            stream.header().chunks.len()
+        );
         assert_eq!(stream_all(&mut stream), clip.samples, "{ext}");
         assert!(stream.next_block().unwrap().is_none());
     }

@@ -98,7 +98,10 @@ fn damaged_cooked_chunks_are_errors() {
         // Every truncation of the header.
         let header = &asset.chunks[0];
         for cut in 0..header.len() {
-            assert!(AudioHeader::parse(&header[..cut], &limits).is_err(), "{ext} header cut at {cut}");
+            assert!(
+                AudioHeader::parse(&header[..cut], &limits).is_err(),
+                "{ext} header cut at {cut}"
+            );
         }
         // Each data chunk cut in half, then with bytes flipped.
         let mut state = 0x1234_5678_u64;

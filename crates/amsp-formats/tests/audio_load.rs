@@ -33,7 +33,8 @@ fn cook_corpus(dir: &std::path::Path) -> Arc<dyn AssetSource> {
 }
 
 fn server(source: &Arc<dyn AssetSource>, loader: AudioClipLoader) -> AssetServer {
-    let server = AssetServer::builder().source(Arc::clone(source)).worker_threads(1).build().unwrap();
+    let server =
+        AssetServer::builder().source(Arc::clone(source)).worker_threads(1).build().unwrap();
     server.register_loader(loader);
     server
 }
@@ -62,7 +63,8 @@ fn cooked_clips_load_and_stream_through_the_runtime() {
     assert!((house.duration_s() - 7.105).abs() < 0.001, "{}", house.duration_s());
     // ... and streamed from the cooked source, chunk by chunk.
     let id = source.resolve(&AssetPath::new("house_lo.ogg").unwrap()).unwrap();
-    let mut stream = AudioStream::from_source(Arc::clone(&source), id, &AudioLimits::default()).unwrap();
+    let mut stream =
+        AudioStream::from_source(Arc::clone(&source), id, &AudioLimits::default()).unwrap();
     let mut streamed = Vec::new();
     while let Some(block) = stream.next_block().unwrap() {
         streamed.extend_from_slice(block);

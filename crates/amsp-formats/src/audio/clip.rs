@@ -159,10 +159,10 @@ impl AssetLoader for AudioClipLoader {
             return Ok(describe(&parsed));
         }
         let reader = std::sync::Arc::clone(&input);
-        let read = move |chunk, out: &mut Vec<u8>| reader.read_chunk(chunk, out);
+        let read = move |chunk, out: &mut Vec<u8>| reader.read_chunk(chunk, out).map_err(Box::new);
         read_clip(read, &self.limits).map_err(|err| match err {
-            AudioError::Read { source, .. } => match source.downcast::<LoadError>() {
-                Ok(load) => *load,
+            AudioError::Read { source, .. } => match source.downcast::<Box<LoadError>>() {
+                Ok(load) => **load,
                 Err(other) => ctx.parse_error(other),
             },
             other => ctx.parse_error(other),

@@ -214,13 +214,11 @@ fn decode_source_inner(
         out.codec = AudioCodec::Pcm(SampleFormat::I16);
         out.samples_i16 = Some(i16_samples);
     }
-    if let Some(stated) = stated_frames.filter(|_| exact_length) {
-        if stated != out.frames() {
-            return Err(corrupt(
-                file,
-                format!("truncated: the header says {stated} frames, {} decode", out.frames()),
-            ));
-        }
+    if let Some(stated) = stated_frames.filter(|&n| exact_length && n != out.frames()) {
+        return Err(corrupt(
+            file,
+            format!("truncated: the header says {stated} frames, {} decode", out.frames()),
+        ));
     }
     Ok(out)
 }
@@ -252,16 +250,17 @@ pub fn pcm_chunk_to_f32(
     out: &mut Vec<f32>,
 ) -> Result<u64, AudioError> {
     let frame_bytes = format.bytes() * usize::from(channels);
-    if frame_bytes == 0 || bytes.len() % frame_bytes != 0 {
+    if frame_bytes == 0 || !bytes.len().is_multiple_of(frame_bytes) {
         return Err(AudioError::layout("a PCM chunk that is not a whole number of frames"));
     }
     out.reserve(bytes.len() / format.bytes());
     match format {
-        SampleFormat::I16 => out.extend(
-            bytes.chunks_exact(2).map(|b| i16_to_f32(i16::from_le_bytes([b[0], b[1]]))),
-        ),
-        SampleFormat::F32 => out
-            .extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
+        SampleFormat::I16 => {
+            out.extend(bytes.chunks_exact(2).map(|b| i16_to_f32(i16::from_le_bytes([b[0], b[1]]))))
+        }
+        SampleFormat::F32 => {
+            out.extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        }
     }
     Ok((bytes.len() / frame_bytes) as u64)
 }

@@ -7,8 +7,7 @@ use serde_json::json;
 use super::decode::{SourceAudio, decode_source};
 use super::layout::{
     AUDIO_TYPE, AudioCodec, AudioHeader, AudioLimits, ChunkEntry, LoadMode, MIN_CHUNK_PACKET_BYTES,
-    MIN_CHUNK_PACKETS, PacketEntry,
-    write_packet_chunk,
+    MIN_CHUNK_PACKETS, PacketEntry, write_packet_chunk,
 };
 
 /// Clips shorter than this decompress at load under `load: "auto"`.
@@ -150,7 +149,11 @@ pub fn cook(source: &SourceAudio, load: Option<LoadMode>, chunk_ms: u32) -> Cook
             let mut first = 0u64;
             let mut push = |bytes: Vec<u8>, n: usize| {
                 let n = (n / channels) as u64;
-                chunks.push(ChunkEntry { first_frame: first, frames: n, bytes: bytes.len() as u64 });
+                chunks.push(ChunkEntry {
+                    first_frame: first,
+                    frames: n,
+                    bytes: bytes.len() as u64,
+                });
                 data.push(bytes);
                 first += n;
             };
@@ -173,7 +176,11 @@ pub fn cook(source: &SourceAudio, load: Option<LoadMode>, chunk_ms: u32) -> Cook
             let mut first = 0u64;
             let mut flush = |group: &mut Vec<(PacketEntry, &[u8])>, n: &mut u64| {
                 let bytes = write_packet_chunk(group);
-                chunks.push(ChunkEntry { first_frame: first, frames: *n, bytes: bytes.len() as u64 });
+                chunks.push(ChunkEntry {
+                    first_frame: first,
+                    frames: *n,
+                    bytes: bytes.len() as u64,
+                });
                 data.push(bytes);
                 first += *n;
                 *n = 0;

@@ -397,9 +397,10 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], AudioError> {
-        let end = self.at.checked_add(n).filter(|&end| end <= self.bytes.len()).ok_or_else(
-            || AudioError::layout(format!("truncated: {n} bytes wanted at offset {}", self.at)),
-        )?;
+        let end =
+            self.at.checked_add(n).filter(|&end| end <= self.bytes.len()).ok_or_else(|| {
+                AudioError::layout(format!("truncated: {n} bytes wanted at offset {}", self.at))
+            })?;
         let out = &self.bytes[self.at..end];
         self.at = end;
         Ok(out)

@@ -189,7 +189,8 @@ impl AudioStream {
                 self.cursor += 1;
                 let entry = self.entries[i];
                 let data = &self.compressed[self.offsets[i]..self.offsets[i + 1]];
-                let decoder = self.decoder.as_mut().ok_or_else(|| AudioError::layout("no decoder"))?;
+                let decoder =
+                    self.decoder.as_mut().ok_or_else(|| AudioError::layout("no decoder"))?;
                 let frames = decoder.decode(&entry, data, &mut self.block)?;
                 if frames != u64::from(entry.frames) {
                     return Err(AudioError::layout(format!(
@@ -229,7 +230,9 @@ impl AudioStream {
                 let parsed = parse_packet_chunk(&self.compressed)?;
                 let frames: u64 = parsed.entries.iter().map(|e| u64::from(e.frames)).sum();
                 if frames != entry.frames {
-                    return Err(AudioError::layout("a chunk's packets do not add up to its frames"));
+                    return Err(AudioError::layout(
+                        "a chunk's packets do not add up to its frames",
+                    ));
                 }
                 let mut at = self.compressed.len();
                 for d in parsed.data.iter().rev() {

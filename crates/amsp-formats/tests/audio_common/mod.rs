@@ -1,6 +1,6 @@
 //! Helpers shared by the audio tests: the corpus, the importer, and a plain
 //! symphonia decode to compare against.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test file uses some of the helpers")]
 
 use std::io::Cursor;
 use std::path::PathBuf;
