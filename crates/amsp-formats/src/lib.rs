@@ -1,6 +1,8 @@
 //! Asset formats: how each asset type is imported from its source files and
 //! loaded into its runtime form.
 //!
+//! - [`audio`]: audio clips (WAV, OGG Vorbis, FLAC, MP3), decoded at load or streamed.
 //! - [`texture`]: images and GPU texture containers (KTX2).
 
+pub mod audio;
 pub mod texture;
