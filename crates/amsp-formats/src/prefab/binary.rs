@@ -22,7 +22,9 @@
 //! the bytes left before anything is allocated, and nesting is limited to
 //! [`MAX_DEPTH`](super::text::MAX_DEPTH).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use amsp_core::AssetPath;
 

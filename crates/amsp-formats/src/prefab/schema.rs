@@ -5,7 +5,7 @@
 //! fields take their defaults, and integers become floats where a float is
 //! expected. Components without a schema are kept as written.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::value::Value;
 
@@ -116,17 +116,38 @@ impl SchemaRegistry {
     /// A message saying which field is wrong and why.
     pub fn check(&self, name: &str, value: Value) -> Result<Value, String> {
         match self.by_name.get(name) {
-            Some(ty) => conform(ty, value, ""),
+            Some(ty) => conform(ty, value, &FieldPath::Root),
             None => Ok(value),
         }
     }
 }
 
-fn at(path: &str) -> String {
-    if path.is_empty() { String::new() } else { format!("field '{path}': ") }
+/// Where in a component a value lies; text is made only for messages.
+enum FieldPath<'a> {
+    Root,
+    Field(&'a FieldPath<'a>, &'a str),
+    Index(&'a FieldPath<'a>, usize),
 }
 
-fn conform(ty: &FieldType, value: Value, path: &str) -> Result<Value, String> {
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Root => Ok(()),
+            Self::Field(Self::Root, name) => f.write_str(name),
+            Self::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Self::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+fn at(path: &FieldPath<'_>) -> String {
+    match path {
+        FieldPath::Root => String::new(),
+        _ => format!("field '{path}': "),
+    }
+}
+
+fn conform(ty: &FieldType, value: Value, path: &FieldPath<'_>) -> Result<Value, String> {
     let mismatch =
         |want: &str, got: &Value| Err(format!("{}expected {want}, found {}", at(path), got.kind()));
     match (ty, value) {
@@ -154,7 +175,7 @@ fn conform(ty: &FieldType, value: Value, path: &str) -> Result<Value, String> {
         (FieldType::List(inner), Value::List(items)) => items
             .into_iter()
             .enumerate()
-            .map(|(i, v)| conform(inner, v, &format!("{path}[{i}]")))
+            .map(|(i, v)| conform(inner, v, &FieldPath::Index(path, i)))
             .collect::<Result<_, _>>()
             .map(Value::List),
         (FieldType::Option(_), Value::Option(None)) => Ok(Value::Option(None)),
@@ -175,13 +196,18 @@ fn conform(ty: &FieldType, value: Value, path: &str) -> Result<Value, String> {
             }
             let mut out = Vec::with_capacity(schema.len());
             for f in schema {
-                let sub =
-                    if path.is_empty() { f.name.clone() } else { format!("{path}.{}", f.name) };
-                let v = match fields.iter().position(|(n, _)| *n == f.name) {
-                    Some(i) => conform(&f.ty, fields.swap_remove(i).1, &sub)?,
-                    None => f.default.clone().ok_or_else(|| format!("missing field '{sub}'"))?,
-                };
-                out.push((f.name.clone(), v));
+                let sub = FieldPath::Field(path, &f.name);
+                match fields.iter().position(|(n, _)| *n == f.name) {
+                    Some(i) => {
+                        let (key, v) = fields.swap_remove(i);
+                        out.push((key, conform(&f.ty, v, &sub)?));
+                    }
+                    None => {
+                        let v =
+                            f.default.clone().ok_or_else(|| format!("missing field '{sub}'"))?;
+                        out.push((f.name.clone(), v));
+                    }
+                }
             }
             Ok(Value::Struct { name, fields: out })
         }

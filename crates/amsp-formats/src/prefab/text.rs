@@ -75,8 +75,15 @@ pub fn parse_prefab(
     text: &str,
     schemas: &SchemaRegistry,
 ) -> Result<ParsedPrefab, PrefabParseError> {
-    let mut p =
-        Parser { src: text.as_bytes(), pos: 0, line: 1, line_start: 0, depth: 0, refs: Vec::new() };
+    let mut p = Parser {
+        text,
+        src: text.as_bytes(),
+        pos: 0,
+        line: 1,
+        line_start: 0,
+        depth: 0,
+        refs: Vec::new(),
+    };
     p.skip_ws()?;
     while p.src[p.pos..].starts_with(b"#![") {
         while p.peek() != Some(b']') {
@@ -107,6 +114,7 @@ pub fn parse_prefab(
 }
 
 struct Parser<'a> {
+    text: &'a str,
     src: &'a [u8],
     pos: usize,
     line: u32,
@@ -199,7 +207,7 @@ impl<'a> Parser<'a> {
         while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
             self.pos += 1;
         }
-        std::str::from_utf8(&self.src[start..self.pos]).ok()
+        self.text.get(start..self.pos)
     }
 
     fn enter(&mut self) -> PResult<()> {
@@ -440,7 +448,7 @@ impl<'a> Parser<'a> {
             })?;
             return Ok(Value::Struct { name, fields });
         }
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(4);
         loop {
             if self.eat(b')')? {
                 break;
@@ -494,7 +502,14 @@ impl<'a> Parser<'a> {
         if self.src[self.pos - 1] == b'.' && self.peek() == Some(b'.') {
             return Err(self.err("unexpected '..'"));
         }
-        let text: String = self.text(start)?.chars().filter(|&c| c != '_').collect();
+        let raw = self.text(start)?;
+        let owned;
+        let text = if raw.contains('_') {
+            owned = raw.replace('_', "");
+            owned.as_str()
+        } else {
+            raw
+        };
         if text == "-inf" || (text == "-" && self.ident() == Some("inf")) {
             return Ok(Value::Float(f64::NEG_INFINITY));
         }
@@ -509,8 +524,10 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The text from `start` to the current position (both on ASCII
+    /// characters, so on character boundaries).
     fn text(&self, start: usize) -> PResult<&'a str> {
-        std::str::from_utf8(&self.src[start..self.pos]).map_err(|_| self.err("invalid UTF-8"))
+        self.text.get(start..self.pos).ok_or_else(|| self.err("invalid UTF-8"))
     }
 
     fn char_lit(&mut self) -> PResult<Value> {
