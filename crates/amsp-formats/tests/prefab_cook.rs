@@ -304,3 +304,40 @@ fn truncated_or_garbage_cooked_prefabs_fail_to_load_without_panic() {
     let whole = loaded(&server, &server.load::<Prefab>("whole.garbage"));
     assert_eq!(whole.entities[0].name, "a");
 }
+
+#[test]
+fn dependencies_are_recorded_and_a_changed_nested_prefab_recooks_its_parents() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("a.prefab.ron"), b"(entities: [(prefab: \"b.prefab.ron\")])").unwrap();
+    std::fs::write(
+        src.join("b.prefab.ron"),
+        b"(entities: [(components: {\"S\": \"asset:s.lua\"})])",
+    )
+    .unwrap();
+    std::fs::write(src.join("s.lua"), b"return 1").unwrap();
+    let run = || {
+        let mut cooker = Cooker::new(&src, &out);
+        cooker.registry_mut().register(Arc::new(PrefabImporter::default()));
+        cooker.registry_mut().register(Arc::new(ScriptImporter));
+        cooker.run().expect("cook runs")
+    };
+    let first = run();
+    assert_eq!((first.cooked, first.failed), (3, 0), "{:?}", first.errors);
+    {
+        let source = CookedSource::open(&out).expect("opens");
+        let id = |p: &str| source.resolve(&AssetPath::new(p).unwrap()).unwrap();
+        let deps = |p: &str| source.describe(id(p)).unwrap().dependencies.clone();
+        assert_eq!(deps("a.prefab.ron"), [id("b.prefab.ron")]);
+        assert_eq!(deps("b.prefab.ron"), [id("s.lua")]);
+    }
+    // b now leads back to a: a is cooked again (it depends on b) and both fail.
+    std::fs::write(src.join("b.prefab.ron"), b"(entities: [(prefab: \"a.prefab.ron\")])").unwrap();
+    let second = run();
+    assert_eq!(second.unchanged, 1, "{:?}", second.errors);
+    assert!(
+        error_for(&second, "a.prefab.ron").contains("a.prefab.ron -> b.prefab.ron -> a.prefab.ron")
+    );
+    assert!(error_for(&second, "b.prefab.ron").contains("cycle"));
+}
