@@ -31,6 +31,12 @@ const PREFABS: usize = 5000;
 const ENTITIES: usize = 20;
 const THREADS: usize = 2;
 
+/// Rounds of the timings printed before the criterion groups: full under
+/// `cargo bench`, one under `cargo test` (which runs benches once as tests).
+fn rounds(full: usize) -> usize {
+    if std::env::args().any(|a| a == "--bench") { full } else { 1 }
+}
+
 /// A prefab source of `ENTITIES` entities (a root with children and
 /// grandchildren), with transforms, dynamic components and references.
 fn prefab_source(i: usize) -> String {
@@ -102,7 +108,7 @@ fn cook_group(c: &mut Criterion) {
     // Alternating rounds outside criterion, for the ratio and prefabs/s.
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     let mut cooked = 0;
-    for _ in 0..10 {
+    for _ in 0..rounds(10) {
         let t = Instant::now();
         cooked = import_all();
         ours.push(t.elapsed());
@@ -112,16 +118,17 @@ fn cook_group(c: &mut Criterion) {
     }
     ours.sort();
     theirs.sort();
-    let (o, r) = (ours[5].as_secs_f64(), theirs[5].as_secs_f64());
+    let (o, r) = (ours[ours.len() / 2].as_secs_f64(), theirs[theirs.len() / 2].as_secs_f64());
     println!(
         "prefab_cook: {:.0} prefabs/s on {THREADS} threads ({ENTITIES} entities, {:.1} KiB each; \
          cooked form {:.1} KiB each); ron::Value parse alone: {:.0} prefabs/s; importer takes {:.2}x \
-         the reference's time (medians of 10 alternating rounds)",
+         the reference's time (medians of {} alternating rounds)",
         PREFABS as f64 / o,
         bytes as f64 / PREFABS as f64 / 1024.0,
         cooked as f64 / PREFABS as f64 / 1024.0,
         PREFABS as f64 / r,
-        o / r
+        o / r,
+        ours.len()
     );
 
     let mut group = c.benchmark_group("prefab_cook");
@@ -187,20 +194,21 @@ fn load_group(c: &mut Criterion) {
         assert_eq!(prefab.entities.len(), 4);
         t.elapsed()
     };
-    for _ in 0..100 {
+    for _ in 0..rounds(100) {
         load_once();
     }
-    let mut loads: Vec<Duration> = (0..2000).map(|_| load_once()).collect();
-    let mut decodes: Vec<Duration> = (0..2000).map(|_| decode_once()).collect();
+    let mut loads: Vec<Duration> = (0..rounds(2000)).map(|_| load_once()).collect();
+    let mut decodes: Vec<Duration> = (0..rounds(2000)).map(|_| decode_once()).collect();
     loads.sort();
     decodes.sort();
     println!(
         "prefab_load: {ENTITIES}-entity prefab + 2 dependencies through the AssetServer: p50 {:?}, p99 {:?}; \
-         reference (read chunk + decode_prefab alone): p50 {:?}, p99 {:?} (2,000 rounds each)",
+         reference (read chunk + decode_prefab alone): p50 {:?}, p99 {:?} ({} rounds each)",
         percentile(&loads, 0.5),
         percentile(&loads, 0.99),
         percentile(&decodes, 0.5),
         percentile(&decodes, 0.99),
+        loads.len()
     );
     let mut group = c.benchmark_group("prefab_load");
     group.bench_function("asset_server_cached", |b| b.iter(load_once));

@@ -20,7 +20,7 @@
 //!
 //! Varints are LEB128 (at most 10 bytes). Every count is checked against
 //! the bytes left before anything is allocated, and nesting is limited to
-//! [`MAX_DEPTH`](super::text::MAX_DEPTH).
+//! [`MAX_DEPTH`].
 
 use std::collections::BTreeMap;
 

@@ -3,8 +3,8 @@
 //! The cook checks Lua sources for UTF-8 only (there is no Lua parser in
 //! the cook) and validates WebAssembly modules completely with `wasmparser`
 //! (feature `import`). Both keep their cooked types `lua` and `wasm`, so the
-//! built-in `Text` and `Blob` loaders still read them; [`ScriptLoader`]
-//! loads either as a [`Script`].
+//! built-in `Text` and `Blob` loaders still read them; `ScriptLoader`
+//! (feature `runtime`) loads either as a `Script`.
 
 /// Cooked type of Lua scripts.
 pub const LUA_TYPE: &str = "lua";
