@@ -11,7 +11,7 @@ use amsp_pack::{PackReader, PreparedEntry};
 use rayon::prelude::*;
 
 use crate::error::CookError;
-use crate::importer::{ImportInput, ImporterRegistry};
+use crate::importer::{ImportInput, ImporterRegistry, SourceSet};
 use crate::layout::{PACK_DIR, PackSetWriter, Placed, clean_packs_dir, lock_output};
 use crate::options::{CookOptions, CookProgress};
 use crate::plan::{self, Source, lost_location, moved, propagate_failures};
@@ -241,12 +241,16 @@ impl Cooker {
         if let Some(p) = &self.progress {
             p.start(cook_list.len() as u64);
         }
+        let source_set = CookSources {
+            by_path: &by_path,
+            files: sources.iter().map(|s| (&s.file.path, &s.file.file)).collect(),
+        };
         let mut writer =
             PackSetWriter::new(&self.out, next_seq, self.options.max_pack_bytes, self.options.pack);
         let mut cooked: Vec<AssetRecord> = Vec::new();
         for batch in cook_list.chunks(self.options.batch_size.max(1)) {
             let results: Vec<Result<Cooked, CookError>> =
-                batch.par_iter().map(|s| self.cook_one(s, &by_path, &previous)).collect();
+                batch.par_iter().map(|s| self.cook_one(s, &source_set, &previous)).collect();
             for (source, result) in batch.iter().zip(results) {
                 match result {
                     Ok(c) => {
@@ -403,7 +407,7 @@ impl Cooker {
     fn cook_one(
         &self,
         source: &Source,
-        by_path: &HashMap<AssetPath, AssetId>,
+        sources: &CookSources<'_>,
         previous: &HashMap<AssetId, AssetRecord>,
     ) -> Result<Cooked, CookError> {
         let path = &source.file.path;
@@ -412,7 +416,10 @@ impl Cooker {
                 .map_err(|e| CookError::io(&source.file.file, e))?;
             let imported = source
                 .importer
-                .import(&ImportInput { path, bytes: &bytes, meta: &source.meta })
+                .import_with_sources(
+                    &ImportInput { path, bytes: &bytes, meta: &source.meta },
+                    sources,
+                )
                 .map_err(|e| CookError::Import {
                     path: path.clone(),
                     importer: source.importer.name().to_owned(),
@@ -420,7 +427,7 @@ impl Cooker {
                 })?;
             let mut dependencies = source.deps.clone();
             for dep in &imported.dependencies {
-                let id = *by_path.get(dep).ok_or_else(|| CookError::MissingDependency {
+                let id = *sources.by_path.get(dep).ok_or_else(|| CookError::MissingDependency {
                     path: path.clone(),
                     dependency: dep.clone(),
                 })?;
@@ -469,6 +476,22 @@ impl Cooker {
             p.advance(path);
         }
         result
+    }
+}
+
+/// The sources of this run, for importers that read other sources.
+struct CookSources<'a> {
+    by_path: &'a HashMap<AssetPath, AssetId>,
+    files: HashMap<&'a AssetPath, &'a PathBuf>,
+}
+
+impl SourceSet for CookSources<'_> {
+    fn contains(&self, path: &AssetPath) -> bool {
+        self.by_path.contains_key(path)
+    }
+
+    fn read(&self, path: &AssetPath) -> Option<Vec<u8>> {
+        std::fs::read(self.files.get(path)?).ok()
     }
 }
 

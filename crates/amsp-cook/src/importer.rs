@@ -76,6 +76,48 @@ pub trait Importer: Send + Sync + 'static {
     /// # Errors
     /// [`ImportError`] when the source is not valid for this importer.
     fn import(&self, input: &ImportInput<'_>) -> Result<ImportedAsset, ImportError>;
+
+    /// Cooks one source that may refer to other sources: `sources` says
+    /// which paths the cook knows and reads them. The cook calls this; the
+    /// default ignores `sources` and calls [`import`](Importer::import).
+    ///
+    /// # Note for implementors
+    /// Whatever this reads through `sources` must be listed in
+    /// [`ImportedAsset::dependencies`], so that a change there cooks this
+    /// source again.
+    ///
+    /// # Errors
+    /// As [`import`](Importer::import).
+    fn import_with_sources(
+        &self,
+        input: &ImportInput<'_>,
+        sources: &dyn SourceSet,
+    ) -> Result<ImportedAsset, ImportError> {
+        let _ = sources;
+        self.import(input)
+    }
+}
+
+/// The sources of a cook, as an importer sees them: which paths exist, and
+/// their bytes.
+pub trait SourceSet: Sync {
+    /// Whether the cook has a source at `path`.
+    fn contains(&self, path: &AssetPath) -> bool;
+
+    /// The bytes of the source at `path`: `None` when there is none, or
+    /// when it cannot be read now.
+    fn read(&self, path: &AssetPath) -> Option<Vec<u8>>;
+}
+
+/// Sources held in memory (tests, benchmarks, tools).
+impl SourceSet for HashMap<AssetPath, Vec<u8>> {
+    fn contains(&self, path: &AssetPath) -> bool {
+        self.contains_key(path)
+    }
+
+    fn read(&self, path: &AssetPath) -> Option<Vec<u8>> {
+        self.get(path).cloned()
+    }
 }
 
 /// Importers by extension, with a fallback for unknown extensions.

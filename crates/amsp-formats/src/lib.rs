@@ -2,7 +2,9 @@
 //! loaded into its runtime form.
 //!
 //! - [`audio`]: audio clips (WAV, OGG Vorbis, FLAC, MP3), decoded at load or streamed.
+//! - [`prefab`]: prefabs and scenes, scripts and data tables.
 //! - [`texture`]: images and GPU texture containers (KTX2).
 
 pub mod audio;
+pub mod prefab;
 pub mod texture;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use amsp_cook::{CookOptions, CookProgress, CookReport, Cooker};
 use amsp_core::{AssetPath, Codec};
+use amsp_formats::prefab::{DataTableImporter, PrefabImporter, ScriptImporter};
 use amsp_formats::texture::TextureImporter;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -61,6 +62,9 @@ pub fn run(args: CookArgs) -> anyhow::Result<ExitCode> {
     let mut cooker = Cooker::new(&args.src, &args.out).with_options(options);
     cooker.registry_mut().register(Arc::new(TextureImporter::default()));
     cooker.registry_mut().register(Arc::new(amsp_formats::audio::AudioImporter::default()));
+    cooker.registry_mut().register(Arc::new(PrefabImporter::default()));
+    cooker.registry_mut().register(Arc::new(ScriptImporter));
+    cooker.registry_mut().register(Arc::new(DataTableImporter));
     if !args.json && std::io::stdout().is_terminal() {
         let bar = ProgressBar::new(0).with_style(
             ProgressStyle::with_template("{spinner} cooking [{bar:40}] {pos}/{len} {wide_msg}")
