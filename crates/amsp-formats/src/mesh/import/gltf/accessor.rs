@@ -164,17 +164,23 @@ pub(crate) fn read_floats<const N: usize>(
 /// Reads accessor `index` as indices (`UNSIGNED_BYTE`, `UNSIGNED_SHORT` or
 /// `UNSIGNED_INT` scalars).
 pub(crate) fn read_indices(doc: &mut Document<'_>, index: usize) -> Result<Vec<u32>, MeshError> {
-    let l = layout(doc, index)?;
-    let size = match (l.dims, l.component) {
-        (1, ComponentType::U8) => 1,
-        (1, ComponentType::U16) => 2,
-        (1, ComponentType::U32) => 4,
-        _ => {
-            return Err(MeshError::gltf(format!(
-                "accessor {index}: indices must be unsigned integer scalars"
-            )));
-        }
+    let accessor = doc.root.accessors.get(index);
+    let size = match accessor.map(|a| (a.type_, a.component_type)) {
+        Some((Checked::Valid(Type::Scalar), Checked::Valid(c))) => match c.0 {
+            ComponentType::U8 => 1,
+            ComponentType::U16 => 2,
+            ComponentType::U32 => 4,
+            _ => 0,
+        },
+        None => return Err(MeshError::gltf(format!("accessor {index} does not exist"))),
+        _ => 0,
     };
+    if size == 0 {
+        return Err(MeshError::gltf(format!(
+            "accessor {index}: indices must be unsigned integer scalars"
+        )));
+    }
+    let l = layout(doc, index)?;
     let Some(view) = l.view else {
         return Err(MeshError::gltf(format!("accessor {index}: indices without a buffer view")));
     };

@@ -38,8 +38,12 @@ pub(crate) fn read_gltf(
     for (mesh_index, transform) in instances {
         let primitives = doc.root.meshes[mesh_index].primitives.clone();
         for (p, primitive) in primitives.iter().enumerate() {
-            let part = read_primitive(&mut doc, primitive)
-                .map_err(|e| MeshError::gltf(format!("mesh {mesh_index} primitive {p}: {e}")))?;
+            let part = read_primitive(&mut doc, primitive).map_err(|e| match e {
+                MeshError::Gltf(m) => {
+                    MeshError::gltf(format!("mesh {mesh_index} primitive {p}: {m}"))
+                }
+                other => other,
+            })?;
             if let Some(mut part) = part {
                 apply_transform(&mut part, &transform);
                 mesh.append(part, limits)?;
