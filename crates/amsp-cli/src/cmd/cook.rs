@@ -60,6 +60,9 @@ pub fn run(args: CookArgs) -> anyhow::Result<ExitCode> {
     options.pack.zstd_level = args.zstd_level;
     let mut cooker = Cooker::new(&args.src, &args.out).with_options(options);
     cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+    cooker
+        .registry_mut()
+        .register(Arc::new(amsp_formats::mesh::MeshImporter::with_source_root(&args.src)));
     if !args.json && std::io::stdout().is_terminal() {
         let bar = ProgressBar::new(0).with_style(
             ProgressStyle::with_template("{spinner} cooking [{bar:40}] {pos}/{len} {wide_msg}")

@@ -146,7 +146,7 @@ impl Mesh {
         let mut finer = Vec::new();
         for level in (finest..self.resident.start).rev() {
             let (header, lod) =
-                read_lod(&mut read_chunk, level, self.lod_count, limits, &mut buffer)?;
+                read_lod(&mut read_chunk, level, self.lod_count, limits, &mut buffer, None)?;
             if header.layout != self.layout {
                 return Err(MeshReadError::NoSuchLods {
                     requested: finest..self.resident.start,

@@ -59,7 +59,7 @@ macro_rules! seq_macro_words {
 
 /// Checks that `stride` is a multiple of 4 between 4 and 256.
 fn words(stride: usize) -> Result<usize, String> {
-    if stride == 0 || stride % 4 != 0 || stride > 256 {
+    if stride == 0 || !stride.is_multiple_of(4) || stride > 256 {
         return Err(format!("vertex stride of {stride} bytes is not a multiple of 4 up to 256"));
     }
     Ok(stride / 4)
@@ -73,7 +73,7 @@ fn words(stride: usize) -> Result<usize, String> {
 /// number of vertices.
 pub fn encode_vertices(vertices: &[u8], stride: usize) -> Result<Vec<u8>, String> {
     let n = words(stride)?;
-    if vertices.len() % stride != 0 {
+    if !vertices.len().is_multiple_of(stride) {
         return Err(format!("{} bytes is not a whole number of vertices", vertices.len()));
     }
     by_words!(n, encode_n(vertices))
@@ -102,7 +102,7 @@ pub fn decode_indices(
     count: usize,
     vertex_count: usize,
 ) -> Result<Vec<u32>, String> {
-    if count % 3 != 0 {
+    if !count.is_multiple_of(3) {
         return Err(format!("{count} indices is not a triangle list"));
     }
     if meshopt::decode_index_version(encoded).is_none() {

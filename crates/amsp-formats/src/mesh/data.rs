@@ -178,7 +178,7 @@ impl MeshData {
                 return Err(MeshError::invalid(format!("{len} {name} for {n} positions")));
             }
         }
-        if self.indices.len() % 3 != 0 {
+        if !self.indices.len().is_multiple_of(3) {
             return Err(MeshError::invalid(format!(
                 "{} indices is not a triangle list",
                 self.indices.len()

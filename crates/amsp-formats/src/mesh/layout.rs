@@ -234,7 +234,7 @@ pub fn read_chunk(bytes: &[u8]) -> Result<LodChunk<'_>, LayoutError> {
             radius: f(72),
         },
     };
-    if header.level >= header.lod_count || header.index_count % 3 != 0 {
+    if header.level >= header.lod_count || !header.index_count.is_multiple_of(3) {
         return Err(LayoutError::Invalid(format!(
             "LOD {} of {}, {} indices",
             header.level, header.lod_count, header.index_count

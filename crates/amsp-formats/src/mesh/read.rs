@@ -79,15 +79,19 @@ pub enum MeshReadError<E> {
 }
 
 /// Reads and decodes the chunk of LOD `level` of a mesh with `lod_count`
-/// LODs.
+/// LODs (`held` names the chunk `buffer` already holds, if any).
 pub(crate) fn read_lod<E>(
     read_chunk_fn: &mut impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
     level: u32,
     lod_count: u32,
     limits: &MeshLimits,
     buffer: &mut Vec<u8>,
+    held: Option<u32>,
 ) -> Result<(LodHeader, MeshLod), MeshReadError<E>> {
-    read_chunk_fn(chunk_of_lod(level, lod_count), buffer).map_err(MeshReadError::Source)?;
+    let chunk = chunk_of_lod(level, lod_count);
+    if held != Some(chunk) {
+        read_chunk_fn(chunk, buffer).map_err(MeshReadError::Source)?;
+    }
     let chunk = read_chunk(buffer)?;
     let h = chunk.header;
     if h.level != level || h.lod_count != lod_count {
@@ -138,8 +142,11 @@ pub fn read_mesh<E>(
     let range = selection.range(lod_count);
     let mut lods = Vec::with_capacity(range.len());
     let mut first = None;
+    // Chunk 0 (the coarsest LOD) is in `buffer` already.
+    let mut held = Some(0);
     for level in range.clone().rev() {
-        let (header, lod) = read_lod(&mut read_chunk_fn, level, lod_count, limits, &mut buffer)?;
+        let (header, lod) =
+            read_lod(&mut read_chunk_fn, level, lod_count, limits, &mut buffer, held.take())?;
         first.get_or_insert(header);
         lods.push(lod);
     }

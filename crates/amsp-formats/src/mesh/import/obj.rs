@@ -25,7 +25,6 @@ pub(crate) fn read_obj(
         triangulate: true,
         ignore_points: true,
         ignore_lines: true,
-        ..tobj::LoadOptions::default()
     };
     let mut reader = BufReader::new(Cursor::new(bytes));
     let (models, materials) = tobj::load_obj_buf(&mut reader, &options, |path| {
@@ -67,7 +66,7 @@ fn model_to_mesh(m: &tobj::Mesh, limits: &MeshLimits) -> Result<MeshData, MeshEr
         Vec::new()
     };
     let indices = m.indices.clone();
-    if indices.len() % 3 != 0 {
+    if !indices.len().is_multiple_of(3) {
         return Err(MeshError::invalid(format!("{} indices after triangulation", indices.len())));
     }
     if let Some(bad) = indices.iter().find(|&&i| i as usize >= n) {
