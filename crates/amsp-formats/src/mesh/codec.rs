@@ -2,7 +2,8 @@
 //! is a multiple of 4 (up to 256 bytes), as the cooked layout and
 //! `EXT_meshopt_compression` use them.
 
-/// One vertex of `N` 32-bit words (the codec works on whole vertices).
+/// One vertex of `N` 32-bit words, for strides past 128 bytes (arrays
+/// implement `Default` only up to 32 elements).
 #[derive(Clone, Copy)]
 #[repr(transparent)]
 struct Words<const N: usize>([u32; N]);
@@ -13,45 +14,51 @@ impl<const N: usize> Default for Words<N> {
     }
 }
 
-fn to_words<const N: usize>(bytes: &[u8]) -> Vec<Words<N>> {
-    bytes
-        .chunks_exact(N * 4)
-        .map(|v| {
-            let mut w = [0u32; N];
-            for (k, c) in v.chunks_exact(4).enumerate() {
-                w[k] = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            }
-            Words(w)
-        })
-        .collect()
+// The codec treats a vertex as raw bytes: vertices are moved between byte
+// buffers and word arrays by reinterpreting them (bytemuck), so the bytes
+// round-trip exactly whatever the host's endianness.
+
+fn encode_n<const N: usize>(bytes: &[u8]) -> Result<Vec<u8>, String>
+where
+    [u32; N]: Default,
+{
+    let words: Vec<[u32; N]> = bytemuck::pod_collect_to_vec(bytes);
+    meshopt::encode_vertex_buffer(&words).map_err(|e| e.to_string())
 }
 
-fn from_words<const N: usize>(words: &[Words<N>]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.0).flat_map(u32::to_le_bytes).collect()
+fn decode_n<const N: usize>(encoded: &[u8], count: usize) -> Result<Vec<u8>, String>
+where
+    [u32; N]: Default,
+{
+    let words =
+        meshopt::decode_vertex_buffer::<[u32; N]>(encoded, count).map_err(|e| e.to_string())?;
+    Ok(bytemuck::cast_slice::<[u32; N], u8>(&words).to_vec())
 }
 
-fn encode_n<const N: usize>(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    meshopt::encode_vertex_buffer(&to_words::<N>(bytes)).map_err(|e| e.to_string())
+fn encode_wide<const N: usize>(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let words: Vec<Words<N>> =
+        bytemuck::pod_collect_to_vec::<u8, [u32; N]>(bytes).into_iter().map(Words).collect();
+    meshopt::encode_vertex_buffer(&words).map_err(|e| e.to_string())
 }
 
-fn decode_n<const N: usize>(encoded: &[u8], count: usize) -> Result<Vec<u8>, String> {
-    meshopt::decode_vertex_buffer::<Words<N>>(encoded, count)
-        .map(|w| from_words(&w))
-        .map_err(|e| e.to_string())
+fn decode_wide<const N: usize>(encoded: &[u8], count: usize) -> Result<Vec<u8>, String> {
+    let words =
+        meshopt::decode_vertex_buffer::<Words<N>>(encoded, count).map_err(|e| e.to_string())?;
+    let arrays: Vec<[u32; N]> = words.into_iter().map(|w| w.0).collect();
+    Ok(bytemuck::cast_slice::<[u32; N], u8>(&arrays).to_vec())
 }
 
 macro_rules! by_words {
-    ($words:expr, $f:ident ( $($arg:expr),* )) => {
-        seq_macro_words!($words, $f, ($($arg),*), 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18
-            19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44
-            45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64)
+    ($words:expr, $narrow:ident, $wide:ident $args:tt) => {
+        by_words!(@ $words, $narrow, $wide, $args,
+            [1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32]
+            [33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60
+             61 62 63 64])
     };
-}
-
-macro_rules! seq_macro_words {
-    ($words:expr, $f:ident, $args:tt, $($n:literal)*) => {
+    (@ $words:expr, $narrow:ident, $wide:ident, $args:tt, [$($n:literal)*] [$($w:literal)*]) => {
         match $words {
-            $($n => $f::<$n> $args,)*
+            $($n => $narrow::<$n> $args,)*
+            $($w => $wide::<$w> $args,)*
             other => Err(format!("vertex stride of {} bytes is not supported", other * 4)),
         }
     };
@@ -76,7 +83,7 @@ pub fn encode_vertices(vertices: &[u8], stride: usize) -> Result<Vec<u8>, String
     if !vertices.len().is_multiple_of(stride) {
         return Err(format!("{} bytes is not a whole number of vertices", vertices.len()));
     }
-    by_words!(n, encode_n(vertices))
+    by_words!(n, encode_n, encode_wide(vertices))
 }
 
 /// Decodes `count` vertices of `stride` bytes. The caller checks `count`
@@ -89,7 +96,7 @@ pub fn decode_vertices(encoded: &[u8], count: usize, stride: usize) -> Result<Ve
     if meshopt::decode_vertex_version(encoded).is_none() {
         return Err("not a meshopt vertex buffer".into());
     }
-    by_words!(n, decode_n(encoded, count))
+    by_words!(n, decode_n, decode_wide(encoded, count))
 }
 
 /// Decodes `count` triangle-list indices encoded with the meshopt index
@@ -121,7 +128,7 @@ mod tests {
 
     #[test]
     fn vertices_round_trip_at_every_supported_stride() {
-        for stride in [4usize, 12, 32, 64, 256] {
+        for stride in [4usize, 12, 32, 64, 128, 132, 256] {
             let bytes: Vec<u8> = (0..stride * 10).map(|i| (i * 7 % 251) as u8).collect();
             let enc = encode_vertices(&bytes, stride).unwrap();
             assert_eq!(decode_vertices(&enc, 10, stride).unwrap(), bytes);
