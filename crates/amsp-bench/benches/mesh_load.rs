@@ -138,6 +138,23 @@ fn mesh_load(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // Decoding alone: the chunks already read and decompressed.
+    let decompressed: Vec<Vec<u8>> = (0..chunks)
+        .map(|chunk| {
+            let mut out = Vec::new();
+            source.read_chunk(id, chunk, &mut out).expect("read");
+            out
+        })
+        .collect();
+    group.bench_function("decode_only_all_lods", |b| {
+        b.iter(|| {
+            let read = |chunk: u32, out: &mut Vec<u8>| -> Result<(), String> {
+                out.clone_from(&decompressed[chunk as usize]);
+                Ok(())
+            };
+            read_mesh(read, LodSelection::All, &limits).expect("mesh decodes")
+        })
+    });
     group.bench_function("read_mesh_all_lods", |b| {
         b.iter(|| {
             let read = |chunk, out: &mut Vec<u8>| source.read_chunk(id, chunk, out);
@@ -167,7 +184,11 @@ fn mesh_load(c: &mut Criterion) {
         read_mesh(read, LodSelection::All, &limits).expect("mesh reads")
     };
     let lods: Vec<_> = mesh.lods.iter().map(|l| (l.vertex_count, l.triangle_count())).collect();
-    eprintln!("terrain: source {} bytes, LODs (vertices, triangles) {lods:?}", glb.len());
+    let cooked: usize = decompressed.iter().map(Vec::len).sum();
+    eprintln!(
+        "terrain: source {} bytes, cooked chunks {cooked} bytes before zstd, LODs (vertices, triangles) {lods:?}",
+        glb.len()
+    );
 }
 
 /// Number of chunks (LODs) of the cooked mesh `id`.
