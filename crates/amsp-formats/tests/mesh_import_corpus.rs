@@ -182,3 +182,35 @@ fn truncated_models_give_an_error_or_a_valid_mesh() {
         }
     }
 }
+
+#[test]
+fn malformed_obj_text_gives_an_error_or_a_valid_mesh() {
+    // (source, triangles if it imports)
+    let cases: &[(&str, Option<usize>)] = &[
+        ("f 1 2 3\n", None),
+        ("v 0 0 0\nv 1 0 0\nf 1 2 3\n", None),
+        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 99999999999\n", None),
+        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf -1 -2 -3\n", Some(1)),
+        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf -1 -2 -9\n", None),
+        ("v 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", None),
+        ("v nan 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", None),
+        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0.5 nan\nf 1/1 2/1 3/1\n", Some(1)),
+        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2\n", None),
+        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nv 1 1 0\nf 1 2 4 3\nusemtl missing\n", Some(2)),
+        ("mtllib ../../outside.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", Some(1)),
+        ("\u{0}\u{1}binary", None),
+    ];
+    let path = AssetPath::new("edge/case.obj").expect("path");
+    for &(text, expected) in cases {
+        let result = MeshImporter::with_source_root(corpus()).read(&path, text.as_bytes());
+        match (result, expected) {
+            (Ok(mesh), Some(triangles)) => {
+                mesh.validate().unwrap_or_else(|e| panic!("{text:?}: {e}"));
+                assert_eq!(mesh.triangle_count(), triangles, "{text:?}");
+                assert!(mesh.uvs.iter().flatten().all(|c| c.is_finite()), "{text:?}");
+            }
+            (Err(_), None) => {}
+            (result, expected) => panic!("{text:?}: expected {expected:?}, got {result:?}"),
+        }
+    }
+}

@@ -158,6 +158,7 @@ impl<'a> Document<'a> {
         let (buffer, length) = (need("buffer")? as usize, need("byteLength")?);
         let (count, stride) = (need("count")?, need("byteStride")?);
         let offset = field("byteOffset").unwrap_or(0);
+        self.limits.check_bytes(view_length)?;
         let total = count.checked_mul(stride).ok_or(MeshError::Meshopt("size overflows".into()))?;
         if total > view_length {
             return Err(MeshError::Meshopt(format!(
