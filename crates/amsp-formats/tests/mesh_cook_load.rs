@@ -68,6 +68,13 @@ fn the_lod_chain_is_stored_coarse_first_and_decodes() {
     }
     let (mesh, reads) = read_all(&cooked, LodSelection::All);
     assert_eq!(reads.first(), Some(&0), "chunk 0 is read first");
+    // zstd only where it saves a quarter of the bytes.
+    let raw: usize = cooked.chunks.iter().map(Vec::len).sum();
+    let packed: usize =
+        cooked.chunks.iter().map(|c| zstd::bulk::compress(c, 3).expect("zstd").len()).sum();
+    let pays = packed as f64 <= raw as f64 * (1.0 - amsp_formats::mesh::ZSTD_MIN_SAVING);
+    let expected = if pays { amsp_core::Codec::Zstd } else { amsp_core::Codec::None };
+    assert_eq!(cooked.codec, Some(expected), "{packed} of {raw} bytes");
     assert_eq!(mesh.resident, 0..lods.len() as u32);
     assert!(mesh.layout.normal && mesh.layout.uv);
     let b = source.bounds();

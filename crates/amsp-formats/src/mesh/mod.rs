@@ -28,7 +28,7 @@ pub use asset::{Mesh, MeshLoader, MeshLod};
 pub use data::{Bounds, MeshData, MeshLimits, Submesh};
 pub use error::MeshError;
 #[cfg(feature = "import")]
-pub use import::{LodSettings, MeshImporter};
+pub use import::{LodSettings, MeshImporter, ZSTD_MIN_SAVING};
 pub use layout::MESH_TYPE;
 #[cfg(feature = "runtime")]
 pub use read::{LodSelection, MeshReadError, read_mesh};
