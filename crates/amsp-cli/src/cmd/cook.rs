@@ -65,6 +65,9 @@ pub fn run(args: CookArgs) -> anyhow::Result<ExitCode> {
     cooker.registry_mut().register(Arc::new(PrefabImporter::default()));
     cooker.registry_mut().register(Arc::new(ScriptImporter));
     cooker.registry_mut().register(Arc::new(DataTableImporter));
+    cooker
+        .registry_mut()
+        .register(Arc::new(amsp_formats::mesh::MeshImporter::with_source_root(&args.src)));
     if !args.json && std::io::stdout().is_terminal() {
         let bar = ProgressBar::new(0).with_style(
             ProgressStyle::with_template("{spinner} cooking [{bar:40}] {pos}/{len} {wide_msg}")
