@@ -28,6 +28,7 @@ use foldhash::HashMap;
 
 use amsp_core::AssetPath;
 
+use super::bytes::{ByteReader, Fault, write_varint};
 use super::text::MAX_DEPTH;
 use super::value::{EntityData, PrefabData, Value};
 
@@ -52,26 +53,18 @@ pub fn encode_prefab(prefab: &PrefabData) -> Vec<u8> {
     let mut e = Encoder::default();
     let name = e.intern(&prefab.name);
     let mut body = Vec::new();
-    varint(&mut body, name as u64);
-    varint(&mut body, prefab.entities.len() as u64);
+    write_varint(&mut body, name as u64);
+    write_varint(&mut body, prefab.entities.len() as u64);
     for entity in &prefab.entities {
         e.entity(&mut body, entity);
     }
     let mut out = Vec::with_capacity(body.len() + e.bytes.len() + 16);
     out.extend_from_slice(&PREFAB_MAGIC);
     out.push(PREFAB_FORMAT_VERSION);
-    varint(&mut out, e.count as u64);
+    write_varint(&mut out, e.count as u64);
     out.extend_from_slice(&e.bytes);
     out.extend_from_slice(&body);
     out
-}
-
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 #[derive(Default)]
@@ -88,7 +81,7 @@ impl<'a> Encoder<'a> {
         }
         let i = self.count;
         self.count += 1;
-        varint(&mut self.bytes, s.len() as u64);
+        write_varint(&mut self.bytes, s.len() as u64);
         self.bytes.extend_from_slice(s.as_bytes());
         self.index.insert(s, i);
         i
@@ -96,19 +89,19 @@ impl<'a> Encoder<'a> {
 
     fn name(&mut self, out: &mut Vec<u8>, name: Option<&'a String>) {
         let v = name.map_or(0, |n| u64::from(self.intern(n)) + 1);
-        varint(out, v);
+        write_varint(out, v);
     }
 
     fn entity(&mut self, out: &mut Vec<u8>, e: &'a EntityData) {
-        varint(out, u64::from(self.intern(&e.name)));
-        varint(out, e.components.len() as u64);
+        write_varint(out, u64::from(self.intern(&e.name)));
+        write_varint(out, e.components.len() as u64);
         for (name, value) in &e.components {
-            varint(out, u64::from(self.intern(name)));
+            write_varint(out, u64::from(self.intern(name)));
             self.value(out, value);
         }
         let nested = e.prefab.as_ref().map_or(0, |p| u64::from(self.intern(p.as_str())) + 1);
-        varint(out, nested);
-        varint(out, e.children.len() as u64);
+        write_varint(out, nested);
+        write_varint(out, e.children.len() as u64);
         for child in &e.children {
             self.entity(out, child);
         }
@@ -121,7 +114,7 @@ impl<'a> Encoder<'a> {
             Value::Bool(true) => out.push(2),
             Value::Int(i) => {
                 out.push(3);
-                varint(out, ((i << 1) ^ (i >> 63)) as u64);
+                write_varint(out, ((i << 1) ^ (i >> 63)) as u64);
             }
             Value::Float(f) => {
                 out.push(4);
@@ -129,35 +122,35 @@ impl<'a> Encoder<'a> {
             }
             Value::String(s) => {
                 out.push(5);
-                varint(out, u64::from(self.intern(s)));
+                write_varint(out, u64::from(self.intern(s)));
             }
             Value::Asset(p) => {
                 out.push(6);
-                varint(out, u64::from(self.intern(p.as_str())));
+                write_varint(out, u64::from(self.intern(p.as_str())));
             }
             Value::List(items) => {
                 out.push(7);
-                varint(out, items.len() as u64);
+                write_varint(out, items.len() as u64);
                 items.iter().for_each(|v| self.value(out, v));
             }
             Value::Tuple { name, items } => {
                 out.push(8);
                 self.name(out, name.as_ref());
-                varint(out, items.len() as u64);
+                write_varint(out, items.len() as u64);
                 items.iter().for_each(|v| self.value(out, v));
             }
             Value::Struct { name, fields } => {
                 out.push(9);
                 self.name(out, name.as_ref());
-                varint(out, fields.len() as u64);
+                write_varint(out, fields.len() as u64);
                 for (k, v) in fields {
-                    varint(out, u64::from(self.intern(k)));
+                    write_varint(out, u64::from(self.intern(k)));
                     self.value(out, v);
                 }
             }
             Value::Map(entries) => {
                 out.push(10);
-                varint(out, entries.len() as u64);
+                write_varint(out, entries.len() as u64);
                 for (k, v) in entries {
                     self.value(out, k);
                     self.value(out, v);
@@ -170,7 +163,7 @@ impl<'a> Encoder<'a> {
             }
             Value::Ident(s) => {
                 out.push(13);
-                varint(out, u64::from(self.intern(s)));
+                write_varint(out, u64::from(self.intern(s)));
             }
         }
     }
@@ -182,79 +175,49 @@ impl<'a> Encoder<'a> {
 /// [`PrefabDecodeError`] for bytes that are not a complete, valid cooked
 /// prefab (wrong magic or version, truncation, bad indices, too deep).
 pub fn decode_prefab(bytes: &[u8]) -> Result<PrefabData, PrefabDecodeError> {
-    let mut d = Decoder { bytes, pos: 0, strings: Vec::new(), depth: 0 };
-    if bytes.get(..4) != Some(&PREFAB_MAGIC[..]) {
-        return Err(d.err("not a cooked prefab (bad magic)"));
-    }
-    d.pos = 4;
-    let version = d.byte()?;
+    let mut d = Decoder { r: ByteReader::new(bytes), strings: Vec::new(), depth: 0 };
+    d.r.magic(&PREFAB_MAGIC, "prefab")?;
+    let version = d.r.byte()?;
     if version != PREFAB_FORMAT_VERSION {
         return Err(d.err(format!("unsupported version {version}")));
     }
-    let count = d.count(1)?;
+    let count = d.r.count(1)?;
     d.strings.reserve(count);
     for _ in 0..count {
-        let len = d.count(1)?;
-        let s = std::str::from_utf8(&bytes[d.pos..d.pos + len])
-            .map_err(|_| d.err("string is not UTF-8"))?;
-        d.pos += len;
+        let s = d.r.str()?;
         d.strings.push(s);
     }
     let name = d.string()?.to_owned();
-    let n = d.count(4)?;
+    let n = d.r.count(4)?;
     let mut entities = Vec::with_capacity(n);
     for _ in 0..n {
         entities.push(d.entity()?);
     }
-    if d.pos != bytes.len() {
+    if !d.r.at_end() {
         return Err(d.err("trailing bytes"));
     }
     Ok(PrefabData { name, entities })
 }
 
+impl From<Fault> for PrefabDecodeError {
+    fn from(fault: Fault) -> Self {
+        PrefabDecodeError { offset: fault.offset, message: fault.message }
+    }
+}
+
 struct Decoder<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+    r: ByteReader<'a>,
     strings: Vec<&'a str>,
     depth: u32,
 }
 
 impl<'a> Decoder<'a> {
     fn err(&self, message: impl Into<String>) -> PrefabDecodeError {
-        PrefabDecodeError { offset: self.pos, message: message.into() }
-    }
-
-    fn byte(&mut self) -> Result<u8, PrefabDecodeError> {
-        let b = *self.bytes.get(self.pos).ok_or_else(|| self.err("truncated"))?;
-        self.pos += 1;
-        Ok(b)
-    }
-
-    fn varint(&mut self) -> Result<u64, PrefabDecodeError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(self.err("varint too long"))
-    }
-
-    /// A count of items of at least `min_size` bytes each, checked against
-    /// the bytes left.
-    fn count(&mut self, min_size: usize) -> Result<usize, PrefabDecodeError> {
-        let n = self.varint()?;
-        let left = self.bytes.len() - self.pos;
-        match usize::try_from(n).ok().and_then(|n| n.checked_mul(min_size)) {
-            Some(size) if size <= left => Ok(n as usize),
-            _ => Err(self.err(format!("count {n} exceeds the {left} bytes left"))),
-        }
+        self.r.fault(message).into()
     }
 
     fn string(&mut self) -> Result<&'a str, PrefabDecodeError> {
-        let i = self.varint()?;
+        let i = self.r.varint()?;
         usize::try_from(i)
             .ok()
             .and_then(|i| self.strings.get(i).copied())
@@ -262,7 +225,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn opt_string(&mut self) -> Result<Option<&'a str>, PrefabDecodeError> {
-        let i = self.varint()?;
+        let i = self.r.varint()?;
         if i == 0 {
             return Ok(None);
         }
@@ -288,7 +251,7 @@ impl<'a> Decoder<'a> {
     fn entity(&mut self) -> Result<EntityData, PrefabDecodeError> {
         self.enter()?;
         let name = self.string()?.to_owned();
-        let n = self.count(2)?;
+        let n = self.r.count(2)?;
         let mut components = BTreeMap::new();
         for _ in 0..n {
             let k = self.string()?.to_owned();
@@ -299,7 +262,7 @@ impl<'a> Decoder<'a> {
             Some(p) => Some(self.path(p)?),
             None => None,
         };
-        let n = self.count(4)?;
+        let n = self.r.count(4)?;
         let mut children = Vec::with_capacity(n);
         for _ in 0..n {
             children.push(self.entity()?);
@@ -318,42 +281,32 @@ impl<'a> Decoder<'a> {
 
     fn value(&mut self) -> Result<Value, PrefabDecodeError> {
         self.enter()?;
-        let v = match self.byte()? {
+        let v = match self.r.byte()? {
             0 => Value::Unit,
             1 => Value::Bool(false),
             2 => Value::Bool(true),
             3 => {
-                let z = self.varint()?;
+                let z = self.r.varint()?;
                 Value::Int(((z >> 1) as i64) ^ -((z & 1) as i64))
             }
-            4 => {
-                let end = self
-                    .pos
-                    .checked_add(8)
-                    .filter(|&e| e <= self.bytes.len())
-                    .ok_or_else(|| self.err("truncated"))?;
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&self.bytes[self.pos..end]);
-                self.pos = end;
-                Value::Float(f64::from_le_bytes(b))
-            }
+            4 => Value::Float(f64::from_le_bytes(self.r.array()?)),
             5 => Value::String(self.string()?.to_owned()),
             6 => {
                 let s = self.string()?;
                 Value::Asset(self.path(s)?)
             }
             7 => {
-                let n = self.count(1)?;
+                let n = self.r.count(1)?;
                 Value::List(self.values(n)?)
             }
             8 => {
                 let name = self.opt_string()?.map(str::to_owned);
-                let n = self.count(1)?;
+                let n = self.r.count(1)?;
                 Value::Tuple { name, items: self.values(n)? }
             }
             9 => {
                 let name = self.opt_string()?.map(str::to_owned);
-                let n = self.count(2)?;
+                let n = self.r.count(2)?;
                 let mut fields = Vec::with_capacity(n);
                 for _ in 0..n {
                     let k = self.string()?.to_owned();
@@ -362,7 +315,7 @@ impl<'a> Decoder<'a> {
                 Value::Struct { name, fields }
             }
             10 => {
-                let n = self.count(2)?;
+                let n = self.r.count(2)?;
                 let mut entries = Vec::with_capacity(n);
                 for _ in 0..n {
                     let k = self.value()?;

@@ -31,6 +31,7 @@
 #[cfg(feature = "runtime")]
 mod asset;
 pub mod binary;
+mod bytes;
 #[cfg(feature = "import")]
 mod import;
 pub mod schema;

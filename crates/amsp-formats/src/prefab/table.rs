@@ -12,6 +12,8 @@
 //!         · 3 false · 4 true · 5 text (varint length, UTF-8)
 //! ```
 
+use super::bytes::{ByteReader, Fault, write_varint};
+
 /// Cooked type of data tables.
 pub const TABLE_TYPE: &str = "table";
 
@@ -79,19 +81,19 @@ impl DataTable {
         let mut out = Vec::new();
         out.extend_from_slice(&TABLE_MAGIC);
         out.push(TABLE_FORMAT_VERSION);
-        varint(&mut out, self.columns.len() as u64);
+        write_varint(&mut out, self.columns.len() as u64);
         for (name, ty) in &self.columns {
-            varint(&mut out, name.len() as u64);
+            write_varint(&mut out, name.len() as u64);
             out.extend_from_slice(name.as_bytes());
             out.push(*ty as u8);
         }
-        varint(&mut out, self.rows.len() as u64);
+        write_varint(&mut out, self.rows.len() as u64);
         for cell in self.rows.iter().flatten() {
             match cell {
                 Cell::Empty => out.push(0),
                 Cell::Int(i) => {
                     out.push(1);
-                    varint(&mut out, ((i << 1) ^ (i >> 63)) as u64);
+                    write_varint(&mut out, ((i << 1) ^ (i >> 63)) as u64);
                 }
                 Cell::Float(f) => {
                     out.push(2);
@@ -100,7 +102,7 @@ impl DataTable {
                 Cell::Bool(b) => out.push(3 + u8::from(*b)),
                 Cell::Text(s) => {
                     out.push(5);
-                    varint(&mut out, s.len() as u64);
+                    write_varint(&mut out, s.len() as u64);
                     out.extend_from_slice(s.as_bytes());
                 }
             }
@@ -113,24 +115,21 @@ impl DataTable {
     /// # Errors
     /// [`TableDecodeError`] for bytes that are not a complete, valid table.
     pub fn decode(bytes: &[u8]) -> Result<Self, TableDecodeError> {
-        let mut r = Reader { bytes, pos: 0 };
-        if bytes.get(..4) != Some(&TABLE_MAGIC[..]) {
-            return Err(r.err("not a cooked table (bad magic)"));
-        }
-        r.pos = 4;
+        let mut r = ByteReader::new(bytes);
+        r.magic(&TABLE_MAGIC, "table")?;
         if r.byte()? != TABLE_FORMAT_VERSION {
-            return Err(r.err("unsupported version"));
+            return Err(r.fault("unsupported version").into());
         }
         let ncols = r.count(2)?;
         let mut columns = Vec::with_capacity(ncols);
         for _ in 0..ncols {
-            let name = r.text()?;
+            let name = r.str()?.to_owned();
             let ty = match r.byte()? {
                 0 => ColumnType::Text,
                 1 => ColumnType::Int,
                 2 => ColumnType::Float,
                 3 => ColumnType::Bool,
-                t => return Err(r.err(format!("unknown column type {t}"))),
+                t => return Err(r.fault(format!("unknown column type {t}")).into()),
             };
             columns.push((name, ty));
         }
@@ -153,77 +152,22 @@ impl DataTable {
                     }
                     3 => Cell::Bool(false),
                     4 => Cell::Bool(true),
-                    5 => Cell::Text(r.text()?),
-                    t => return Err(r.err(format!("unknown cell tag {t}"))),
+                    5 => Cell::Text(r.str()?.to_owned()),
+                    t => return Err(r.fault(format!("unknown cell tag {t}")).into()),
                 });
             }
             rows.push(row);
         }
-        if r.pos != bytes.len() {
-            return Err(r.err("trailing bytes"));
+        if !r.at_end() {
+            return Err(r.fault("trailing bytes").into());
         }
         Ok(Self { columns, rows })
     }
 }
 
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn err(&self, message: impl Into<String>) -> TableDecodeError {
-        TableDecodeError { offset: self.pos, message: message.into() }
-    }
-
-    fn byte(&mut self) -> Result<u8, TableDecodeError> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], TableDecodeError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.bytes.len())
-            .ok_or_else(|| self.err("truncated"))?;
-        let b = &self.bytes[self.pos..end];
-        self.pos = end;
-        Ok(b)
-    }
-
-    fn varint(&mut self) -> Result<u64, TableDecodeError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(self.err("varint too long"))
-    }
-
-    fn count(&mut self, min_size: usize) -> Result<usize, TableDecodeError> {
-        let n = self.varint()?;
-        let left = self.bytes.len() - self.pos;
-        match usize::try_from(n).ok().and_then(|n| n.checked_mul(min_size)) {
-            Some(size) if size <= left => Ok(n as usize),
-            _ => Err(self.err(format!("count {n} exceeds the {left} bytes left"))),
-        }
-    }
-
-    fn text(&mut self) -> Result<String, TableDecodeError> {
-        let n = self.count(1)?;
-        let b = self.take(n)?;
-        String::from_utf8(b.to_vec()).map_err(|_| self.err("text is not UTF-8"))
+impl From<Fault> for TableDecodeError {
+    fn from(fault: Fault) -> Self {
+        TableDecodeError { offset: fault.offset, message: fault.message }
     }
 }
 
