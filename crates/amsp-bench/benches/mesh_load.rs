@@ -8,11 +8,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use amsp_cook::Cooker;
+use amsp_bench::CookedFiles;
 use amsp_core::AssetPath;
 use amsp_formats::mesh::{LodSelection, Mesh, MeshImporter, MeshLimits, MeshLoader, read_mesh};
 use amsp_io::{AssetSource, CookedSource};
-use amsp_runtime::AssetServer;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// Grid side: 100 × 100 = 10,000 vertices, 19,602 triangles.
@@ -97,30 +96,19 @@ fn terrain_glb() -> Vec<u8> {
 }
 
 fn mesh_load(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
-    std::fs::create_dir_all(&src).expect("source folder");
     let glb = terrain_glb();
-    std::fs::write(src.join("terrain.glb"), &glb).expect("source written");
     // The same mesh with zstd forced on the chunks (the default leaves it
     // off here: it saves too little on this data).
-    std::fs::write(src.join("terrain_zstd.glb"), &glb).expect("source written");
-    std::fs::write(
-        src.join("terrain_zstd.glb.meta"),
-        r#"(id: "000000000000000000000000000e5401", settings: {"codec": "zstd"})"#,
-    )
-    .expect("sidecar written");
-    let mut cooker = Cooker::new(&src, &out);
-    cooker.registry_mut().register(Arc::new(MeshImporter::with_source_root(&src)));
-    let report = cooker.run().expect("cook");
-    assert_eq!(report.cooked, 2, "{:?}", report.errors);
-
-    let source = Arc::new(CookedSource::open(&out).expect("cooked output opens"));
-    let server = AssetServer::builder()
-        .source(Arc::clone(&source) as Arc<dyn AssetSource>)
-        .worker_threads(1)
-        .build()
-        .expect("server");
+    let meta = r#"(id: "000000000000000000000000000e5401", settings: {"codec": "zstd"})"#;
+    let files: [(&str, &[u8]); 3] = [
+        ("terrain.glb", &glb),
+        ("terrain_zstd.glb", &glb),
+        ("terrain_zstd.glb.meta", meta.as_bytes()),
+    ];
+    let cooked =
+        CookedFiles::new(&files, |src| vec![Arc::new(MeshImporter::with_source_root(src))]);
+    let source = &cooked.source;
+    let server = cooked.server(1);
     server.register_loader(MeshLoader::default());
     let path = AssetPath::new("terrain.glb").expect("path");
     let id = source.resolve(&path).expect("id");
@@ -135,7 +123,7 @@ fn mesh_load(c: &mut Criterion) {
         b.iter(|| importer.read(&path, &glb).expect("GLB parses"))
     });
     // The floor: read and decompress every LOD chunk, decode nothing.
-    let chunks = mesh_chunks(&source, id);
+    let chunks = mesh_chunks(source, id);
     group.bench_function("reference_read_and_decompress_chunks", |b| {
         let mut stored = Vec::new();
         b.iter(|| {

@@ -16,14 +16,15 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use amsp_cook::{AssetMeta, Cooker, ImportInput, Importer};
+use amsp_bench::CookedFiles;
+use amsp_cook::{AssetMeta, ImportInput, Importer};
 use amsp_core::{AssetId, AssetPath};
 use amsp_formats::prefab::{
     DataTableImporter, DataTableLoader, Prefab, PrefabImporter, PrefabLoader, ScriptImporter,
     ScriptLoader, decode_prefab,
 };
-use amsp_io::{AssetSource, CookedSource};
-use amsp_runtime::{AssetServer, LoadState};
+use amsp_io::AssetSource;
+use amsp_runtime::LoadState;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 
@@ -144,35 +145,25 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn load_group(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
     let text = prefab_source(0)
         .replace("\"asset:textures/t0.png\"", "\"asset:scripts/ai.lua\"")
         .replace("\"asset:textures/t1.png\"", "\"asset:data/loot.csv\"")
         .replace("\"asset:textures/t2.png\"", "\"asset:scripts/ai.lua\"")
         .replace("\"asset:textures/t3.png\"", "\"asset:data/loot.csv\"");
-    for (path, bytes) in [
+    let files: [(&str, &[u8]); 3] = [
         ("level.prefab.ron", text.as_bytes()),
-        ("scripts/ai.lua", b"return function(e) e:think() end\n".as_slice()),
-        ("data/loot.csv", b"item,weight\nsword,2.5\nshield,4\n".as_slice()),
-    ] {
-        let file = src.join(path);
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(file, bytes).unwrap();
-    }
-    let mut cooker = Cooker::new(&src, &out);
-    cooker.registry_mut().register(Arc::new(PrefabImporter::default()));
-    cooker.registry_mut().register(Arc::new(ScriptImporter));
-    cooker.registry_mut().register(Arc::new(DataTableImporter));
-    let report = cooker.run().expect("cook");
-    assert_eq!(report.cooked, 3, "{:?}", report.errors);
-
-    let source = Arc::new(CookedSource::open(&out).expect("cooked output opens"));
-    let server = AssetServer::builder()
-        .source(Arc::clone(&source) as Arc<dyn AssetSource>)
-        .worker_threads(THREADS)
-        .build()
-        .expect("server");
+        ("scripts/ai.lua", b"return function(e) e:think() end\n"),
+        ("data/loot.csv", b"item,weight\nsword,2.5\nshield,4\n"),
+    ];
+    let cooked = CookedFiles::new(&files, |_| {
+        vec![
+            Arc::new(PrefabImporter::default()) as Arc<dyn Importer>,
+            Arc::new(ScriptImporter),
+            Arc::new(DataTableImporter),
+        ]
+    });
+    let source = &cooked.source;
+    let server = cooked.server(THREADS);
     server.register_loader(PrefabLoader::default());
     server.register_loader(ScriptLoader);
     server.register_loader(DataTableLoader);

@@ -9,13 +9,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use amsp_cook::Cooker;
+use amsp_bench::CookedFiles;
 use amsp_formats::texture::basis::TextureTarget;
 use amsp_formats::texture::ktx2::{Ktx2Texture, Supercompression, TextureLimits};
 use amsp_formats::texture::layout::chunk_of_level;
 use amsp_formats::texture::{MipSelection, Texture, TextureImporter, TextureLoader, read_texture};
-use amsp_io::{AssetSource, CookedSource};
-use amsp_runtime::AssetServer;
+use amsp_io::AssetSource;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const SIZE: u32 = 2048;
@@ -51,31 +50,20 @@ fn source_png() -> Vec<u8> {
 }
 
 fn texture_load(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
-    std::fs::create_dir_all(&src).expect("source folder");
     let png = source_png();
     // The same image twice: with the default supercompression (auto: zstd
     // saves too little on this BC7 data, so the levels are stored as they
     // are) and with zstd forced.
-    std::fs::write(src.join("albedo.png"), &png).expect("source written");
-    std::fs::write(src.join("albedo_zstd.png"), &png).expect("source written");
-    std::fs::write(
-        src.join("albedo_zstd.png.meta"),
-        r#"(id: "000000000000000000000000000a2d57", settings: {"supercompression": "zstd"})"#,
-    )
-    .expect("sidecar written");
-    let mut cooker = Cooker::new(&src, &out);
-    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
-    let report = cooker.run().expect("cook");
-    assert_eq!(report.cooked, 2, "{:?}", report.errors);
-
-    let source = Arc::new(CookedSource::open(&out).expect("cooked output opens"));
-    let server = AssetServer::builder()
-        .source(Arc::clone(&source) as Arc<dyn AssetSource>)
-        .worker_threads(1)
-        .build()
-        .expect("server");
+    let meta =
+        r#"(id: "000000000000000000000000000a2d57", settings: {"supercompression": "zstd"})"#;
+    let files: [(&str, &[u8]); 3] = [
+        ("albedo.png", &png),
+        ("albedo_zstd.png", &png),
+        ("albedo_zstd.png.meta", meta.as_bytes()),
+    ];
+    let cooked = CookedFiles::new(&files, |_| vec![Arc::new(TextureImporter::default())]);
+    let source = &cooked.source;
+    let server = cooked.server(1);
     server.register_loader(TextureLoader::default());
     let limits = TextureLimits::default();
 

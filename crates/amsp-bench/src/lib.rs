@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use amsp_cook::synthetic::{SyntheticAsset, SyntheticSpec, generate};
-use amsp_cook::{CookReport, Cooker};
+use amsp_cook::{CookReport, Cooker, Importer};
 use amsp_core::AssetId;
 use amsp_io::{AssetSource, CookedSource};
 use amsp_pack::PackReader;
@@ -56,6 +56,65 @@ impl CookedFixture {
     #[must_use]
     pub fn out(&self) -> PathBuf {
         self.dir.path().join("out")
+    }
+}
+
+/// A handful of source files written into a temporary folder, cooked with
+/// the given importers and opened (deleted on drop): the set-up of the
+/// per-type load benchmarks.
+pub struct CookedFiles {
+    dir: tempfile::TempDir,
+    /// The cooked output, opened.
+    pub source: Arc<CookedSource>,
+}
+
+impl CookedFiles {
+    /// Writes `files` (paths relative to the source folder, with their
+    /// bytes; `.meta` sidecars included) and cooks them with the importers
+    /// `importers` makes for the source folder.
+    ///
+    /// # Panics
+    /// When writing or cooking fails, or a file does not cook: fixtures are
+    /// for benchmarks.
+    #[must_use]
+    pub fn new(
+        files: &[(&str, &[u8])],
+        importers: impl FnOnce(&Path) -> Vec<Arc<dyn Importer>>,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+        for (path, bytes) in files {
+            let file = src.join(path);
+            std::fs::create_dir_all(file.parent().expect("a file in a folder")).expect("folder");
+            std::fs::write(file, bytes).expect("source written");
+        }
+        let mut cooker = Cooker::new(&src, &out);
+        for importer in importers(&src) {
+            cooker.registry_mut().register(importer);
+        }
+        let report = cooker.run().expect("cook");
+        assert_eq!(report.failed, 0, "{:?}", report.errors);
+        let source = Arc::new(CookedSource::open(&out).expect("cooked output opens"));
+        Self { dir, source }
+    }
+
+    /// The source folder.
+    #[must_use]
+    pub fn src(&self) -> PathBuf {
+        self.dir.path().join("src")
+    }
+
+    /// An `AssetServer` over the cooked output with `workers` worker threads.
+    ///
+    /// # Panics
+    /// When the server cannot be built.
+    #[must_use]
+    pub fn server(&self, workers: usize) -> AssetServer {
+        AssetServer::builder()
+            .source(Arc::clone(&self.source) as Arc<dyn AssetSource>)
+            .worker_threads(workers)
+            .build()
+            .expect("server")
     }
 }
 
