@@ -80,13 +80,7 @@ fn uncompressed(
         let role = settings::role(meta, input.path.file_name())?;
         (role, settings::ldr_target(meta, role, layout.channels())?)
     };
-    let cook = Cook {
-        role,
-        target,
-        quality: settings::quality(meta)?,
-        zstd_level: settings::zstd_level(meta)?,
-        uastc_rdo: settings::uastc_rdo(meta)?,
-    };
+    let cook = Cook::new(meta, role, target)?;
     let file = cook_images(&images, layers, dds.faces(), cook)?;
     let extra = extras([
         ("encoding", json!(target.name())),

@@ -146,13 +146,7 @@ impl TextureImporter {
             (role, settings::ldr_target(meta, role, image.source_channels)?)
         };
         let image = to_rgba8(image);
-        let cook = Cook {
-            role,
-            target,
-            quality: settings::quality(meta)?,
-            zstd_level: settings::zstd_level(meta)?,
-            uastc_rdo: settings::uastc_rdo(meta)?,
-        };
+        let cook = Cook::new(meta, role, target)?;
         let file = cook_images(std::slice::from_ref(&image), 0, 1, cook)?;
         let extra = extras([
             ("encoding", json!(target.name())),

@@ -2,9 +2,9 @@
 //! → one KTX2 file. Images (PNG, JPEG, …, Radiance HDR) and uncompressed
 //! DDS data go through it.
 
-use amsp_cook::ImportError;
+use amsp_cook::{AssetMeta, ImportError};
 
-use super::settings::Target;
+use super::settings::{self, Target};
 use crate::texture::basis::{UastcPackLevel, UastcQuality, encode_uastc_level, uastc_dfd};
 use crate::texture::encode::{EncodeQuality, encode_level_as};
 use crate::texture::ktx2::{Ktx2File, Ktx2Writer, WriteSupercompression};
@@ -23,6 +23,24 @@ pub(super) struct Cook {
     pub zstd_level: i32,
     /// UASTC rate-distortion optimisation scalar, if any.
     pub uastc_rdo: Option<f32>,
+}
+
+impl Cook {
+    /// The cook for `role` and `target`, with the effort, zstd level and
+    /// UASTC RDO the sidecar `meta` sets.
+    pub(super) fn new(
+        meta: &AssetMeta,
+        role: TextureRole,
+        target: Target,
+    ) -> Result<Self, ImportError> {
+        Ok(Cook {
+            role,
+            target,
+            quality: settings::quality(meta)?,
+            zstd_level: settings::zstd_level(meta)?,
+            uastc_rdo: settings::uastc_rdo(meta)?,
+        })
+    }
 }
 
 /// Builds the full mip chain of every image, encodes it and writes one KTX2
