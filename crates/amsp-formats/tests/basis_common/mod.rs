@@ -2,18 +2,15 @@
 //! the GPU formats the transcoder produces, and PSNR.
 #![allow(dead_code, reason = "each test binary uses a different part of these helpers")]
 
-use std::path::{Path, PathBuf};
-
 use amsp_formats::texture::ktx2::VkFormat;
 use amsp_formats::texture::source::{ImageLimits, PixelFormat, decode_image};
 
-/// A directory of the texture corpus; fails loudly when it is missing.
-pub fn corpus(sub: &str) -> PathBuf {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/textures"))
-        .join(sub);
-    assert!(dir.is_dir(), "the texture corpus is missing: {} does not exist", dir.display());
-    dir
-}
+#[path = "../common/corpus.rs"]
+mod corpus_files;
+#[path = "../common/ktx2_decode.rs"]
+mod ktx2_decode;
+
+pub use corpus_files::textures as corpus;
 
 /// Every Basis Universal KTX2 file of the valid corpus: those whose name
 /// says `basis` or `uastc`, and any other with vkFormat 0.
@@ -48,32 +45,9 @@ pub fn image_rgba8(name: &str) -> (u32, u32, Vec<u8>) {
 
 /// Decodes one image of `format` on the CPU (texture2ddecoder) to RGBA8.
 pub fn decode(format: VkFormat, data: &[u8], width: u32, height: u32) -> Vec<u8> {
-    use VkFormat as F;
-    let (w, h) = (width as usize, height as usize);
-    let mut image = vec![0u32; w * h];
-    let result = match format {
-        F::R8G8B8A8Unorm | F::R8G8B8A8Srgb => return data.to_vec(),
-        F::Bc7Unorm | F::Bc7Srgb => texture2ddecoder::decode_bc7(data, w, h, &mut image),
-        F::Astc4x4Unorm | F::Astc4x4Srgb => {
-            texture2ddecoder::decode_astc(data, w, h, 4, 4, &mut image)
-        }
-        F::Etc2R8G8B8Unorm | F::Etc2R8G8B8Srgb => {
-            texture2ddecoder::decode_etc2_rgb(data, w, h, &mut image)
-        }
-        F::Etc2R8G8B8A8Unorm | F::Etc2R8G8B8A8Srgb => {
-            texture2ddecoder::decode_etc2_rgba8(data, w, h, &mut image)
-        }
-        other => panic!("no CPU decoder for {other:?}"),
-    };
-    result.unwrap_or_else(|e| panic!("texture2ddecoder refused {format:?}: {e}"));
-    // texture2ddecoder packs texels as little-endian BGRA.
-    image
-        .iter()
-        .flat_map(|t| {
-            let [b, g, r, a] = t.to_le_bytes();
-            [r, g, b, a]
-        })
-        .collect()
+    ktx2_decode::decode(ktx2_decode::Decoder::Texture2d, format, data, width, height)
+        .unwrap_or_else(|e| panic!("{format:?}: {e}"))
+        .rgba
 }
 
 /// PSNR in dB over the first `channels` channels of two RGBA8 images
