@@ -11,7 +11,7 @@ use amsp_pack::{PackReader, PreparedEntry};
 use rayon::prelude::*;
 
 use crate::error::CookError;
-use crate::importer::{ImportInput, ImporterRegistry, SourceSet};
+use crate::importer::{ImportInput, ImporterRegistry, SourceSet, sub_asset_id};
 use crate::layout::{PACK_DIR, PackSetWriter, Placed, clean_packs_dir, lock_output};
 use crate::options::{CookOptions, CookProgress};
 use crate::plan::{self, Source, lost_location, moved, propagate_failures};
@@ -127,8 +127,14 @@ impl Cooker {
         // Sources, sidecars and cook keys. A source that cannot be read now
         // (or lies in a folder that cannot be listed) keeps its previous
         // cooked version instead of disappearing from the catalog.
-        let previous_by_path: HashMap<&AssetPath, AssetId> =
-            previous.values().map(|r| (&r.path, r.id)).collect();
+        let previous_by_path: HashMap<AssetPath, AssetId> =
+            previous.values().map(|r| (r.path.clone(), r.id)).collect();
+        let mut previous_subs: HashMap<AssetId, Vec<&AssetRecord>> = HashMap::new();
+        for r in previous.values().filter(|r| r.path.label().is_some()) {
+            if let Some(&parent) = previous_by_path.get(&r.path.without_label()) {
+                previous_subs.entry(parent).or_default().push(r);
+            }
+        }
         let (files, scan_errors) = crate::scan::scan(&self.src, Some(&self.out))?;
         let mut kept: HashMap<AssetId, AssetPath> = HashMap::new();
         let mut kept_errors: Vec<(AssetId, CookError)> = Vec::new();
@@ -210,6 +216,11 @@ impl Cooker {
                         || prev.path != s.file.path
                         || prev.importer != s.importer_tag()
                         || prev.location.as_ref().is_none_or(|l| !readers.contains_key(&l.pack))
+                        || previous_subs.get(&s.id()).is_some_and(|subs| {
+                            subs.iter().any(|sub| {
+                                sub.location.as_ref().is_none_or(|l| !readers.contains_key(&l.pack))
+                            })
+                        })
                 }
             })
             .map(Source::id)
@@ -248,17 +259,24 @@ impl Cooker {
         let mut writer =
             PackSetWriter::new(&self.out, next_seq, self.options.max_pack_bytes, self.options.pack);
         let mut cooked: Vec<AssetRecord> = Vec::new();
+        // Sub-assets cooked in this run, with their source.
+        let mut sub_parent: HashMap<AssetId, AssetId> = HashMap::new();
         for batch in cook_list.chunks(self.options.batch_size.max(1)) {
-            let results: Vec<Result<Cooked, CookError>> =
+            let results: Vec<Result<Vec<Cooked>, CookError>> =
                 batch.par_iter().map(|s| self.cook_one(s, &source_set, &previous)).collect();
             for (source, result) in batch.iter().zip(results) {
                 match result {
-                    Ok(c) => {
-                        if let Err(e) = writer.add(c.entry) {
-                            writer.discard();
-                            return Err(e);
+                    Ok(assets) => {
+                        for c in assets {
+                            if let Err(e) = writer.add(c.entry) {
+                                writer.discard();
+                                return Err(e);
+                            }
+                            if c.record.id != source.id() {
+                                sub_parent.insert(c.record.id, source.id());
+                            }
+                            cooked.push(c.record);
                         }
-                        cooked.push(c.record);
                     }
                     Err(e) => {
                         failed.insert(source.id(), e);
@@ -271,11 +289,31 @@ impl Cooker {
         }
         // A dependency that failed during import fails its dependents too.
         propagate_failures(&mut failed, &to_cook, &graph, &path_of);
-        cooked.retain(|r| !failed.contains_key(&r.id));
+        cooked.retain(|r| !failed.contains_key(sub_parent.get(&r.id).unwrap_or(&r.id)));
+
+        // Assets gone with their source, and sub-assets gone with theirs:
+        // its source is gone, failed after moving, or was cooked again
+        // without them.
+        let cooked_ids: HashSet<AssetId> = cooked.iter().map(|r| r.id).collect();
+        let mut removed: Vec<AssetId> = previous
+            .values()
+            .filter(|r| r.path.label().is_none() && !source_ids.contains(&r.id))
+            .map(|r| r.id)
+            .collect();
+        for r in previous.values().filter(|r| r.path.label().is_some()) {
+            let parent = previous_by_path.get(&r.path.without_label()).copied();
+            let keep = parent.is_some_and(|parent| {
+                source_ids.contains(&parent)
+                    && !(failed.contains_key(&parent)
+                        && previous.get(&parent).is_some_and(|p| moved(p, &by_id)))
+                    && (!cooked_ids.contains(&parent) || cooked_ids.contains(&r.id))
+            });
+            if !keep {
+                removed.push(r.id);
+            }
+        }
 
         // Compaction: old packs whose live bytes fell below the threshold.
-        let removed: Vec<AssetId> =
-            previous.keys().filter(|id| !source_ids.contains(id)).copied().collect();
         let superseded: HashSet<AssetId> =
             cooked.iter().map(|r| r.id).chain(removed.iter().copied()).collect();
         let mut relocated: Vec<AssetRecord> = Vec::new();
@@ -404,73 +442,117 @@ impl Cooker {
         Ok(report)
     }
 
+    /// Imports one source and prepares its entry and those of its
+    /// sub-assets (the source's own first).
     fn cook_one(
         &self,
         source: &Source,
         sources: &CookSources<'_>,
         previous: &HashMap<AssetId, AssetRecord>,
-    ) -> Result<Cooked, CookError> {
+    ) -> Result<Vec<Cooked>, CookError> {
         let path = &source.file.path;
         let result = (|| {
             let bytes = std::fs::read(&source.file.file)
                 .map_err(|e| CookError::io(&source.file.file, e))?;
-            let imported = source
+            let import_error = |detail: String| CookError::Import {
+                path: path.clone(),
+                importer: source.importer.name().to_owned(),
+                detail,
+            };
+            let mut imported = source
                 .importer
                 .import_with_sources(
                     &ImportInput { path, bytes: &bytes, meta: &source.meta },
                     sources,
                 )
-                .map_err(|e| CookError::Import {
-                    path: path.clone(),
-                    importer: source.importer.name().to_owned(),
-                    detail: e.0,
-                })?;
-            let mut dependencies = source.deps.clone();
-            for dep in &imported.dependencies {
-                let id = *sources.by_path.get(dep).ok_or_else(|| CookError::MissingDependency {
-                    path: path.clone(),
-                    dependency: dep.clone(),
-                })?;
-                if !dependencies.contains(&id) {
-                    dependencies.push(id);
+                .map_err(|e| import_error(e.0))?;
+            let subs = std::mem::take(&mut imported.sub_assets);
+            let mut labels = HashSet::new();
+            for sub in &subs {
+                path.with_label(&sub.label).map_err(|e| import_error(e.to_string()))?;
+                if !labels.insert(sub.label.clone()) {
+                    return Err(import_error(format!(
+                        "two sub-assets are labelled {:?}",
+                        sub.label
+                    )));
+                }
+                if !sub.asset.sub_assets.is_empty() {
+                    return Err(import_error(format!(
+                        "sub-asset {:?} has sub-assets of its own",
+                        sub.label
+                    )));
                 }
             }
-            let codec = source
-                .meta
-                .codec_setting(path)?
-                .or(imported.codec)
-                .unwrap_or(self.options.default_codec);
-            let chunks: Vec<&[u8]> = imported.chunks.iter().map(Vec::as_slice).collect();
-            let entry = PreparedEntry::new(source.id(), &chunks, codec, &self.options.pack);
-            let prev = previous.get(&source.id());
-            let version = match prev {
-                Some(p) if p.content_hash == entry.content_hash() => p.version,
-                Some(p) => p.version + 1,
-                None => 1,
+            // A dependency is a source of this run, a sub-asset of this
+            // source, or a sub-asset of another source (by its derived id).
+            let resolve = |dep: &AssetPath| -> Result<AssetId, CookError> {
+                let missing =
+                    || CookError::MissingDependency { path: path.clone(), dependency: dep.clone() };
+                match dep.label() {
+                    None => sources.by_path.get(dep).copied().ok_or_else(missing),
+                    Some(label) if dep.without_label() == *path => labels
+                        .contains(label)
+                        .then(|| sub_asset_id(source.id(), label))
+                        .ok_or_else(missing),
+                    Some(label) => sources
+                        .by_path
+                        .get(&dep.without_label())
+                        .map(|&parent| sub_asset_id(parent, label))
+                        .ok_or_else(missing),
+                }
             };
             let mut tags = source.meta.tags.clone();
             tags.sort();
             tags.dedup();
-            let record = AssetRecord {
-                id: source.id(),
-                path: path.clone(),
-                asset_type: imported.asset_type,
-                version,
-                content_hash: entry.content_hash(),
-                source_hash: source.key,
-                importer: source.importer_tag(),
-                source_size: source.size,
-                cooked_size: entry.raw_size(),
-                stored_size: entry.stored_size(),
-                codec: entry.codec(),
-                location: None,
-                chunk_count: entry.chunk_count(),
-                dependencies,
-                tags,
-                lods: imported.lods,
-                metadata: imported.metadata,
-            };
-            Ok(Cooked { record, entry })
+            let mut out = Vec::with_capacity(1 + subs.len());
+            let main = std::iter::once((source.id(), path.clone(), source.deps.clone(), imported));
+            let rest = subs.into_iter().map(|sub| {
+                let sub_path = path.with_label(&sub.label).unwrap_or_else(|_| path.clone());
+                (sub_asset_id(source.id(), &sub.label), sub_path, Vec::new(), sub.asset)
+            });
+            for (id, asset_path, mut dependencies, imported) in main.chain(rest) {
+                for dep in &imported.dependencies {
+                    let dep_id = resolve(dep)?;
+                    if dep_id != id && !dependencies.contains(&dep_id) {
+                        dependencies.push(dep_id);
+                    }
+                }
+                let codec = source
+                    .meta
+                    .codec_setting(path)?
+                    .or(imported.codec)
+                    .unwrap_or(self.options.default_codec);
+                let chunks: Vec<&[u8]> = imported.chunks.iter().map(Vec::as_slice).collect();
+                let entry = PreparedEntry::new(id, &chunks, codec, &self.options.pack);
+                let version = match previous.get(&id) {
+                    Some(p) if p.content_hash == entry.content_hash() => p.version,
+                    Some(p) => p.version + 1,
+                    None => 1,
+                };
+                let is_source = id == source.id();
+                let record = AssetRecord {
+                    id,
+                    path: asset_path,
+                    asset_type: imported.asset_type,
+                    version,
+                    content_hash: entry.content_hash(),
+                    source_hash: source.key,
+                    importer: source.importer_tag(),
+                    // The source's bytes are counted once, on its own asset.
+                    source_size: if is_source { source.size } else { 0 },
+                    cooked_size: entry.raw_size(),
+                    stored_size: entry.stored_size(),
+                    codec: entry.codec(),
+                    location: None,
+                    chunk_count: entry.chunk_count(),
+                    dependencies,
+                    tags: tags.clone(),
+                    lods: imported.lods,
+                    metadata: imported.metadata,
+                };
+                out.push(Cooked { record, entry });
+            }
+            Ok(out)
         })();
         if let Some(p) = &self.progress {
             p.advance(path);

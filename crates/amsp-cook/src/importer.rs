@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use amsp_catalog::LodVariant;
-use amsp_core::{AssetPath, Codec};
+use amsp_core::{AssetId, AssetPath, Codec};
 
 use crate::meta::AssetMeta;
 
@@ -37,6 +37,39 @@ pub struct ImportedAsset {
     pub lods: Vec<LodVariant>,
     /// Type-specific metadata recorded in the catalog (dimensions, formats…).
     pub metadata: serde_json::Value,
+    /// Further assets cooked from the same source (a model's meshes,
+    /// materials and embedded textures), each its own catalog row and pack
+    /// entry at `SOURCE#label`. Only the source's own asset may have them.
+    pub sub_assets: Vec<SubAsset>,
+}
+
+/// An asset cooked from the same source as another, addressed by a label:
+/// `models/duck.glb#mesh0`.
+///
+/// Its id is [`sub_asset_id`] of the source's id and the label, so it is as
+/// stable as the source's. It is cooked, versioned and removed with its
+/// source. Its [`dependencies`](ImportedAsset::dependencies) may name
+/// siblings by their labelled paths.
+#[derive(Debug, Clone, Default)]
+pub struct SubAsset {
+    /// The label: not empty, without `/`, `\\`, `#` or control characters.
+    pub label: String,
+    /// The cooked asset.
+    pub asset: ImportedAsset,
+}
+
+/// The id of the sub-asset `label` of the asset `parent`: the first 16 bytes
+/// of a BLAKE3 hash of both.
+#[must_use]
+pub fn sub_asset_id(parent: AssetId, label: &str) -> AssetId {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"amsp-sub-asset/1\0");
+    hasher.update(&parent.to_le_bytes());
+    hasher.update(label.as_bytes());
+    let hash = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash.as_bytes()[..16]);
+    AssetId::from_le_bytes(bytes)
 }
 
 /// Why an importer rejected a source; the cook adds the path and importer

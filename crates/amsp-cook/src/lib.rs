@@ -45,7 +45,8 @@ pub use atomic::{sync_dir, sync_tree, write_atomic, write_replace_unsynced};
 pub use cooker::{CATALOG_FILE, Cooker};
 pub use error::CookError;
 pub use importer::{
-    ImportError, ImportInput, ImportedAsset, Importer, ImporterRegistry, SourceSet,
+    ImportError, ImportInput, ImportedAsset, Importer, ImporterRegistry, SourceSet, SubAsset,
+    sub_asset_id,
 };
 pub use layout::{PACK_DIR, PACK_EXTENSION, pack_name, pack_seq};
 pub use meta::{AssetMeta, META_EXTENSION};

@@ -69,6 +69,12 @@ pub fn scan(
             continue;
         };
         match AssetPath::new(text) {
+            Ok(path) if path.label().is_some() => errors.push(CookError::BadPath {
+                path: file.to_owned(),
+                detail: "'#' in a file name starts a sub-asset label (model.glb#mesh0); \
+                         rename the file"
+                    .into(),
+            }),
             Ok(path) => files.push(SourceFile { path, file: file.to_owned() }),
             Err(e) => {
                 errors.push(CookError::BadPath { path: file.to_owned(), detail: e.to_string() })

@@ -10,6 +10,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// segments are dropped. A path that is empty, absolute (`/x`, `C:x`), contains
 /// `..`, a NUL byte or another control character is rejected, so an
 /// [`AssetPath`] can never name a file outside the tree it is resolved in.
+///
+/// A `#` in the last segment starts a *label*: `models/duck.glb#mesh0` names
+/// the sub-asset `mesh0` cooked from the source `models/duck.glb` (see
+/// [`label`](Self::label)).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AssetPath(String);
 
@@ -40,6 +44,13 @@ pub enum PathError {
     ControlCharacter {
         /// The path as given.
         path: String,
+    },
+    /// A sub-asset label is empty or has a separator, `#` or a control
+    /// character.
+    #[error("sub-asset label {label:?} is empty or contains '/', '\\', '#' or a control character")]
+    BadLabel {
+        /// The label as given.
+        label: String,
     },
 }
 
@@ -85,12 +96,13 @@ impl AssetPath {
         &self.0
     }
 
-    /// The lowercase extension after the last `.` of the file name, if any.
+    /// The lowercase extension after the last `.` of the file name (its
+    /// label left out), if any.
     ///
     /// For `a/b.prefab.ron` this is `ron`; see [`AssetPath::full_extension`].
     #[must_use]
     pub fn extension(&self) -> Option<String> {
-        let name = self.file_name();
+        let name = self.unlabelled_name();
         let (stem, ext) = name.rsplit_once('.')?;
         (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
     }
@@ -99,7 +111,7 @@ impl AssetPath {
     /// for `a/b.prefab.ron`), if any.
     #[must_use]
     pub fn full_extension(&self) -> Option<String> {
-        let name = self.file_name();
+        let name = self.unlabelled_name();
         let (stem, ext) = name.split_once('.')?;
         (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
     }
@@ -108,6 +120,45 @@ impl AssetPath {
     #[must_use]
     pub fn file_name(&self) -> &str {
         self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+
+    /// The sub-asset label: the text after the first `#` of the last
+    /// segment (`mesh0` for `models/duck.glb#mesh0`), if any.
+    #[must_use]
+    pub fn label(&self) -> Option<&str> {
+        self.file_name().split_once('#').map(|(_, label)| label)
+    }
+
+    /// The path of the source a labelled path belongs to
+    /// (`models/duck.glb` for `models/duck.glb#mesh0`); the path itself when
+    /// it has no label.
+    #[must_use]
+    pub fn without_label(&self) -> AssetPath {
+        match self.label() {
+            Some(label) => Self(self.0[..self.0.len() - label.len() - 1].to_owned()),
+            None => self.clone(),
+        }
+    }
+
+    /// The path of the sub-asset `label` of this path's source.
+    ///
+    /// # Errors
+    /// [`PathError::BadLabel`] for an empty label or one with `/`, `\`, `#`
+    /// or a control character.
+    pub fn with_label(&self, label: &str) -> Result<AssetPath, PathError> {
+        if label.is_empty()
+            || label.chars().any(|c| c.is_control() || matches!(c, '/' | '\\' | '#'))
+        {
+            return Err(PathError::BadLabel { label: label.to_owned() });
+        }
+        let source = self.without_label();
+        Ok(Self(format!("{}#{label}", source.0)))
+    }
+
+    /// The last segment without its label.
+    fn unlabelled_name(&self) -> &str {
+        let name = self.file_name();
+        name.split_once('#').map_or(name, |(stem, _)| stem)
     }
 }
 
@@ -268,5 +319,24 @@ mod tests {
         assert_eq!(p.file_name(), "crate.prefab.RON");
         assert_eq!(AssetPath::new(".hidden").unwrap().extension(), None);
         assert_eq!(AssetPath::new("README").unwrap().extension(), None);
+    }
+
+    #[test]
+    fn labels() {
+        let source = AssetPath::new("m/duck.glb").unwrap();
+        assert_eq!(source.label(), None);
+        let mesh = source.with_label("mesh0").unwrap();
+        assert_eq!(mesh.as_str(), "m/duck.glb#mesh0");
+        assert_eq!(mesh.label(), Some("mesh0"));
+        assert_eq!(mesh.extension().as_deref(), Some("glb"));
+        assert_eq!(mesh.without_label(), source);
+        assert_eq!(mesh.with_label("material1").unwrap().as_str(), "m/duck.glb#material1");
+        // A '#' in a folder name is not a label.
+        let folder = AssetPath::new("a#b/c.png").unwrap();
+        assert_eq!(folder.label(), None);
+        assert_eq!(folder.without_label(), folder);
+        for bad in ["", "a/b", "a#b", "a\nb", "a\\b"] {
+            assert!(matches!(source.with_label(bad), Err(PathError::BadLabel { .. })), "{bad:?}");
+        }
     }
 }
