@@ -71,8 +71,8 @@ pub fn scan(
         match AssetPath::new(text) {
             Ok(path) if path.label().is_some() => errors.push(CookError::BadPath {
                 path: file.to_owned(),
-                detail: "'#' in a file name starts a sub-asset label (model.glb#mesh0); \
-                         rename the file"
+                detail: "the text after the last '#' of this file name has no '.', \
+                         which makes it a sub-asset label (model.glb#mesh0); rename the file"
                     .into(),
             }),
             Ok(path) => files.push(SourceFile { path, file: file.to_owned() }),

@@ -11,9 +11,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// `..`, a NUL byte or another control character is rejected, so an
 /// [`AssetPath`] can never name a file outside the tree it is resolved in.
 ///
-/// A `#` in the last segment starts a *label*: `models/duck.glb#mesh0` names
-/// the sub-asset `mesh0` cooked from the source `models/duck.glb` (see
-/// [`label`](Self::label)).
+/// The text after the last `#` of the last segment is a *label* when it has
+/// no `.`: `models/duck.glb#mesh0` names the sub-asset `mesh0` cooked from
+/// the source `models/duck.glb` (see [`label`](Self::label)), while
+/// `bugs/issue#403.png` is a plain path.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AssetPath(String);
 
@@ -45,9 +46,11 @@ pub enum PathError {
         /// The path as given.
         path: String,
     },
-    /// A sub-asset label is empty or has a separator, `#` or a control
+    /// A sub-asset label is empty or has a separator, `#`, `.` or a control
     /// character.
-    #[error("sub-asset label {label:?} is empty or contains '/', '\\', '#' or a control character")]
+    #[error(
+        "sub-asset label {label:?} is empty or contains '/', '\\', '#', '.' or a control character"
+    )]
     BadLabel {
         /// The label as given.
         label: String,
@@ -122,11 +125,13 @@ impl AssetPath {
         self.0.rsplit('/').next().unwrap_or(&self.0)
     }
 
-    /// The sub-asset label: the text after the first `#` of the last
-    /// segment (`mesh0` for `models/duck.glb#mesh0`), if any.
+    /// The sub-asset label: the text after the last `#` of the last
+    /// segment, when it is not empty and has no `.` (`mesh0` for
+    /// `models/duck.glb#mesh0`; none for `issue#403.png`).
     #[must_use]
     pub fn label(&self) -> Option<&str> {
-        self.file_name().split_once('#').map(|(_, label)| label)
+        let (_, label) = self.file_name().rsplit_once('#')?;
+        (!label.is_empty() && !label.contains('.')).then_some(label)
     }
 
     /// The path of the source a labelled path belongs to
@@ -147,7 +152,7 @@ impl AssetPath {
     /// or a control character.
     pub fn with_label(&self, label: &str) -> Result<AssetPath, PathError> {
         if label.is_empty()
-            || label.chars().any(|c| c.is_control() || matches!(c, '/' | '\\' | '#'))
+            || label.chars().any(|c| c.is_control() || matches!(c, '/' | '\\' | '#' | '.'))
         {
             return Err(PathError::BadLabel { label: label.to_owned() });
         }
@@ -158,7 +163,10 @@ impl AssetPath {
     /// The last segment without its label.
     fn unlabelled_name(&self) -> &str {
         let name = self.file_name();
-        name.split_once('#').map_or(name, |(stem, _)| stem)
+        match self.label() {
+            Some(label) => &name[..name.len() - label.len() - 1],
+            None => name,
+        }
     }
 }
 
@@ -335,7 +343,12 @@ mod tests {
         let folder = AssetPath::new("a#b/c.png").unwrap();
         assert_eq!(folder.label(), None);
         assert_eq!(folder.without_label(), folder);
-        for bad in ["", "a/b", "a#b", "a\nb", "a\\b"] {
+        let hashed = AssetPath::new("bugs/issue#403.png").unwrap();
+        assert_eq!((hashed.label(), hashed.extension().as_deref()), (None, Some("png")));
+        let twice = AssetPath::new("a#b.glb#mesh1").unwrap();
+        assert_eq!(twice.label(), Some("mesh1"));
+        assert_eq!(twice.without_label().as_str(), "a#b.glb");
+        for bad in ["", "a/b", "a#b", "a.b", "a\nb", "a\\b"] {
             assert!(matches!(source.with_label(bad), Err(PathError::BadLabel { .. })), "{bad:?}");
         }
     }
