@@ -8,5 +8,6 @@
 
 pub mod audio;
 pub mod mesh;
+pub mod model;
 pub mod prefab;
 pub mod texture;

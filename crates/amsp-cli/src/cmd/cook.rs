@@ -68,6 +68,7 @@ pub fn run(args: CookArgs) -> anyhow::Result<ExitCode> {
     cooker
         .registry_mut()
         .register(Arc::new(amsp_formats::mesh::MeshImporter::with_source_root(&args.src)));
+    cooker.registry_mut().register(Arc::new(amsp_formats::model::ModelImporter::default()));
     if !args.json && std::io::stdout().is_terminal() {
         let bar = ProgressBar::new(0).with_style(
             ProgressStyle::with_template("{spinner} cooking [{bar:40}] {pos}/{len} {wide_msg}")

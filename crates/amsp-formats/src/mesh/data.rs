@@ -53,6 +53,14 @@ fn check(count: u64, max: u64, what: &'static str) -> Result<usize, MeshError> {
     usize::try_from(count).map_err(|_| MeshError::TooLarge { what, count, max })
 }
 
+/// The product `a × b` of two column-major 4×4 matrices.
+pub(crate) fn mul(a: &[f32; 16], b: &[f32; 16]) -> [f32; 16] {
+    std::array::from_fn(|i| {
+        let (col, row) = (i / 4, i % 4);
+        (0..4).map(|k| a[k * 4 + row] * b[col * 4 + k]).sum()
+    })
+}
+
 /// A range of a mesh's index buffer drawn with one material.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Submesh {

@@ -15,10 +15,10 @@
 #[cfg(feature = "runtime")]
 mod asset;
 pub mod codec;
-mod data;
+pub(crate) mod data;
 mod error;
 #[cfg(feature = "import")]
-mod import;
+pub(crate) mod import;
 pub mod layout;
 #[cfg(feature = "runtime")]
 mod read;

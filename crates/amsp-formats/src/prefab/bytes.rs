@@ -4,15 +4,15 @@
 
 /// Where and why reading stopped; each decoder turns it into its own error.
 #[derive(Debug)]
-pub(super) struct Fault {
+pub(crate) struct Fault {
     /// The byte offset reading had reached.
-    pub(super) offset: usize,
+    pub(crate) offset: usize,
     /// What is wrong.
-    pub(super) message: String,
+    pub(crate) message: String,
 }
 
 /// Appends `v` as an unsigned LEB128 varint.
-pub(super) fn write_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn write_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -21,29 +21,29 @@ pub(super) fn write_varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 /// Reads a byte slice front to back.
-pub(super) struct ByteReader<'a> {
+pub(crate) struct ByteReader<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
 impl<'a> ByteReader<'a> {
     /// A reader at the start of `bytes`.
-    pub(super) fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self { bytes, pos: 0 }
     }
 
     /// A fault at the current offset.
-    pub(super) fn fault(&self, message: impl Into<String>) -> Fault {
+    pub(crate) fn fault(&self, message: impl Into<String>) -> Fault {
         Fault { offset: self.pos, message: message.into() }
     }
 
     /// Whether every byte has been read.
-    pub(super) fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         self.pos == self.bytes.len()
     }
 
     /// The next `n` bytes.
-    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], Fault> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], Fault> {
         let end = self
             .pos
             .checked_add(n)
@@ -55,19 +55,19 @@ impl<'a> ByteReader<'a> {
     }
 
     /// The next byte.
-    pub(super) fn byte(&mut self) -> Result<u8, Fault> {
+    pub(crate) fn byte(&mut self) -> Result<u8, Fault> {
         Ok(self.take(1)?[0])
     }
 
     /// The next `N` bytes as an array.
-    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], Fault> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], Fault> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
     /// The next LEB128 varint (at most ten bytes).
-    pub(super) fn varint(&mut self) -> Result<u64, Fault> {
+    pub(crate) fn varint(&mut self) -> Result<u64, Fault> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -81,7 +81,7 @@ impl<'a> ByteReader<'a> {
 
     /// A count of items of at least `min_size` bytes each, checked against
     /// the bytes left.
-    pub(super) fn count(&mut self, min_size: usize) -> Result<usize, Fault> {
+    pub(crate) fn count(&mut self, min_size: usize) -> Result<usize, Fault> {
         let n = self.varint()?;
         let left = self.bytes.len() - self.pos;
         match usize::try_from(n).ok().and_then(|n| n.checked_mul(min_size)) {
@@ -91,14 +91,14 @@ impl<'a> ByteReader<'a> {
     }
 
     /// A length-prefixed UTF-8 string.
-    pub(super) fn str(&mut self) -> Result<&'a str, Fault> {
+    pub(crate) fn str(&mut self) -> Result<&'a str, Fault> {
         let n = self.count(1)?;
         let bytes = self.take(n)?;
         std::str::from_utf8(bytes).map_err(|_| self.fault("string is not UTF-8"))
     }
 
     /// Checks that the bytes start with `magic`, naming `what` they should be.
-    pub(super) fn magic(&mut self, magic: &[u8], what: &str) -> Result<(), Fault> {
+    pub(crate) fn magic(&mut self, magic: &[u8], what: &str) -> Result<(), Fault> {
         if self.bytes.get(..magic.len()) != Some(magic) {
             return Err(self.fault(format!("not a cooked {what} (bad magic)")));
         }

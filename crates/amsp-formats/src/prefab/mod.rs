@@ -31,7 +31,7 @@
 #[cfg(feature = "runtime")]
 mod asset;
 pub mod binary;
-mod bytes;
+pub(crate) mod bytes;
 #[cfg(feature = "import")]
 mod import;
 pub mod schema;

@@ -7,7 +7,7 @@
 
 mod cook;
 mod draco;
-mod gltf;
+pub(crate) mod gltf;
 mod obj;
 
 use std::path::{Component, Path, PathBuf};
@@ -25,6 +25,11 @@ pub use cook::LodSettings;
 /// or external buffers; `.glb`), including `KHR_draco_mesh_compression`,
 /// `EXT_meshopt_compression` and `KHR_mesh_quantization`; raw Draco
 /// `.drc` files; and OBJ (+ MTL).
+///
+/// The cook registers it for `.obj` and `.drc` files; glTF and GLB files are
+/// cooked by [`ModelImporter`](crate::model::ModelImporter) into a model with
+/// one mesh sub-asset per glTF mesh. Called directly on a glTF source, this
+/// importer makes the merged mesh described below.
 ///
 /// One asset per source file: every triangle primitive of every mesh the
 /// file's default scene instances (glTF: `scene`, else the first scene,
@@ -128,7 +133,8 @@ impl MeshImporter {
     }
 }
 
-fn settings(meta: &AssetMeta) -> Result<LodSettings, ImportError> {
+/// The LOD settings of a sidecar.
+pub(crate) fn settings(meta: &AssetMeta) -> Result<LodSettings, ImportError> {
     let mut s = LodSettings::default();
     let number = |v: &ron::Value, key: &str| match v {
         ron::Value::Number(n) => Ok(n.into_f64()),
@@ -194,7 +200,7 @@ impl Importer for MeshImporter {
     }
 
     fn extensions(&self) -> &[&str] {
-        &["gltf", "glb", "obj", "drc"]
+        &["obj", "drc"]
     }
 
     fn import(&self, input: &ImportInput<'_>) -> Result<ImportedAsset, ImportError> {
@@ -202,35 +208,45 @@ impl Importer for MeshImporter {
         let (mesh, material_names) = self
             .read_with_names(input.path, input.bytes)
             .map_err(|e| ImportError::new(e.to_string()))?;
-        let cooked =
-            cook::cook_mesh(&mesh, &settings).map_err(|e| ImportError::new(e.to_string()))?;
-        let b = cooked.bounds;
         let ext = input.path.extension().map(|e| e.to_ascii_lowercase()).unwrap_or_default();
-        let metadata = json!({
-            "source_format": ext,
-            "vertex_count": mesh.vertex_count(),
-            "triangle_count": mesh.triangle_count(),
-            "attributes": cooked.layout.names(),
-            "submeshes": mesh.submeshes.len(),
-            "materials": material_names,
-            "aabb_min": b.min,
-            "aabb_max": b.max,
-            "sphere_center": b.center,
-            "sphere_radius": b.radius,
-            "lod_count": cooked.lods.len(),
-            "lod_triangles": cooked.lod_triangles,
-            "lod_vertices": cooked.lod_vertices,
-            "lod_errors": cooked.lod_errors,
-            "lod_chunks": cooked.lods.iter().map(|l| l.chunk).collect::<Vec<_>>(),
-        });
-        let codec = chunk_codec(&cooked.chunks);
-        Ok(ImportedAsset {
-            asset_type: MESH_TYPE.to_owned(),
-            codec: Some(codec),
-            chunks: cooked.chunks,
-            lods: cooked.lods,
-            metadata,
-            ..ImportedAsset::default()
-        })
+        mesh_asset(&mesh, &settings, &ext, &material_names)
     }
+}
+
+/// A mesh cooked into its asset: optimised, its LOD chain built, each LOD
+/// a chunk, with the catalog metadata [`MeshImporter`] documents.
+pub(crate) fn mesh_asset(
+    mesh: &MeshData,
+    settings: &LodSettings,
+    source_format: &str,
+    material_names: &[String],
+) -> Result<ImportedAsset, ImportError> {
+    let cooked = cook::cook_mesh(mesh, settings).map_err(|e| ImportError::new(e.to_string()))?;
+    let b = cooked.bounds;
+    let metadata = json!({
+        "source_format": source_format,
+        "vertex_count": mesh.vertex_count(),
+        "triangle_count": mesh.triangle_count(),
+        "attributes": cooked.layout.names(),
+        "submeshes": mesh.submeshes.len(),
+        "materials": material_names,
+        "aabb_min": b.min,
+        "aabb_max": b.max,
+        "sphere_center": b.center,
+        "sphere_radius": b.radius,
+        "lod_count": cooked.lods.len(),
+        "lod_triangles": cooked.lod_triangles,
+        "lod_vertices": cooked.lod_vertices,
+        "lod_errors": cooked.lod_errors,
+        "lod_chunks": cooked.lods.iter().map(|l| l.chunk).collect::<Vec<_>>(),
+    });
+    let codec = chunk_codec(&cooked.chunks);
+    Ok(ImportedAsset {
+        asset_type: MESH_TYPE.to_owned(),
+        codec: Some(codec),
+        chunks: cooked.chunks,
+        lods: cooked.lods,
+        metadata,
+        ..ImportedAsset::default()
+    })
 }

@@ -238,7 +238,7 @@ fn apply_filter(data: &mut [u8], filter: &str, stride: usize) -> Result<(), Mesh
 }
 
 /// Decodes a `data:…;base64,…` URI.
-fn decode_data_uri(uri: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_data_uri(uri: &str) -> Option<Vec<u8>> {
     let (header, data) = uri.split_once(',')?;
     if !header.ends_with(";base64") {
         return None;

@@ -16,14 +16,16 @@ use gltf::json::validation::Checked;
 use serde_json::Value;
 
 use super::draco::{self, DracoMapping};
+pub(crate) use crate::mesh::data::mul;
 use crate::mesh::data::{MeshData, MeshLimits, Submesh};
 use crate::mesh::error::MeshError;
 use accessor::{count, read_floats, read_indices};
-use buffers::Document;
-pub(crate) use buffers::ReadExternal;
+pub(crate) use buffers::{Document, ReadExternal, decode_data_uri};
 
-type Mat4 = [f32; 16];
-const IDENTITY: Mat4 = [1., 0., 0., 0., 0., 1., 0., 0., 0., 0., 1., 0., 0., 0., 0., 1.];
+/// A column-major 4×4 matrix.
+pub(crate) type Mat4 = [f32; 16];
+/// The identity matrix.
+pub(crate) const IDENTITY: Mat4 = [1., 0., 0., 0., 0., 1., 0., 0., 0., 0., 1., 0., 0., 0., 0., 1.];
 
 /// Reads a glTF or GLB file; `read_external(uri)` gives the bytes of an
 /// external buffer (relative to the glTF file).
@@ -36,26 +38,47 @@ pub(crate) fn read_gltf(
     let instances = instances(&doc.root)?;
     let mut mesh = MeshData::default();
     for (mesh_index, transform) in instances {
-        let primitives = doc.root.meshes[mesh_index].primitives.clone();
-        for (p, primitive) in primitives.iter().enumerate() {
-            let part = read_primitive(&mut doc, primitive).map_err(|e| match e {
-                MeshError::Gltf(m) => {
-                    MeshError::gltf(format!("mesh {mesh_index} primitive {p}: {m}"))
-                }
-                other => other,
-            })?;
-            if let Some(mut part) = part {
-                apply_transform(&mut part, &transform);
-                mesh.append(part, limits)?;
+        if let Some(mut part) = read_mesh(&mut doc, mesh_index)? {
+            apply_transform(&mut part, &transform);
+            mesh.append(part, limits)?;
+        }
+    }
+    Ok(mesh)
+}
+
+/// Every triangle primitive of glTF mesh `mesh_index`, in the mesh's own
+/// space, one submesh per primitive with the primitive's material index;
+/// `None` when it has no triangles.
+pub(crate) fn read_mesh(
+    doc: &mut Document<'_>,
+    mesh_index: usize,
+) -> Result<Option<MeshData>, MeshError> {
+    let primitives = doc
+        .root
+        .meshes
+        .get(mesh_index)
+        .ok_or_else(|| MeshError::gltf(format!("mesh {mesh_index} does not exist")))?
+        .primitives
+        .clone();
+    let mut mesh: Option<MeshData> = None;
+    for (p, primitive) in primitives.iter().enumerate() {
+        let part = read_primitive(doc, primitive).map_err(|e| match e {
+            MeshError::Gltf(m) => MeshError::gltf(format!("mesh {mesh_index} primitive {p}: {m}")),
+            other => other,
+        })?;
+        if let Some(part) = part {
+            match &mut mesh {
+                Some(mesh) => mesh.append(part, doc.limits)?,
+                None => mesh = Some(part),
             }
         }
     }
     Ok(mesh)
 }
 
-/// The meshes the default scene draws, each with its world transform: the
-/// `scene` (or the first scene); without scenes, every root node.
-fn instances(root: &Root) -> Result<Vec<(usize, Mat4)>, MeshError> {
+/// The root nodes of the default scene: the `scene` (or the first scene);
+/// without scenes, every node that is no other node's child.
+pub(crate) fn scene_roots(root: &Root) -> Result<Vec<usize>, MeshError> {
     let nodes = root.nodes.len();
     let roots: Vec<usize> =
         match root.scene.map(|s| s.value()).or((!root.scenes.is_empty()).then_some(0)) {
@@ -79,6 +102,25 @@ fn instances(root: &Root) -> Result<Vec<(usize, Mat4)>, MeshError> {
                 (0..nodes).filter(|&n| !child[n]).collect()
             }
         };
+    Ok(roots)
+}
+
+/// The local transform of a node.
+pub(crate) fn local_transform(node: &gltf::json::Node) -> Mat4 {
+    match (node.matrix, node.translation, node.rotation, node.scale) {
+        (Some(m), ..) => m,
+        (None, t, r, s) => trs(
+            t.unwrap_or([0.0; 3]),
+            r.map_or([0.0, 0.0, 0.0, 1.0], |q| q.0),
+            s.unwrap_or([1.0; 3]),
+        ),
+    }
+}
+
+/// The meshes the default scene draws, each with its world transform.
+fn instances(root: &Root) -> Result<Vec<(usize, Mat4)>, MeshError> {
+    let nodes = root.nodes.len();
+    let roots = scene_roots(root)?;
     let mut visited = vec![false; nodes];
     let mut stack: Vec<(usize, Mat4)> = roots.into_iter().rev().map(|n| (n, IDENTITY)).collect();
     let mut out = Vec::new();
@@ -92,15 +134,7 @@ fn instances(root: &Root) -> Result<Vec<(usize, Mat4)>, MeshError> {
                 "node {index} is reached twice (a cycle or shared child)"
             )));
         }
-        let local = match (node.matrix, node.translation, node.rotation, node.scale) {
-            (Some(m), ..) => m,
-            (None, t, r, s) => trs(
-                t.unwrap_or([0.0; 3]),
-                r.map_or([0.0, 0.0, 0.0, 1.0], |q| q.0),
-                s.unwrap_or([1.0; 3]),
-            ),
-        };
-        let world = mul(&parent, &local);
+        let world = mul(&parent, &local_transform(node));
         if let Some(mesh) = node.mesh {
             if mesh.value() >= root.meshes.len() {
                 return Err(MeshError::gltf(format!(
@@ -228,14 +262,9 @@ fn triangle_list(indices: &[u32], mode: Mode) -> Vec<u32> {
     }
 }
 
-fn mul(a: &Mat4, b: &Mat4) -> Mat4 {
-    std::array::from_fn(|i| {
-        let (col, row) = (i / 4, i % 4);
-        (0..4).map(|k| a[k * 4 + row] * b[col * 4 + k]).sum()
-    })
-}
-
-fn trs(t: [f32; 3], q: [f32; 4], s: [f32; 3]) -> Mat4 {
+/// The matrix of a translation, rotation (a unit quaternion `[x, y, z, w]`)
+/// and scale.
+pub(crate) fn trs(t: [f32; 3], q: [f32; 4], s: [f32; 3]) -> Mat4 {
     let [x, y, z, w] = q;
     let r = [
         1.0 - 2.0 * (y * y + z * z),
