@@ -11,6 +11,7 @@ use std::time::Duration;
 use amsp_bench::CookedFiles;
 use amsp_core::AssetPath;
 use amsp_formats::mesh::{LodSelection, Mesh, MeshImporter, MeshLimits, MeshLoader, read_mesh};
+use amsp_formats::model::ModelImporter;
 use amsp_io::{AssetSource, CookedSource};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -105,13 +106,12 @@ fn mesh_load(c: &mut Criterion) {
         ("terrain_zstd.glb", &glb),
         ("terrain_zstd.glb.meta", meta.as_bytes()),
     ];
-    let cooked =
-        CookedFiles::new(&files, |src| vec![Arc::new(MeshImporter::with_source_root(src))]);
+    let cooked = CookedFiles::new(&files, |_| vec![Arc::new(ModelImporter::default())]);
     let source = &cooked.source;
     let server = cooked.server(1);
     server.register_loader(MeshLoader::default());
     let path = AssetPath::new("terrain.glb").expect("path");
-    let id = source.resolve(&path).expect("id");
+    let id = source.resolve(&path.with_label("mesh0").expect("label")).expect("id");
     let limits = MeshLimits::default();
     let importer = MeshImporter::default();
     let parsed = importer.read(&path, &glb).expect("GLB parses");
@@ -158,7 +158,7 @@ fn mesh_load(c: &mut Criterion) {
             read_mesh(read, LodSelection::All, &limits).expect("mesh reads")
         })
     });
-    let zstd_path = AssetPath::new("terrain_zstd.glb").expect("path");
+    let zstd_path = AssetPath::new("terrain_zstd.glb#mesh0").expect("path");
     let zstd_id = source.resolve(&zstd_path).expect("id");
     group.bench_function("read_mesh_all_lods_zstd_forced", |b| {
         b.iter(|| {
@@ -174,7 +174,7 @@ fn mesh_load(c: &mut Criterion) {
     });
     group.bench_function("through_asset_server_all_lods", |b| {
         b.iter(|| {
-            let handle = server.load::<Mesh>("terrain.glb");
+            let handle = server.load::<Mesh>("terrain.glb#mesh0");
             assert!(server.wait_for(&handle, Duration::from_secs(10)).is_loaded());
             let mesh = server.get(&handle).expect("loaded");
             assert_eq!(mesh.resident.start, 0);

@@ -207,12 +207,13 @@ fn cooked_meshes_load_through_the_asset_server_with_catalog_lods() {
     }
     let mut cooker = Cooker::new(&src, &out);
     cooker.registry_mut().register(Arc::new(MeshImporter::with_source_root(&src)));
+    cooker.registry_mut().register(Arc::new(amsp_formats::model::ModelImporter::default()));
     let report = cooker.run().expect("cook");
     assert_eq!(report.failed, 0, "{:?}", report.errors);
 
     let catalog = Catalog::open_read_only(out.join("catalog.db")).expect("catalog");
     let duck = catalog
-        .get_by_path(&AssetPath::new("duck.glb").expect("path"))
+        .get_by_path(&AssetPath::new("duck.glb#mesh0").expect("path"))
         .expect("query")
         .expect("duck in the catalog");
     assert_eq!(duck.asset_type, "mesh");
@@ -231,9 +232,9 @@ fn cooked_meshes_load_through_the_asset_server_with_catalog_lods() {
         .expect("server");
     server.register_loader(MeshLoader::default());
     for (path, triangles) in [
-        ("box/Box.gltf", 12),
-        ("duck.glb", 4212),
-        ("pirate.glb", 5010),
+        ("box/Box.gltf#mesh0", 12),
+        ("duck.glb#mesh0", 4212),
+        ("pirate.glb#mesh0", 5010),
         ("nm.drc", 170),
         ("sphere.obj", 224),
     ] {

@@ -90,18 +90,19 @@ impl ModelImporter {
         let mut doc = Document::parse(input.bytes, &read_external, &self.limits).map_err(err)?;
 
         // Meshes, each in its own space.
-        let mut mesh_index: Vec<Option<u32>> = vec![None; doc.root.meshes.len()];
+        let mut mesh_index: Vec<Option<u32>> = Vec::with_capacity(doc.root.meshes.len());
         let mut meshes: Vec<(usize, MeshData)> = Vec::new();
         for m in 0..doc.root.meshes.len() {
+            let mut index = None;
             if let Some(mut mesh) = gltf::read_mesh(&mut doc, m).map_err(err)? {
                 mesh.validate().map_err(err)?;
                 mesh.sanitise();
-                if mesh.indices.is_empty() {
-                    continue;
+                if !mesh.indices.is_empty() {
+                    index = Some(meshes.len() as u32);
+                    meshes.push((m, mesh));
                 }
-                mesh_index[m] = Some(meshes.len() as u32);
-                meshes.push((m, mesh));
             }
+            mesh_index.push(index);
         }
 
         // Nodes and the scene.
