@@ -54,6 +54,7 @@ fn check(count: u64, max: u64, what: &'static str) -> Result<usize, MeshError> {
 }
 
 /// The product `a × b` of two column-major 4×4 matrices.
+#[cfg(any(feature = "import", feature = "runtime"))]
 pub(crate) fn mul(a: &[f32; 16], b: &[f32; 16]) -> [f32; 16] {
     std::array::from_fn(|i| {
         let (col, row) = (i / 4, i % 4);

@@ -52,6 +52,7 @@ impl MeshError {
     }
 
     /// A [`Gltf`](Self::Gltf) error.
+    #[cfg(feature = "import")]
     pub(crate) fn gltf(message: impl Into<String>) -> Self {
         Self::Gltf(message.into())
     }
