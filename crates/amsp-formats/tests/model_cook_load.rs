@@ -301,3 +301,33 @@ fn transforms_round_trip_through_matrices() {
     let back = Transform::from_matrix(&mirrored.matrix());
     assert_eq!(back.matrix(), mirrored.matrix());
 }
+
+#[test]
+fn a_model_whose_texture_cannot_load_fails_with_the_dependency_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    stage(&src, &DUCK_GLTF);
+    assert_eq!(cook(&src, &out).failed, 0);
+    // Damage the texture's stored bytes: its checksum fails at load.
+    let png = record(&out, "duck/DuckCM.png");
+    let location = png.location.expect("packed");
+    let pack = out.join(&location.pack);
+    let reader = amsp_pack::PackReader::open(&pack).unwrap();
+    // The last chunk is the finest mip level.
+    let chunk = *reader.chunks(location.entry as usize).last().unwrap();
+    drop(reader);
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let at = usize::try_from(chunk.offset + chunk.stored_len / 2).unwrap();
+    bytes[at] ^= 0xff;
+    std::fs::write(&pack, bytes).unwrap();
+
+    let server = server(&out);
+    let handle = server.load::<Model>("duck/Duck.gltf");
+    let state = server.wait_for(&handle, WAIT);
+    assert!(state.is_failed(), "{state:?}");
+    let message = format!("{state:?}");
+    assert!(message.contains("DuckCM.png"), "{message}");
+    // The error placeholder stands in for the failed texture.
+    let material = server.load::<Material>("duck/Duck.gltf#material0");
+    assert!(server.wait_for(&material, WAIT).is_failed());
+}
