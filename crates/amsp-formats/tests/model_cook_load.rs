@@ -327,7 +327,7 @@ fn a_model_whose_texture_cannot_load_fails_with_the_dependency_named() {
     assert!(state.is_failed(), "{state:?}");
     let message = format!("{state:?}");
     assert!(message.contains("DuckCM.png"), "{message}");
-    // The error placeholder stands in for the failed texture.
+    // Its material fails with it.
     let material = server.load::<Material>("duck/Duck.gltf#material0");
     assert!(server.wait_for(&material, WAIT).is_failed());
 }
