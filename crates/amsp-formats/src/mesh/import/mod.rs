@@ -8,7 +8,7 @@
 mod cook;
 mod draco;
 pub(crate) mod gltf;
-mod obj;
+pub(crate) mod obj;
 
 use std::path::{Component, Path, PathBuf};
 
@@ -102,7 +102,10 @@ impl MeshImporter {
         let read_external = |uri: &str| self.read_external(path, uri);
         let (mut mesh, names) = match ext.as_deref() {
             Some("gltf" | "glb") => (gltf::read_gltf(bytes, &read_external, &self.limits)?, vec![]),
-            Some("obj") => obj::read_obj(bytes, &self.limits, &read_external)?,
+            Some("obj") => {
+                let (mesh, materials) = obj::read_obj(bytes, &self.limits, &read_external)?;
+                (mesh, materials.into_iter().map(|m| m.name).collect())
+            }
             Some("drc") => {
                 let decoded = draco::decode(bytes, &self.limits)?;
                 (draco::to_mesh_data(&decoded, None, &self.limits)?, vec![])

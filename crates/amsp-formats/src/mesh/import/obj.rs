@@ -10,12 +10,12 @@ use crate::mesh::error::MeshError;
 /// Reads an OBJ file. `read_mtl(name)` gives the bytes of a material
 /// library the file names (relative to the OBJ), or an error message; MTL
 /// problems do not fail the import (materials only name submeshes here).
-/// Returns the mesh and the material names in submesh material order.
+/// Returns the mesh and the materials in submesh material order.
 pub(crate) fn read_obj(
     bytes: &[u8],
     limits: &MeshLimits,
     read_mtl: &dyn Fn(&str) -> Result<Vec<u8>, String>,
-) -> Result<(MeshData, Vec<String>), MeshError> {
+) -> Result<(MeshData, Vec<tobj::Material>), MeshError> {
     limits.check_bytes(bytes.len() as u64)?;
     if std::str::from_utf8(bytes).is_err() {
         return Err(MeshError::Obj("the file is not UTF-8 text".into()));
@@ -33,14 +33,14 @@ pub(crate) fn read_obj(
         tobj::load_mtl_buf(&mut BufReader::new(Cursor::new(bytes)))
     })
     .map_err(|e| MeshError::Obj(e.to_string()))?;
-    let names = materials.map(|m| m.into_iter().map(|m| m.name).collect()).unwrap_or_default();
+    let materials = materials.unwrap_or_default();
     let mut mesh = MeshData::default();
     for model in models {
         let part = model_to_mesh(&model.mesh, limits)
             .map_err(|e| MeshError::Obj(format!("object {:?}: {e}", model.name)))?;
         mesh.append(part, limits)?;
     }
-    Ok((mesh, names))
+    Ok((mesh, materials))
 }
 
 fn model_to_mesh(m: &tobj::Mesh, limits: &MeshLimits) -> Result<MeshData, MeshError> {
