@@ -85,19 +85,22 @@ impl AudioStream {
         let mut bytes = Vec::new();
         read(0, &mut bytes)?;
         let header = AudioHeader::parse(&bytes, limits)?;
-        Self::with_header(Arc::new(header), read, None)
+        Self::with_header(Arc::new(header), read, None, None)
     }
 
     /// A stream over a clip whose header is already parsed: `read` gives the
-    /// data chunks; errors are wrapped with `asset` when there is one.
+    /// data chunks; errors are wrapped with `asset` when there is one. A
+    /// fresh `decoder` for the header's codec saves building one.
     pub(crate) fn with_header(
         header: Arc<AudioHeader>,
         read: ChunkReader,
         asset: Option<(AssetId, AssetPath)>,
+        decoder: Option<PacketDecoder>,
     ) -> Result<Self, AudioError> {
-        let decoder = match header.codec {
-            AudioCodec::Pcm(_) => None,
-            _ => Some(PacketDecoder::new(&header).map_err(|e| named(&asset, e))?),
+        let decoder = match (header.codec, decoder) {
+            (AudioCodec::Pcm(_), _) => None,
+            (_, Some(decoder)) => Some(decoder),
+            (_, None) => Some(PacketDecoder::new(&header).map_err(|e| named(&asset, e))?),
         };
         Ok(Self {
             header,

@@ -1,7 +1,7 @@
 //! The runtime `AudioStreamSource` asset: a clip loaded for streaming
 //! through the asset server, from which any number of [`AudioStream`]s open.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use amsp_core::{AssetId, AssetPath, ContentHash};
 use amsp_io::AssetDescriptor;
@@ -26,7 +26,7 @@ use super::stream::{AudioStream, ChunkReader};
 /// cheap (two `Arc`s); streams keep the source alive while they live.
 ///
 /// ```no_run
-/// # use std::sync::Arc;
+/// # use std::sync::{Arc, Mutex, PoisonError};
 /// # use amsp_formats::audio::{AudioStreamSource, AudioStreamSourceLoader};
 /// # fn f(server: &amsp_runtime::AssetServer) -> Result<(), Box<dyn std::error::Error>> {
 /// server.register_loader(AudioStreamSourceLoader::default());
@@ -47,6 +47,10 @@ pub struct AudioStreamSource {
     header: Arc<AudioHeader>,
     input: Arc<LoadInput>,
     state: ClipState,
+    /// The decoder the loader built to check the codec setup, handed to
+    /// the first stream opened (building a Vorbis decoder parses its
+    /// codebooks: about half the time to a first block).
+    spare: Arc<Mutex<Option<PacketDecoder>>>,
 }
 
 impl std::fmt::Debug for AudioStreamSource {
@@ -76,7 +80,8 @@ impl AudioStreamSource {
         });
         let descriptor = self.input.descriptor();
         let asset = Some((descriptor.id, descriptor.path.clone()));
-        AudioStream::with_header(Arc::clone(&self.header), read, asset)
+        let spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner).take();
+        AudioStream::with_header(Arc::clone(&self.header), read, asset, spare)
     }
 
     /// The clip's header: codec, rate, channels, length, seek table.
@@ -168,6 +173,7 @@ impl AudioStreamSource {
             header: Arc::new(header),
             input: Arc::new(LoadInput::new(Arc::new(descriptor), chunks)),
             state,
+            spare: Arc::default(),
         })
     }
 }
@@ -228,13 +234,15 @@ impl AssetLoader for AudioStreamSourceLoader {
                 input.chunk_count().saturating_sub(1)
             )));
         }
-        if !matches!(header.codec, AudioCodec::Pcm(_)) {
-            PacketDecoder::new(&header).map_err(|e| ctx.parse_error(e))?;
-        }
+        let spare = match header.codec {
+            AudioCodec::Pcm(_) => None,
+            _ => Some(PacketDecoder::new(&header).map_err(|e| ctx.parse_error(e))?),
+        };
         Ok(AudioStreamSource {
             header: Arc::new(header),
             input: Arc::new(input),
             state: ClipState::Streamed,
+            spare: Arc::new(Mutex::new(spare)),
         })
     }
 }
