@@ -107,6 +107,12 @@ fn reference(name: &str) -> AudioClip {
     read_clip(reader(asset.chunks), &AudioLimits::default()).unwrap()
 }
 
+/// Streams can be handed to an audio thread.
+const _: fn() = || {
+    fn send<T: Send + 'static>() {}
+    send::<AudioStream>();
+};
+
 fn drain(stream: &mut AudioStream) -> Vec<f32> {
     let mut out = Vec::new();
     while let Some(block) = stream.next_block().unwrap() {
@@ -120,10 +126,14 @@ fn a_stream_source_loads_from_the_header_chunk_and_streams_on_demand() {
     let dir = tempfile::tempdir().unwrap();
     let (server, recorded) = server(&cook(dir.path()));
 
-    // A short clip still loads decoded as an `AudioClip`.
+    // A short clip still loads decoded as an `AudioClip`, and can stream
+    // too.
     let boom = server.load::<AudioClip>("boom.wav");
     assert!(server.wait_for(&boom, Duration::from_secs(20)).is_loaded());
-    assert_eq!(server.get(&boom).unwrap().state, ClipState::Decoded);
+    let boom = server.get(&boom).unwrap();
+    assert_eq!(boom.state, ClipState::Decoded);
+    let streamed = drain(&mut load_source(&server, "boom.wav").open().unwrap());
+    assert_eq!(streamed, boom.samples);
 
     for ext in CODECS {
         let name = format!("house_lo.{ext}");
