@@ -120,7 +120,10 @@ impl AudioStream {
         })
     }
 
-    /// Opens a stream over asset `id` of `source`.
+    /// Opens a stream over asset `id` of `source`, outside an asset server;
+    /// its errors are [`AudioError::Asset`] naming the asset when the
+    /// source describes it (a failed read carries the source's
+    /// `amsp_io::ReadError`).
     ///
     /// # Errors
     /// As [`open`](Self::open).
@@ -129,7 +132,17 @@ impl AudioStream {
         id: AssetId,
         limits: &AudioLimits,
     ) -> Result<Self, AudioError> {
-        Self::open(move |chunk, out: &mut Vec<u8>| source.read_chunk(id, chunk, out), limits)
+        let asset = source.describe(id).map(|d| (id, d.path.clone()));
+        let mut read: ChunkReader = Box::new(move |chunk, out| {
+            source
+                .read_chunk(id, chunk, out)
+                .map_err(|e| AudioError::Read { chunk, source: Box::new(e) })
+        });
+        let mut bytes = Vec::new();
+        let header = read(0, &mut bytes)
+            .and_then(|()| AudioHeader::parse(&bytes, limits))
+            .map_err(|e| named(&asset, e))?;
+        Self::with_header(Arc::new(header), read, asset, None)
     }
 
     /// The clip's header (codec, rate, channels, length, seek table).
