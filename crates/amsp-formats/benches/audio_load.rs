@@ -10,9 +10,18 @@
 //!   the start to the end, block by block (1 s chunks); throughput is in
 //!   frames, so the realtime factor is frames per second over the sample
 //!   rate.
+//! - `*/stream_through_asset_server`: `load::<AudioStreamSource>` through
+//!   the `AssetServer` (header chunk only), `open`, then every block to the
+//!   end (data chunks read on demand through the server's source), and the
+//!   source unloaded again: the whole streaming path against
+//!   `symphonia_direct` on the same file.
+//! - `*/stream_i16_through_asset_server`: the same with 16-bit output.
 //!
-//! After the criterion groups it prints the load/direct ratio and the
-//! streaming realtime factor measured in the same run.
+//! After the criterion groups it prints, from medians measured in the same
+//! run: the load/direct ratio, the streaming realtime factor, the
+//! server-stream/direct ratios, the time to the first block (server stream
+//! against symphonia's probe and first packet) and each stream's peak
+//! window.
 
 use std::hint::black_box;
 use std::io::Cursor;
@@ -21,7 +30,10 @@ use std::time::{Duration, Instant};
 
 use amsp_cook::Cooker;
 use amsp_core::AssetPath;
-use amsp_formats::audio::{AudioClip, AudioClipLoader, AudioImporter, AudioLimits, AudioStream};
+use amsp_formats::audio::{
+    AudioClip, AudioClipLoader, AudioImporter, AudioLimits, AudioStream, AudioStreamSource,
+    AudioStreamSourceLoader,
+};
 use amsp_io::{AssetSource, CookedSource};
 use amsp_runtime::AssetServer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -66,6 +78,69 @@ fn symphonia_direct(bytes: &[u8], ext: &str) -> (Vec<f32>, u32, usize) {
     (samples, rate, channels)
 }
 
+/// symphonia alone up to the first decoded packet: probe, decoder, one
+/// packet.
+fn symphonia_first_block(bytes: &[u8], ext: &str) -> usize {
+    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
+    let mut hint = Hint::new();
+    hint.with_extension(ext);
+    let mut reader = symphonia::default::get_probe()
+        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+        .expect("probe");
+    let track = reader.default_track(TrackType::Audio).expect("audio track").clone();
+    let Some(CodecParameters::Audio(params)) = track.codec_params else { panic!("not audio") };
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .expect("decoder");
+    let mut block = Vec::new();
+    while let Some(packet) = reader.next_packet().expect("packet") {
+        let decoded = decoder.decode(&packet).expect("decodes");
+        decoded.copy_to_vec_interleaved::<f32>(&mut block);
+        if !block.is_empty() {
+            break;
+        }
+    }
+    block.len()
+}
+
+/// Output a server stream gives.
+#[derive(Clone, Copy, PartialEq)]
+enum Output {
+    F32,
+    I16,
+    FirstBlock,
+}
+
+/// Loads `path` as an `AudioStreamSource`, opens a stream and plays it to
+/// the end (or its first block), then unloads the source; returns the
+/// samples and the stream's peak window.
+fn stream_through_server(server: &AssetServer, path: &str, output: Output) -> (usize, usize) {
+    let handle = server.load::<AudioStreamSource>(path);
+    assert!(server.wait_for(&handle, Duration::from_secs(10)).is_loaded());
+    let source = server.get(&handle).expect("loaded");
+    let mut stream = source.open().expect("opens");
+    let mut n = 0;
+    match output {
+        Output::F32 | Output::FirstBlock => {
+            while let Some(block) = stream.next_block().expect("block") {
+                n += black_box(block).len();
+                if output == Output::FirstBlock {
+                    break;
+                }
+            }
+        }
+        Output::I16 => {
+            while let Some(block) = stream.next_block_i16().expect("block") {
+                n += black_box(block).len();
+            }
+        }
+    }
+    let peak = stream.peak_window_bytes();
+    drop((stream, source, handle));
+    server.unload_unused();
+    (n, peak)
+}
+
 fn load(server: &AssetServer, path: &str) -> usize {
     let handle = server.load::<AudioClip>(path);
     assert!(server.wait_for(&handle, Duration::from_secs(10)).is_loaded());
@@ -98,6 +173,20 @@ fn median_secs(mut f: impl FnMut()) -> f64 {
     times[times.len() / 2]
 }
 
+/// Medians of one codec, in seconds.
+struct Summary {
+    ext: &'static str,
+    clip_s: f64,
+    direct: f64,
+    loaded: f64,
+    streamed: f64,
+    server_f32: f64,
+    server_i16: f64,
+    first_direct: f64,
+    first_server: f64,
+    peak: usize,
+}
+
 fn audio_load(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let (src, out) = (dir.path().join("src"), dir.path().join("out"));
@@ -123,6 +212,7 @@ fn audio_load(c: &mut Criterion) {
         .build()
         .expect("server");
     server.register_loader(AudioClipLoader::default());
+    server.register_loader(AudioStreamSourceLoader::default());
 
     let mut summary = Vec::new();
     let mut group = c.benchmark_group("audio_house_lo");
@@ -138,6 +228,9 @@ fn audio_load(c: &mut Criterion) {
             "{name}: the loaded clip has the source's length"
         );
         assert_eq!(stream(&source, id), samples);
+        let (streamed_n, peak) = stream_through_server(&server, &name, Output::F32);
+        assert_eq!(streamed_n, samples, "{name}: the server stream has the source's length");
+        assert_eq!(stream_through_server(&server, &name, Output::I16).0, samples);
         let frames = (samples / channels) as u64;
         group.throughput(Throughput::Elements(frames));
         group.bench_function(format!("{ext}/symphonia_direct"), |b| {
@@ -148,6 +241,12 @@ fn audio_load(c: &mut Criterion) {
         });
         group
             .bench_function(format!("{ext}/stream_whole_clip"), |b| b.iter(|| stream(&source, id)));
+        group.bench_function(format!("{ext}/stream_through_asset_server"), |b| {
+            b.iter(|| stream_through_server(&server, &name, Output::F32))
+        });
+        group.bench_function(format!("{ext}/stream_i16_through_asset_server"), |b| {
+            b.iter(|| stream_through_server(&server, &name, Output::I16))
+        });
         let direct = median_secs(|| {
             black_box(symphonia_direct(&bytes, ext));
         });
@@ -157,18 +256,56 @@ fn audio_load(c: &mut Criterion) {
         let streamed = median_secs(|| {
             black_box(stream(&source, id));
         });
-        summary.push((ext, frames as f64 / f64::from(rate), direct, loaded, streamed));
+        let server_f32 = median_secs(|| {
+            black_box(stream_through_server(&server, &name, Output::F32));
+        });
+        let server_i16 = median_secs(|| {
+            black_box(stream_through_server(&server, &name, Output::I16));
+        });
+        let first_direct = median_secs(|| {
+            black_box(symphonia_first_block(&bytes, ext));
+        });
+        let first_server = median_secs(|| {
+            black_box(stream_through_server(&server, &name, Output::FirstBlock));
+        });
+        let clip_s = frames as f64 / f64::from(rate);
+        summary.push(Summary {
+            ext,
+            clip_s,
+            direct,
+            loaded,
+            streamed,
+            server_f32,
+            server_i16,
+            first_direct,
+            first_server,
+            peak,
+        });
     }
     group.finish();
-    for (ext, clip_s, direct, loaded, streamed) in summary {
+    for r in summary {
         println!(
-            "{ext}: clip {clip_s:.2} s; symphonia direct {:.3} ms, load through server {:.3} ms \
+            "{}: clip {:.2} s; symphonia direct {:.3} ms, load through server {:.3} ms \
              (ratio {:.2}); stream {:.3} ms = {:.0}x realtime",
-            direct * 1e3,
-            loaded * 1e3,
-            loaded / direct,
-            streamed * 1e3,
-            clip_s / streamed
+            r.ext,
+            r.clip_s,
+            r.direct * 1e3,
+            r.loaded * 1e3,
+            r.loaded / r.direct,
+            r.streamed * 1e3,
+            r.clip_s / r.streamed
+        );
+        println!(
+            "{}: stream through server f32 {:.3} ms (ratio {:.2}), i16 {:.3} ms (ratio {:.2}); \
+             first block {:.3} ms against symphonia's {:.3} ms; peak window {} B",
+            r.ext,
+            r.server_f32 * 1e3,
+            r.server_f32 / r.direct,
+            r.server_i16 * 1e3,
+            r.server_i16 / r.direct,
+            r.first_server * 1e3,
+            r.first_direct * 1e3,
+            r.peak
         );
     }
 }

@@ -71,6 +71,9 @@ fn cooked_clips_load_and_stream_through_the_runtime() {
     }
     let direct = decode_direct(&corpus_file("house_lo.ogg"), "ogg").samples;
     assert_eq!(streamed, direct);
+    // Its errors name the asset.
+    let err = stream.seek(house.frames + 1).unwrap_err();
+    assert_eq!(err.asset().map(|(id, path)| (id, path.as_str())), Some((id, "house_lo.ogg")));
 
     // A loader asked to decode streamed clips too.
     let decoding = server(&source, AudioClipLoader { decode_streamed: true, ..Default::default() });

@@ -4,6 +4,7 @@ use amsp_runtime::{Asset, AssetLoader, LoadContext, LoadError, LoadInput};
 
 use super::error::AudioError;
 use super::layout::{AUDIO_TYPE, AudioCodec, AudioHeader, AudioLimits, LoadMode};
+use super::pcm::samples_to_i16;
 use super::stream::AudioStream;
 
 /// What an [`AudioClip`] holds.
@@ -58,6 +59,16 @@ impl AudioClip {
     #[must_use]
     pub fn duration_s(&self) -> f64 {
         self.frames as f64 / f64::from(self.sample_rate.max(1))
+    }
+
+    /// The samples as interleaved 16-bit PCM, rounded and clamped as
+    /// [`f32_to_i16`](super::f32_to_i16) does: 8- and 16-bit sources (WAV, FLAC) give their
+    /// samples back exactly. Empty for a streamed clip.
+    #[must_use]
+    pub fn samples_i16(&self) -> Vec<i16> {
+        let mut out = Vec::with_capacity(self.samples.len());
+        samples_to_i16(&self.samples, &mut out);
+        out
     }
 }
 
@@ -134,7 +145,8 @@ fn describe(header: &AudioHeader) -> AudioClip {
 /// Loads cooked audio as [`AudioClip`]: clips cooked to decompress on load
 /// are decoded whole; clips cooked to stream load only their description
 /// (state [`ClipState::Streamed`]) unless
-/// [`decode_streamed`](Self::decode_streamed) is set.
+/// [`decode_streamed`](Self::decode_streamed) is set: load those as
+/// [`AudioStreamSource`](super::AudioStreamSource) to play them.
 #[derive(Debug, Clone, Default)]
 pub struct AudioClipLoader {
     /// Size limits checked before anything is allocated.

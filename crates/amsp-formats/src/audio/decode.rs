@@ -340,19 +340,31 @@ impl PacketDecoder {
         let mut packet = Packet::new(0, Timestamp::new(entry.pts), Duration::new(entry.dur), data);
         packet.trim_start = Duration::new(u64::from(entry.trim_start));
         packet.trim_end = Duration::new(u64::from(entry.trim_end));
+        // An empty `out` takes the samples directly; otherwise they go
+        // through the decoder's own buffer and are appended.
+        let direct = out.is_empty();
         let decoder = &mut self.decoder;
-        let block = &mut self.block;
+        let target = if direct { &mut *out } else { &mut self.block };
         let frames = catch_unwind(AssertUnwindSafe(|| -> Result<usize, SymError> {
             let decoded = decoder.decode(&packet)?;
-            decoded.copy_to_vec_interleaved::<f32>(block);
+            decoded.copy_to_vec_interleaved::<f32>(&mut *target);
             Ok(decoded.frames())
         }))
-        .unwrap_or(Err(SymError::DecodeError("decoder panicked")))
-        .map_err(|e| sym_error("cooked audio", e))?;
-        if self.block.len() != frames * self.channels {
-            return Err(corrupt("cooked audio", "the channel count changed"));
+        .unwrap_or(Err(SymError::DecodeError("decoder panicked")));
+        let frames = match frames {
+            Ok(frames) if target.len() == frames * self.channels => frames,
+            Ok(_) => {
+                target.clear();
+                return Err(corrupt("cooked audio", "the channel count changed"));
+            }
+            Err(e) => {
+                target.clear();
+                return Err(sym_error("cooked audio", e));
+            }
+        };
+        if !direct {
+            out.extend_from_slice(&self.block);
         }
-        out.extend_from_slice(&self.block);
         Ok(frames as u64)
     }
 }

@@ -1,7 +1,10 @@
 //! Errors of audio decoding, cooked-layout parsing and streaming.
 
+use amsp_core::{AssetId, AssetPath};
+
 /// Why audio could not be decoded, cooked or streamed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AudioError {
     /// The source is not a file symphonia recognises (WAV, OGG, FLAC, MP3).
     #[error("{file}: unrecognised audio format: {message}")]
@@ -64,9 +67,56 @@ pub enum AudioError {
         /// The source's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// An error of a stream of a loaded asset (see `AudioStreamSource`):
+    /// the asset, and what went wrong with it. A failed chunk read is a
+    /// [`AudioError::Read`] inside, whose source is the server's load error
+    /// (`LoadError::Corrupt` for a chunk that fails its checksum,
+    /// `LoadError::Io` or `LoadError::NotFound` for a source that is gone).
+    #[error("audio asset '{path}' (id {id}): {source}")]
+    Asset {
+        /// The asset's id.
+        id: AssetId,
+        /// The asset's path.
+        path: AssetPath,
+        /// What went wrong.
+        #[source]
+        source: Box<AudioError>,
+    },
 }
 
 impl AudioError {
+    /// The asset the error is about, for errors of a stream of a loaded
+    /// asset.
+    #[must_use]
+    pub fn asset(&self) -> Option<(AssetId, &AssetPath)> {
+        match self {
+            Self::Asset { id, path, .. } => Some((*id, path)),
+            _ => None,
+        }
+    }
+
+    /// The error without its [`AudioError::Asset`] wrapping.
+    #[must_use]
+    pub fn inner(&self) -> &AudioError {
+        match self {
+            Self::Asset { source, .. } => source.inner(),
+            other => other,
+        }
+    }
+
+    /// The asset server's load error behind a failed chunk read of a
+    /// stream of a loaded asset: it says whether the chunk failed its
+    /// checksum ([`LoadError::Corrupt`](amsp_runtime::LoadError::Corrupt))
+    /// or the source is gone, and names the asset.
+    #[cfg(feature = "runtime")]
+    #[must_use]
+    pub fn load_error(&self) -> Option<&amsp_runtime::LoadError> {
+        match self.inner() {
+            Self::Read { source, .. } => source.downcast_ref::<amsp_runtime::LoadError>(),
+            _ => None,
+        }
+    }
+
     /// A [`AudioError::Layout`] error.
     pub(crate) fn layout(message: impl Into<String>) -> Self {
         Self::Layout(message.into())

@@ -9,7 +9,11 @@
 //! - `AudioClip`, `AudioClipLoader`, `read_clip` (feature `runtime`): clips
 //!   decoded whole at load, with silent placeholders.
 //! - `AudioStream` (feature `runtime`): block-by-block decoding with a
-//!   bounded window and seeking.
+//!   bounded window and seeking, to f32 or i16 ([`f32_to_i16`]).
+//! - `AudioStreamSource`, `AudioStreamSourceLoader` (feature `runtime`): a
+//!   clip loaded through the asset server for streaming (chunk 0 only);
+//!   each `open` gives an independent `AudioStream` reading the data chunks
+//!   through the server's source.
 
 #[cfg(feature = "runtime")]
 mod clip;
@@ -18,8 +22,11 @@ mod error;
 #[cfg(feature = "import")]
 mod import;
 pub mod layout;
+mod pcm;
 #[cfg(feature = "runtime")]
 mod stream;
+#[cfg(feature = "runtime")]
+mod stream_source;
 
 #[cfg(feature = "runtime")]
 pub use clip::{AudioClip, AudioClipLoader, ClipState, PLACEHOLDER_FRAMES, read_clip};
@@ -27,5 +34,8 @@ pub use error::AudioError;
 #[cfg(feature = "import")]
 pub use import::{AUTO_STREAM_SECONDS, AudioImporter, CookedAudio, cook};
 pub use layout::{AUDIO_TYPE, AudioCodec, AudioHeader, AudioLimits, LoadMode};
+pub use pcm::{f32_to_i16, samples_to_i16};
 #[cfg(feature = "runtime")]
 pub use stream::{AudioStream, ChunkReader, PCM_BLOCK_FRAMES};
+#[cfg(feature = "runtime")]
+pub use stream_source::{AudioStreamSource, AudioStreamSourceLoader};

@@ -1,11 +1,16 @@
 //! Decoding a cooked clip block by block with a bounded window.
 
+use std::sync::Arc;
+
+use amsp_core::{AssetId, AssetPath};
+
 use super::decode::{PacketDecoder, pcm_chunk_to_f32};
 use super::error::AudioError;
 use super::layout::{
     AudioCodec, AudioHeader, AudioLimits, MP3_PREROLL_BYTES, MP3_PREROLL_PACKETS, PacketEntry,
     parse_packet_chunk,
 };
+use super::pcm::samples_to_i16;
 
 /// Frames of one PCM block from [`AudioStream::next_block`].
 pub const PCM_BLOCK_FRAMES: usize = 4096;
@@ -27,8 +32,11 @@ pub type ChunkReader = Box<dyn FnMut(u32, &mut Vec<u8>) -> Result<(), AudioError
 /// two chunks of compressed data plus one decoded block are resident;
 /// [`peak_window_bytes`](Self::peak_window_bytes) reports the most seen.
 pub struct AudioStream {
-    header: AudioHeader,
+    header: Arc<AudioHeader>,
     read: ChunkReader,
+    /// The asset the stream plays, when it came from an asset server: its
+    /// errors are wrapped in [`AudioError::Asset`].
+    asset: Option<(AssetId, AssetPath)>,
     decoder: Option<PacketDecoder>,
     /// Data chunk (index into the seek table) held in `compressed`.
     chunk: Option<usize>,
@@ -38,6 +46,8 @@ pub struct AudioStream {
     /// Next packet (or PCM byte offset) in the current chunk.
     cursor: usize,
     block: Vec<f32>,
+    /// The last block as i16, for [`next_block_i16`](Self::next_block_i16).
+    block_i16: Vec<i16>,
     /// Frame index of the next frame [`next_block`](Self::next_block) returns.
     position: u64,
     /// Decoded frames still to drop after a seek.
@@ -75,13 +85,27 @@ impl AudioStream {
         let mut bytes = Vec::new();
         read(0, &mut bytes)?;
         let header = AudioHeader::parse(&bytes, limits)?;
-        let decoder = match header.codec {
-            AudioCodec::Pcm(_) => None,
-            _ => Some(PacketDecoder::new(&header)?),
+        Self::with_header(Arc::new(header), read, None, None)
+    }
+
+    /// A stream over a clip whose header is already parsed: `read` gives the
+    /// data chunks; errors are wrapped with `asset` when there is one. A
+    /// fresh `decoder` for the header's codec saves building one.
+    pub(crate) fn with_header(
+        header: Arc<AudioHeader>,
+        read: ChunkReader,
+        asset: Option<(AssetId, AssetPath)>,
+        decoder: Option<PacketDecoder>,
+    ) -> Result<Self, AudioError> {
+        let decoder = match (header.codec, decoder) {
+            (AudioCodec::Pcm(_), _) => None,
+            (_, Some(decoder)) => Some(decoder),
+            (_, None) => Some(PacketDecoder::new(&header).map_err(|e| named(&asset, e))?),
         };
         Ok(Self {
             header,
             read,
+            asset,
             decoder,
             chunk: None,
             compressed: Vec::new(),
@@ -89,22 +113,36 @@ impl AudioStream {
             offsets: Vec::new(),
             cursor: 0,
             block: Vec::new(),
+            block_i16: Vec::new(),
             position: 0,
             skip: 0,
             peak_window: 0,
         })
     }
 
-    /// Opens a stream over asset `id` of `source`.
+    /// Opens a stream over asset `id` of `source`, outside an asset server;
+    /// its errors are [`AudioError::Asset`] naming the asset when the
+    /// source describes it (a failed read carries the source's
+    /// `amsp_io::ReadError`).
     ///
     /// # Errors
     /// As [`open`](Self::open).
     pub fn from_source(
-        source: std::sync::Arc<dyn amsp_io::AssetSource>,
-        id: amsp_core::AssetId,
+        source: Arc<dyn amsp_io::AssetSource>,
+        id: AssetId,
         limits: &AudioLimits,
     ) -> Result<Self, AudioError> {
-        Self::open(move |chunk, out: &mut Vec<u8>| source.read_chunk(id, chunk, out), limits)
+        let asset = source.describe(id).map(|d| (id, d.path.clone()));
+        let mut read: ChunkReader = Box::new(move |chunk, out| {
+            source
+                .read_chunk(id, chunk, out)
+                .map_err(|e| AudioError::Read { chunk, source: Box::new(e) })
+        });
+        let mut bytes = Vec::new();
+        let header = read(0, &mut bytes)
+            .and_then(|()| AudioHeader::parse(&bytes, limits))
+            .map_err(|e| named(&asset, e))?;
+        Self::with_header(Arc::new(header), read, asset, None)
     }
 
     /// The clip's header (codec, rate, channels, length, seek table).
@@ -121,14 +159,22 @@ impl AudioStream {
     }
 
     /// The most bytes of compressed chunks and decoded samples held at once
-    /// since the stream opened.
+    /// since the stream opened: the capacities of its buffers (the current
+    /// chunk, the decoded block, its i16 copy, and during a seek the chunk
+    /// before and the warm-up output), not counting the shared header and
+    /// the decoder's fixed state.
     #[must_use]
     pub fn peak_window_bytes(&self) -> usize {
         self.peak_window
     }
 
     fn note_window(&mut self, extra: usize) {
-        let now = self.compressed.len() + extra + self.block.len() * size_of::<f32>();
+        let now = self.compressed.capacity()
+            + extra
+            + self.block.capacity() * size_of::<f32>()
+            + self.block_i16.capacity() * size_of::<i16>()
+            + (self.entries.capacity() * size_of::<PacketEntry>())
+            + (self.offsets.capacity() * size_of::<usize>());
         self.peak_window = self.peak_window.max(now);
     }
 
@@ -136,8 +182,36 @@ impl AudioStream {
     ///
     /// # Errors
     /// [`AudioError`] when a chunk cannot be read or does not decode, or
-    /// when the chunks hold other lengths than the seek table says.
+    /// when the chunks hold other lengths than the seek table says; wrapped
+    /// in [`AudioError::Asset`] for a stream of a loaded asset.
     pub fn next_block(&mut self) -> Result<Option<&[f32]>, AudioError> {
+        match self.advance() {
+            Ok(true) => Ok(Some(&self.block)),
+            Ok(false) => Ok(None),
+            Err(err) => Err(named(&self.asset, err)),
+        }
+    }
+
+    /// The next block as interleaved 16-bit samples (see
+    /// [`f32_to_i16`](super::f32_to_i16) for the rounding), or `None` at the end. 16-bit and
+    /// 8-bit sources give their samples back exactly.
+    ///
+    /// # Errors
+    /// As [`next_block`](Self::next_block).
+    pub fn next_block_i16(&mut self) -> Result<Option<&[i16]>, AudioError> {
+        match self.advance() {
+            Ok(true) => {
+                samples_to_i16(&self.block, &mut self.block_i16);
+                self.note_window(0);
+                Ok(Some(&self.block_i16))
+            }
+            Ok(false) => Ok(None),
+            Err(err) => Err(named(&self.asset, err)),
+        }
+    }
+
+    /// Decodes the next non-empty block into `block`; `false` at the end.
+    fn advance(&mut self) -> Result<bool, AudioError> {
         let channels = u64::from(self.header.channels);
         while self.position < self.header.frames {
             let next = self.chunk.map_or(0, |c| c + 1);
@@ -166,10 +240,10 @@ impl AudioStream {
             self.note_window(0);
             if keep > 0 {
                 self.position += keep;
-                return Ok(Some(&self.block));
+                return Ok(true);
             }
         }
-        Ok(None)
+        Ok(false)
     }
 
     /// Decodes the next packet or PCM block of the current chunk into
@@ -206,6 +280,10 @@ impl AudioStream {
     /// Reads data chunk `index` (pack chunk `index + 1`) into `compressed`.
     fn load_chunk(&mut self, index: usize) -> Result<(), AudioError> {
         let entry = self.header.chunks[index];
+        // Room for exactly this chunk (its size is checked against the
+        // limits), so the buffer never grows past the largest chunk.
+        self.compressed.clear();
+        self.compressed.reserve_exact(usize::try_from(entry.bytes).unwrap_or(usize::MAX));
         (self.read)(index as u32 + 1, &mut self.compressed)?;
         if self.compressed.len() as u64 != entry.bytes {
             return Err(AudioError::layout(format!(
@@ -257,6 +335,10 @@ impl AudioStream {
     /// [`AudioError::SeekOutOfRange`] past the end; read and decode errors
     /// as [`next_block`](Self::next_block).
     pub fn seek(&mut self, frame: u64) -> Result<(), AudioError> {
+        self.seek_to(frame).map_err(|err| named(&self.asset, err))
+    }
+
+    fn seek_to(&mut self, frame: u64) -> Result<(), AudioError> {
         if frame > self.header.frames {
             return Err(AudioError::SeekOutOfRange { frame, frames: self.header.frames });
         }
@@ -284,7 +366,8 @@ impl AudioStream {
 
     /// Decodes the last packets of data chunk `index` and drops the output.
     fn preroll(&mut self, index: usize) -> Result<(), AudioError> {
-        let mut previous = Vec::new();
+        let size = usize::try_from(self.header.chunks[index].bytes).unwrap_or(usize::MAX);
+        let mut previous = Vec::with_capacity(size);
         (self.read)(index as u32 + 1, &mut previous)?;
         let parsed = parse_packet_chunk(&previous)?;
         let n = parsed.entries.len();
@@ -316,8 +399,18 @@ impl AudioStream {
             // their output is dropped, so their errors are too.
             let _ = decoder.decode(&parsed.entries[i], parsed.data[i], &mut scratch);
         }
-        let extra = previous.len() + scratch.capacity() * size_of::<f32>();
+        let extra = previous.capacity() + scratch.capacity() * size_of::<f32>();
         self.note_window(extra);
         Ok(())
+    }
+}
+
+/// `err`, wrapped with the asset it is about when there is one.
+fn named(asset: &Option<(AssetId, AssetPath)>, err: AudioError) -> AudioError {
+    match asset {
+        Some((id, path)) => {
+            AudioError::Asset { id: *id, path: path.clone(), source: Box::new(err) }
+        }
+        None => err,
     }
 }
