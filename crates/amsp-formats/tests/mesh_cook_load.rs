@@ -236,7 +236,7 @@ fn cooked_meshes_load_through_the_asset_server_with_catalog_lods() {
         ("duck.glb#mesh0", 4212),
         ("pirate.glb#mesh0", 5010),
         ("nm.drc", 170),
-        ("sphere.obj", 224),
+        ("sphere.obj#mesh0", 224),
     ] {
         let handle = server.load::<Mesh>(path);
         assert!(server.wait_for(&handle, Duration::from_secs(20)).is_loaded(), "{path}");

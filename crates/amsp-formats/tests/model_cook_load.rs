@@ -331,3 +331,64 @@ fn a_model_whose_texture_cannot_load_fails_with_the_dependency_named() {
     let material = server.load::<Material>("duck/Duck.gltf#material0");
     assert!(server.wait_for(&material, WAIT).is_failed());
 }
+
+#[test]
+fn an_obj_with_its_mtl_cooks_into_a_model_with_pbr_materials() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    std::fs::create_dir_all(src.join("props/textures")).unwrap();
+    let obj = "mtllib crate.mtl\n\
+        v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nv 0 0 1\nv 1 0 1\n\
+        vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\n\
+        o lid\nusemtl wood\nf 1/1 2/2 3/3 4/4\n\
+        o band\nusemtl metal\nf 1/1 5/2 6/3\n";
+    std::fs::write(src.join("props/crate.obj"), obj).unwrap();
+    let mtl = "newmtl wood\nKd 0.8 0.6 0.4\nNs 98\nmap_Kd -s 1 1 1 textures/wood.png\n\
+        newmtl metal\nKd 0.5 0.5 0.5\nd 0.25\nPm 1\nPr 0.3\nKe 0.1 0 0\n";
+    std::fs::write(src.join("props/crate.mtl"), mtl).unwrap();
+    let png = image::RgbaImage::from_fn(64, 64, |x, y| {
+        image::Rgba([(x * 4) as u8, (y * 4) as u8, 90, 255])
+    });
+    png.save(src.join("props/textures/wood.png")).unwrap();
+
+    let report = cook(&src, &out);
+    assert_eq!(report.failed, 0, "{:?}", report.errors);
+    let model = record(&out, "props/crate.obj");
+    let mtl_record = record(&out, "props/crate.mtl");
+    assert_eq!(model.asset_type, "model");
+    assert!(model.dependencies.contains(&mtl_record.id), "the MTL is a dependency");
+    let wood = record(&out, "props/crate.obj#material0");
+    assert_eq!(wood.dependencies, vec![record(&out, "props/textures/wood.png").id]);
+
+    let server = server(&out);
+    let handle = server.load::<Model>("props/crate.obj");
+    assert!(server.wait_for(&handle, WAIT).is_loaded());
+    let loaded = server.get(&handle).unwrap();
+    assert_eq!((loaded.nodes.len(), loaded.nodes[0].name.as_str()), (1, "crate"));
+    let mesh = server.get(&loaded.meshes[0]).unwrap();
+    assert_eq!(mesh.finest().triangle_count(), 3);
+    let names: Vec<String> = mesh
+        .finest()
+        .submeshes
+        .iter()
+        .map(|s| server.get(loaded.material(s).unwrap()).unwrap().name.clone())
+        .collect();
+    assert_eq!(names, ["wood", "metal"]);
+    let wood = server.get(&loaded.materials[0]).unwrap();
+    assert_eq!(wood.base_color, [0.8, 0.6, 0.4, 1.0]);
+    assert!((wood.roughness - 0.1414).abs() < 1e-3, "sqrt(2 / 100): {}", wood.roughness);
+    assert_eq!((wood.metallic, wood.alpha_mode), (0.0, AlphaMode::Opaque));
+    let tex = server.get(&wood.base_color_texture.as_ref().unwrap().texture).unwrap();
+    assert_eq!((tex.width, tex.height), (64, 64));
+    let metal = server.get(&loaded.materials[1]).unwrap();
+    assert_eq!((metal.metallic, metal.roughness, metal.alpha_mode), (1.0, 0.3, AlphaMode::Blend));
+    assert_eq!(metal.base_color[3], 0.25);
+    assert_eq!(metal.emissive, [0.1, 0.0, 0.0]);
+
+    // Editing the MTL cooks the model again.
+    std::fs::write(src.join("props/crate.mtl"), mtl.replace("Kd 0.8", "Kd 0.9")).unwrap();
+    let report = cook(&src, &out);
+    assert_eq!(report.failed, 0, "{:?}", report.errors);
+    assert_eq!(record(&out, "props/crate.obj#material0").version, 2);
+    assert_eq!(record(&out, "props/crate.obj#material1").version, 1);
+}

@@ -26,10 +26,10 @@ pub use cook::LodSettings;
 /// `EXT_meshopt_compression` and `KHR_mesh_quantization`; raw Draco
 /// `.drc` files; and OBJ (+ MTL).
 ///
-/// The cook registers it for `.obj` and `.drc` files; glTF and GLB files are
+/// The cook registers it for `.drc` files; glTF, GLB and OBJ files are
 /// cooked by [`ModelImporter`](crate::model::ModelImporter) into a model with
-/// one mesh sub-asset per glTF mesh. Called directly on a glTF source, this
-/// importer makes the merged mesh described below.
+/// mesh and material sub-assets. Called directly on a glTF or OBJ source,
+/// this importer makes the merged mesh described below.
 ///
 /// One asset per source file: every triangle primitive of every mesh the
 /// file's default scene instances (glTF: `scene`, else the first scene,
@@ -203,7 +203,7 @@ impl Importer for MeshImporter {
     }
 
     fn extensions(&self) -> &[&str] {
-        &["obj", "drc"]
+        &["drc"]
     }
 
     fn import(&self, input: &ImportInput<'_>) -> Result<ImportedAsset, ImportError> {

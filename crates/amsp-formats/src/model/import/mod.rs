@@ -2,6 +2,7 @@
 //! its meshes, materials and embedded textures as sub-assets.
 
 mod materials;
+mod obj;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -17,7 +18,18 @@ use crate::mesh::import::gltf::{self, Document, IDENTITY, Mat4, local_transform,
 use crate::mesh::import::{mesh_asset, settings};
 use crate::mesh::{Bounds, MeshData, MeshLimits};
 use crate::texture::TextureImporter;
-use materials::{read_materials, relative_path};
+use materials::{Materials, read_materials, relative_path};
+
+/// What a source describes, before it is cooked into assets.
+struct Scene {
+    nodes: Vec<NodeData>,
+    roots: Vec<u32>,
+    /// Meshes with the index their label uses (`mesh{index}`).
+    meshes: Vec<(usize, MeshData)>,
+    materials: Materials,
+    /// What the source has that is not cooked.
+    ignored: Vec<String>,
+}
 
 /// Imports glTF 2.0 models (`.gltf` with embedded, data-URI or external
 /// buffers and images; `.glb`) for the cook, as a scene of assets:
@@ -77,7 +89,6 @@ impl ModelImporter {
         read: &dyn Fn(&AssetPath) -> Result<Vec<u8>, String>,
         exists: &dyn Fn(&AssetPath) -> bool,
     ) -> Result<ImportedAsset, ImportError> {
-        let err = |e: crate::mesh::MeshError| ImportError::new(e.to_string());
         let lod_settings = settings(input.meta)?;
         let read_buffers: RefCell<Vec<AssetPath>> = RefCell::new(Vec::new());
         let read_external = |uri: &str| -> Result<Vec<u8>, String> {
@@ -87,7 +98,102 @@ impl ModelImporter {
             read_buffers.borrow_mut().push(path);
             Ok(bytes)
         };
-        let mut doc = Document::parse(input.bytes, &read_external, &self.limits).map_err(err)?;
+        // Images and other files materials name are sources of the cook.
+        let resolve = |uri: &str| -> Result<AssetPath, String> {
+            let path = relative_path(input.path, uri)?;
+            if exists(&path) {
+                Ok(path)
+            } else {
+                Err(format!("{path} is not a source of this cook"))
+            }
+        };
+        let ext = input.path.extension().unwrap_or_default();
+        let scene = if ext == "obj" {
+            obj::obj_scene(input, &self.limits, &read_external, &resolve)?
+        } else {
+            self.gltf_scene(input, &read_external, &resolve)?
+        };
+        let Scene { nodes, roots, meshes, materials: mats, ignored } = scene;
+
+        // The model, its meshes, materials and embedded textures.
+        let label =
+            |l: String| input.path.with_label(&l).map_err(|e| ImportError::new(e.to_string()));
+        let mut subs = Vec::new();
+        let mut model = ModelData { nodes, roots, ..ModelData::default() };
+        let mut mesh_bounds = Vec::new();
+        for (m, mesh) in &meshes {
+            let l = format!("mesh{m}");
+            model.meshes.push(label(l.clone())?);
+            mesh_bounds.push(mesh.bounds());
+            let asset = mesh_asset(mesh, &lod_settings, &ext, &[])
+                .map_err(|e| ImportError::new(format!("mesh {m}: {}", e.0)))?;
+            subs.push(SubAsset { label: l, asset });
+        }
+        for (i, material) in mats.materials.iter().enumerate() {
+            let l = format!("material{i}");
+            model.materials.push(label(l.clone())?);
+            let dependencies =
+                material.textures().into_iter().flatten().map(|t| t.path.clone()).collect();
+            let asset = ImportedAsset {
+                asset_type: MATERIAL_TYPE.to_owned(),
+                chunks: vec![encode_material(material)],
+                codec: Some(Codec::None),
+                dependencies,
+                metadata: json!({
+                    "name": material.name,
+                    "textures": material.textures().into_iter().flatten().map(|t| t.path.as_str()).collect::<Vec<_>>(),
+                }),
+                ..ImportedAsset::default()
+            };
+            subs.push(SubAsset { label: l, asset });
+        }
+        let embedded = mats.textures.len();
+        subs.extend(mats.textures);
+
+        let (bounds, instances, triangles) = scene_bounds(&model, &mesh_bounds, &meshes);
+        model.bounds = bounds;
+        let metadata = json!({
+            "source_format": ext,
+            "node_count": model.nodes.len(),
+            "mesh_count": model.meshes.len(),
+            "material_count": model.materials.len(),
+            "embedded_textures": embedded,
+            "external_textures": mats.external.iter().map(AssetPath::as_str).collect::<Vec<_>>(),
+            "instance_count": instances,
+            "triangle_count": triangles,
+            "aabb_min": bounds.min,
+            "aabb_max": bounds.max,
+            "sphere_center": bounds.center,
+            "sphere_radius": bounds.radius,
+            "ignored": ignored,
+        });
+        let mut dependencies: Vec<AssetPath> =
+            model.meshes.iter().chain(&model.materials).cloned().collect();
+        for path in read_buffers.into_inner() {
+            if !dependencies.contains(&path) {
+                dependencies.push(path);
+            }
+        }
+        Ok(ImportedAsset {
+            asset_type: MODEL_TYPE.to_owned(),
+            chunks: vec![encode_model(&model)],
+            codec: Some(Codec::None),
+            dependencies,
+            metadata,
+            sub_assets: subs,
+            ..ImportedAsset::default()
+        })
+    }
+
+    /// The node hierarchy, meshes and materials of a glTF or GLB file.
+    fn gltf_scene(
+        &self,
+        input: &ImportInput<'_>,
+        read_external: gltf::ReadExternal<'_>,
+        resolve: &dyn Fn(&str) -> Result<AssetPath, String>,
+    ) -> Result<Scene, ImportError> {
+        let err = |e: crate::mesh::MeshError| ImportError::new(e.to_string());
+        let mut doc = Document::parse(input.bytes, read_external, &self.limits).map_err(err)?;
 
         // Meshes, each in its own space.
         let mut mesh_index: Vec<Option<u32>> = Vec::with_capacity(doc.root.meshes.len());
@@ -144,54 +250,7 @@ impl ModelImporter {
         }
         check_forest(&nodes, &roots).map_err(ImportError::new)?;
 
-        // Materials and the textures they use.
-        let resolve = |uri: &str| -> Result<AssetPath, String> {
-            let path = relative_path(input.path, uri)?;
-            if exists(&path) {
-                Ok(path)
-            } else {
-                Err(format!("{path} is not a source of this cook"))
-            }
-        };
-        let mats = read_materials(&mut doc, input.path, input.meta, &self.textures, &resolve)?;
-
-        let label =
-            |l: String| input.path.with_label(&l).map_err(|e| ImportError::new(e.to_string()));
-        let mut subs = Vec::new();
-        let mut model = ModelData { nodes, roots, ..ModelData::default() };
-        let mut mesh_bounds = Vec::new();
-        let ext = input.path.extension().unwrap_or_default();
-        for (m, mesh) in &meshes {
-            let l = format!("mesh{m}");
-            model.meshes.push(label(l.clone())?);
-            mesh_bounds.push(mesh.bounds());
-            let asset = mesh_asset(mesh, &lod_settings, &ext, &[])
-                .map_err(|e| ImportError::new(format!("mesh {m}: {}", e.0)))?;
-            subs.push(SubAsset { label: l, asset });
-        }
-        for (i, material) in mats.materials.iter().enumerate() {
-            let l = format!("material{i}");
-            model.materials.push(label(l.clone())?);
-            let dependencies =
-                material.textures().into_iter().flatten().map(|t| t.path.clone()).collect();
-            let asset = ImportedAsset {
-                asset_type: MATERIAL_TYPE.to_owned(),
-                chunks: vec![encode_material(material)],
-                codec: Some(Codec::None),
-                dependencies,
-                metadata: json!({
-                    "name": material.name,
-                    "textures": material.textures().into_iter().flatten().map(|t| t.path.as_str()).collect::<Vec<_>>(),
-                }),
-                ..ImportedAsset::default()
-            };
-            subs.push(SubAsset { label: l, asset });
-        }
-        let embedded = mats.textures.len();
-        subs.extend(mats.textures);
-
-        let (bounds, instances, triangles) = scene_bounds(&model, &mesh_bounds, &meshes);
-        model.bounds = bounds;
+        let materials = read_materials(&mut doc, input.path, input.meta, &self.textures, resolve)?;
         let root = &doc.root;
         let morphs =
             root.meshes.iter().flat_map(|m| &m.primitives).filter(|p| p.targets.is_some()).count();
@@ -205,37 +264,7 @@ impl ModelImporter {
         .filter(|(_, n)| *n > 0)
         .map(|(what, n)| format!("{n} {what}"))
         .collect();
-        let metadata = json!({
-            "source_format": ext,
-            "node_count": model.nodes.len(),
-            "mesh_count": model.meshes.len(),
-            "material_count": model.materials.len(),
-            "embedded_textures": embedded,
-            "external_textures": mats.external.iter().map(AssetPath::as_str).collect::<Vec<_>>(),
-            "instance_count": instances,
-            "triangle_count": triangles,
-            "aabb_min": bounds.min,
-            "aabb_max": bounds.max,
-            "sphere_center": bounds.center,
-            "sphere_radius": bounds.radius,
-            "ignored": ignored,
-        });
-        let mut dependencies: Vec<AssetPath> =
-            model.meshes.iter().chain(&model.materials).cloned().collect();
-        for path in read_buffers.into_inner() {
-            if !dependencies.contains(&path) {
-                dependencies.push(path);
-            }
-        }
-        Ok(ImportedAsset {
-            asset_type: MODEL_TYPE.to_owned(),
-            chunks: vec![encode_model(&model)],
-            codec: Some(Codec::None),
-            dependencies,
-            metadata,
-            sub_assets: subs,
-            ..ImportedAsset::default()
-        })
+        Ok(Scene { nodes, roots, meshes, materials, ignored })
     }
 }
 
@@ -286,7 +315,7 @@ impl Importer for ModelImporter {
     }
 
     fn extensions(&self) -> &[&str] {
-        &["gltf", "glb"]
+        &["gltf", "glb", "obj"]
     }
 
     fn import(&self, input: &ImportInput<'_>) -> Result<ImportedAsset, ImportError> {
