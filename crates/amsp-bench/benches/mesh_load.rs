@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use amsp_bench::CookedFiles;
+use amsp_bench::models::{Glb, terrain};
 use amsp_core::AssetPath;
 use amsp_formats::mesh::{LodSelection, Mesh, MeshImporter, MeshLimits, MeshLoader, read_mesh};
 use amsp_formats::model::ModelImporter;
@@ -21,79 +22,10 @@ const SIDE: u32 = 100;
 /// A rolling terrain as a GLB: positions, normals and UVs (f32), u32
 /// indices.
 fn terrain_glb() -> Vec<u8> {
-    let n = SIDE * SIDE;
-    let height =
-        |x: f32, z: f32| (x * 0.31).sin() * 2.0 + (z * 0.17).cos() * 3.0 + (x * z * 0.01).sin();
-    let mut bin = Vec::new();
-    let (mut min, mut max) = ([f32::MAX; 3], [f32::MIN; 3]);
-    for z in 0..SIDE {
-        for x in 0..SIDE {
-            let p = [x as f32, height(x as f32, z as f32), z as f32];
-            for k in 0..3 {
-                min[k] = min[k].min(p[k]);
-                max[k] = max[k].max(p[k]);
-            }
-            bin.extend(p.iter().flat_map(|c| c.to_le_bytes()));
-        }
-    }
-    for z in 0..SIDE {
-        for x in 0..SIDE {
-            let (xf, zf) = (x as f32, z as f32);
-            let dx = height(xf + 0.5, zf) - height(xf - 0.5, zf);
-            let dz = height(xf, zf + 0.5) - height(xf, zf - 0.5);
-            let len = (dx * dx + 1.0 + dz * dz).sqrt();
-            bin.extend([-dx / len, 1.0 / len, -dz / len].iter().flat_map(|c| c.to_le_bytes()));
-        }
-    }
-    for z in 0..SIDE {
-        for x in 0..SIDE {
-            let uv = [x as f32 / (SIDE - 1) as f32, z as f32 / (SIDE - 1) as f32];
-            bin.extend(uv.iter().flat_map(|c| c.to_le_bytes()));
-        }
-    }
-    let mut indices = 0;
-    for z in 0..SIDE - 1 {
-        for x in 0..SIDE - 1 {
-            let i = z * SIDE + x;
-            for v in [i, i + SIDE, i + 1, i + 1, i + SIDE, i + SIDE + 1] {
-                bin.extend(v.to_le_bytes());
-                indices += 1;
-            }
-        }
-    }
-    let (p, nrm, uv) = (0, n * 12, n * 24);
-    let idx = n * 32;
-    let json = format!(
-        r#"{{"asset":{{"version":"2.0"}},"scene":0,"scenes":[{{"nodes":[0]}}],"nodes":[{{"mesh":0}}],
-"meshes":[{{"primitives":[{{"attributes":{{"POSITION":0,"NORMAL":1,"TEXCOORD_0":2}},"indices":3}}]}}],
-"buffers":[{{"byteLength":{len}}}],
-"bufferViews":[{{"buffer":0,"byteOffset":{p},"byteLength":{pl}}},{{"buffer":0,"byteOffset":{nrm},"byteLength":{pl}}},
-{{"buffer":0,"byteOffset":{uv},"byteLength":{ul}}},{{"buffer":0,"byteOffset":{idx},"byteLength":{il}}}],
-"accessors":[{{"bufferView":0,"componentType":5126,"count":{n},"type":"VEC3","min":{min:?},"max":{max:?}}},
-{{"bufferView":1,"componentType":5126,"count":{n},"type":"VEC3"}},
-{{"bufferView":2,"componentType":5126,"count":{n},"type":"VEC2"}},
-{{"bufferView":3,"componentType":5125,"count":{indices},"type":"SCALAR"}}]}}"#,
-        len = bin.len(),
-        pl = n * 12,
-        ul = n * 8,
-        il = indices * 4,
-    );
-    let mut json = json.into_bytes();
-    while json.len() % 4 != 0 {
-        json.push(b' ');
-    }
-    let total = 12 + 8 + json.len() + 8 + bin.len();
-    let mut glb = Vec::with_capacity(total);
-    glb.extend_from_slice(b"glTF");
-    glb.extend(2u32.to_le_bytes());
-    glb.extend((total as u32).to_le_bytes());
-    glb.extend((json.len() as u32).to_le_bytes());
-    glb.extend_from_slice(b"JSON");
-    glb.extend_from_slice(&json);
-    glb.extend((bin.len() as u32).to_le_bytes());
-    glb.extend_from_slice(b"BIN\0");
-    glb.extend_from_slice(&bin);
-    glb
+    let mut glb = Glb::new();
+    let mesh = glb.mesh(&terrain(SIDE), None);
+    glb.node(serde_json::json!({"mesh": mesh}), true);
+    glb.finish()
 }
 
 fn mesh_load(c: &mut Criterion) {

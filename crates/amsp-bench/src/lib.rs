@@ -8,6 +8,7 @@
 //! - [`stream_all`]: the same entries loaded through an `AssetServer`.
 //! - [`textures`]: synthetic source textures (colour, normal maps, masks).
 
+pub mod models;
 pub mod textures;
 
 use std::path::{Path, PathBuf};
