@@ -149,6 +149,34 @@ impl Glb {
     }
 }
 
+/// The bytes of every image a GLB holds in its binary chunk (images with a
+/// buffer view), read through its JSON; empty for anything that is not
+/// such a GLB.
+#[must_use]
+pub fn embedded_images(glb: &[u8]) -> Vec<&[u8]> {
+    let word = |at: usize| -> Option<usize> {
+        let b = glb.get(at..at + 4)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let parse = || -> Option<Vec<&[u8]>> {
+        let json_len = word(12)?;
+        let json: Value = serde_json::from_slice(glb.get(20..20 + json_len)?).ok()?;
+        let bin_start = 20 + json_len + 8;
+        let bin = glb.get(bin_start..bin_start + word(20 + json_len)?)?;
+        let views = json["bufferViews"].as_array()?;
+        let mut out = Vec::new();
+        for image in json["images"].as_array()? {
+            let Some(view) = image["bufferView"].as_u64() else { continue };
+            let view = views.get(view as usize)?;
+            let offset = view["byteOffset"].as_u64().unwrap_or(0) as usize;
+            let length = view["byteLength"].as_u64()? as usize;
+            out.push(bin.get(offset..offset.checked_add(length)?)?);
+        }
+        Some(out)
+    };
+    parse().unwrap_or_default()
+}
+
 /// Vertex attributes and indices of a triangle mesh.
 #[derive(Debug, Clone, Default)]
 pub struct MeshParts {

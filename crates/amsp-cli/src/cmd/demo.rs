@@ -2,7 +2,8 @@
 //! cook it, re-cook incrementally, stream every asset back through the
 //! `AssetServer`, and compare the streaming throughput with the reference
 //! (positioned reads + decompression of the same entries on all cores);
-//! then cook, load and stream synthetic textures.
+//! then cook, load and stream synthetic textures, and cook glTF scenes into
+//! models loaded through the dependency graph.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ pub struct DemoArgs {
     /// Width and height of each synthetic texture, in pixels.
     #[arg(long, default_value_t = 1024)]
     texture_size: u32,
+    /// Number of synthetic glTF scenes (0 skips the model part).
+    #[arg(long, default_value_t = 8)]
+    models: usize,
     /// Print a machine-readable summary.
     #[arg(long)]
     json: bool,
@@ -210,8 +214,17 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         (true, json!(null))
     };
 
+    // 6. Models: glTF scenes cooked into models with sub-assets, loaded
+    // through the dependency graph.
+    let (models_ok, models) = if args.models > 0 {
+        super::demo_models::run(&root, args.models, 256, &say)?
+    } else {
+        (true, json!(null))
+    };
+
     let ok = failed == 0
         && textures_ok
+        && models_ok
         && mismatches == 0
         && missing_ok
         && second.nothing_changed()
@@ -227,6 +240,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "stream": { "loaded": stats.loaded, "failed": failed, "mismatches": mismatches, "seconds": loaded_in.as_secs_f64(), "request_ns_each": requested_in.as_nanos() as f64 / assets.len().max(1) as f64 },
             "throughput": { "server_mb_s": server_mb_s, "reference_mb_s": ref_mb_s, "ratio": ratio.fraction(), "threads": threads },
             "textures": textures,
+            "models": models,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
