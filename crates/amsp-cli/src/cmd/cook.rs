@@ -91,7 +91,12 @@ fn print_report(report: &CookReport) {
         eprintln!("warning: {warning}");
     }
     for failure in &report.errors {
-        eprintln!("error: {}: {}", failure.path, failure.error);
+        // Most errors already start with the path they are about.
+        if failure.error.starts_with(&failure.path) {
+            eprintln!("error: {}", failure.error);
+        } else {
+            eprintln!("error: {}: {}", failure.path, failure.error);
+        }
     }
     if report.nothing_changed() && report.failed == 0 {
         println!(
