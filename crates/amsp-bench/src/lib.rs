@@ -10,6 +10,7 @@
 
 pub mod models;
 pub mod textures;
+pub mod world;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
