@@ -571,8 +571,7 @@ impl<'a> Ktx2Texture<'a> {
             Supercompression::Zstd => {
                 let expected = self.entry(level)?.uncompressed_byte_length;
                 let fail = |detail: String| Ktx2Error::Decompress { level, expected, detail };
-                let out = zstd::bulk::decompress(raw, expected as usize)
-                    .map_err(|e| fail(e.to_string()))?;
+                let out = zstd_decompress(raw, expected as usize).map_err(fail)?;
                 if out.len() as u64 != expected {
                     return Err(fail(format!("it produced {} bytes", out.len())));
                 }
@@ -589,6 +588,25 @@ impl<'a> Ktx2Texture<'a> {
             .get(level as usize)
             .ok_or(Ktx2Error::NoSuchLevel { level, count: self.levels() })
     }
+}
+
+thread_local! {
+    /// One zstd decompression context per thread: creating one costs about
+    /// as much as decompressing a small level.
+    static ZSTD: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Decompresses zstd data of at most `capacity` bytes with this thread's
+/// context.
+fn zstd_decompress(raw: &[u8], capacity: usize) -> Result<Vec<u8>, String> {
+    ZSTD.with_borrow_mut(|slot| {
+        let decompressor = match slot {
+            Some(d) => d,
+            None => slot.insert(zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?),
+        };
+        decompressor.decompress(raw, capacity).map_err(|e| e.to_string())
+    })
 }
 
 fn lcm(a: u64, b: u64) -> u64 {
