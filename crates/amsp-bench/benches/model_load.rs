@@ -11,10 +11,10 @@ use std::time::Duration;
 use amsp_bench::models::{embedded_images, write_models};
 use amsp_cook::Cooker;
 use amsp_core::AssetPath;
-use amsp_formats::mesh::{MeshImporter, MeshLoader};
-use amsp_formats::model::{MaterialLoader, Model, ModelImporter, ModelLoader};
+use amsp_formats::mesh::MeshImporter;
+use amsp_formats::model::{Model, ModelImporter, register_model_loaders};
+use amsp_formats::texture::TextureImporter;
 use amsp_formats::texture::source::{ImageLimits, decode_image};
-use amsp_formats::texture::{TextureImporter, TextureLoader};
 use amsp_io::{AssetSource, CookedSource};
 use amsp_runtime::AssetServer;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -34,10 +34,7 @@ fn model_load(c: &mut Criterion) {
         .worker_threads(1)
         .build()
         .expect("server");
-    server.register_loader(ModelLoader);
-    server.register_loader(MaterialLoader);
-    server.register_loader(MeshLoader::default());
-    server.register_loader(TextureLoader::default());
+    register_model_loaders(&server);
 
     let model = &models[0];
     let glb = std::fs::read(&model.path).expect("GLB");

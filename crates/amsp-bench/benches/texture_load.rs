@@ -37,16 +37,8 @@ fn source_png() -> Vec<u8> {
             ]);
         }
     }
-    let mut png = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut png),
-        &pixels,
-        SIZE,
-        SIZE,
-        image::ExtendedColorType::Rgba8,
-    )
-    .expect("PNG encodes");
-    png
+    amsp_bench::textures::encode_png(&pixels, SIZE, SIZE, image::ExtendedColorType::Rgba8)
+        .expect("PNG encodes")
 }
 
 fn texture_load(c: &mut Criterion) {

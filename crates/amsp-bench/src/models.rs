@@ -263,16 +263,7 @@ fn png(size: u32, seed: u32, normal: bool) -> io::Result<Vec<u8>> {
             pixels.push(255);
         }
     }
-    let mut out = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut out),
-        &pixels,
-        size,
-        size,
-        image::ExtendedColorType::Rgba8,
-    )
-    .map_err(io::Error::other)?;
-    Ok(out)
+    crate::textures::encode_png(&pixels, size, size, image::ExtendedColorType::Rgba8)
 }
 
 /// One generated model.

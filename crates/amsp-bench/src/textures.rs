@@ -122,15 +122,7 @@ pub fn write_textures(dir: &Path, count: usize, size: u32) -> io::Result<Vec<Syn
             TextureKind::Mask => format!("roughness_{i:03}.png"),
         };
         let (data, color) = pixels(kind, size, i as u32 + 1);
-        let mut png = Vec::new();
-        image::ImageEncoder::write_image(
-            image::codecs::png::PngEncoder::new(&mut png),
-            &data,
-            size,
-            size,
-            color,
-        )
-        .map_err(io::Error::other)?;
+        let png = encode_png(&data, size, size, color)?;
         let path = folder.join(&name);
         std::fs::write(&path, &png)?;
         if kind == TextureKind::Mask {
@@ -147,6 +139,28 @@ pub fn write_textures(dir: &Path, count: usize, size: u32) -> io::Result<Vec<Syn
         });
     }
     Ok(out)
+}
+
+/// Encodes pixels of `color` layout as a PNG file.
+///
+/// # Errors
+/// When the pixel buffer does not match the size and layout.
+pub fn encode_png(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    color: image::ExtendedColorType,
+) -> io::Result<Vec<u8>> {
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        pixels,
+        width,
+        height,
+        color,
+    )
+    .map_err(io::Error::other)?;
+    Ok(png)
 }
 
 #[cfg(test)]

@@ -9,11 +9,11 @@ use std::time::Duration;
 use amsp_catalog::{AssetRecord, Catalog};
 use amsp_cook::{CookReport, Cooker};
 use amsp_core::AssetPath;
-use amsp_formats::mesh::{Mesh, MeshImporter, MeshLoader};
+use amsp_formats::mesh::{Mesh, MeshImporter};
 use amsp_formats::model::{
-    AlphaMode, Material, MaterialLoader, Model, ModelImporter, ModelLoader, Transform,
+    AlphaMode, Material, Model, ModelImporter, Transform, register_model_loaders,
 };
-use amsp_formats::texture::{Texture, TextureImporter, TextureLoader};
+use amsp_formats::texture::{Texture, TextureImporter};
 use amsp_io::{AssetSource, CookedSource};
 use amsp_runtime::AssetServer;
 
@@ -58,10 +58,7 @@ fn server(out: &Path) -> AssetServer {
         .worker_threads(2)
         .build()
         .expect("server");
-    server.register_loader(ModelLoader);
-    server.register_loader(MaterialLoader);
-    server.register_loader(MeshLoader::default());
-    server.register_loader(TextureLoader::default());
+    register_model_loaders(&server);
     server
 }
 

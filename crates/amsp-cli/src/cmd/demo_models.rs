@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use amsp_bench::models::{SyntheticModel, embedded_images, write_models};
 use amsp_cook::Cooker;
 use amsp_core::AssetPath;
-use amsp_formats::mesh::{MeshImporter, MeshLoader};
-use amsp_formats::model::{MaterialLoader, Model, ModelImporter, ModelLoader};
+use amsp_formats::mesh::MeshImporter;
+use amsp_formats::model::{Model, ModelImporter, register_model_loaders};
+use amsp_formats::texture::TextureImporter;
 use amsp_formats::texture::source::{ImageLimits, decode_image};
-use amsp_formats::texture::{TextureImporter, TextureLoader};
 use amsp_io::{AssetSource, CookedSource};
 use amsp_runtime::{AssetServer, Handle};
 use anyhow::{Context, bail};
@@ -34,10 +34,7 @@ fn load_all(
         .source(Arc::clone(source) as Arc<dyn AssetSource>)
         .worker_threads(1)
         .build()?;
-    server.register_loader(ModelLoader);
-    server.register_loader(MaterialLoader);
-    server.register_loader(MeshLoader::default());
-    server.register_loader(TextureLoader::default());
+    register_model_loaders(&server);
     let started = Instant::now();
     let handles: Vec<Handle<Model>> =
         models.iter().map(|m| server.load::<Model>(m.asset_path.as_str())).collect();

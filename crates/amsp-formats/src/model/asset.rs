@@ -2,14 +2,24 @@
 //! material and texture they use is a dependency, so a model is `Loaded`
 //! only once all of them are.
 
-use amsp_runtime::{Asset, AssetLoader, Handle, LoadContext, LoadError, LoadInput};
+use amsp_runtime::{Asset, AssetLoader, AssetServer, Handle, LoadContext, LoadError, LoadInput};
 
 use super::data::{Transform, decode_model};
 use super::material::{AlphaMode, MaterialData, Sampler, TextureRef, decode_material};
 use super::{MATERIAL_TYPE, MODEL_TYPE};
 use crate::mesh::data::mul;
-use crate::mesh::{Bounds, Mesh, Submesh};
-use crate::texture::Texture;
+use crate::mesh::{Bounds, Mesh, MeshLoader, Submesh};
+use crate::texture::{Texture, TextureLoader};
+
+/// Registers every loader a [`Model`] needs: [`ModelLoader`],
+/// [`MaterialLoader`], and the default [`MeshLoader`] and [`TextureLoader`]
+/// (register configured ones afterwards to replace those).
+pub fn register_model_loaders(server: &AssetServer) {
+    server.register_loader(ModelLoader);
+    server.register_loader(MaterialLoader);
+    server.register_loader(MeshLoader::default());
+    server.register_loader(TextureLoader::default());
+}
 
 /// One node of a loaded [`Model`].
 #[derive(Debug, Clone, PartialEq)]

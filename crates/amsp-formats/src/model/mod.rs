@@ -19,7 +19,10 @@ mod import;
 mod material;
 
 #[cfg(feature = "runtime")]
-pub use asset::{Instance, Material, MaterialLoader, MaterialTexture, Model, ModelLoader, Node};
+pub use asset::{
+    Instance, Material, MaterialLoader, MaterialTexture, Model, ModelLoader, Node,
+    register_model_loaders,
+};
 pub use data::{
     MODEL_FORMAT_VERSION, ModelData, ModelDecodeError, NodeData, Transform, decode_model,
     encode_model,
