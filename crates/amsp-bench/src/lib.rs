@@ -9,6 +9,7 @@
 //! - [`textures`]: synthetic source textures (colour, normal maps, masks).
 
 pub mod models;
+pub mod sim;
 pub mod textures;
 pub mod world;
 
