@@ -575,6 +575,10 @@ impl SourceSet for CookSources<'_> {
     fn read(&self, path: &AssetPath) -> Option<Vec<u8>> {
         std::fs::read(self.files.get(path)?).ok()
     }
+
+    fn size(&self, path: &AssetPath) -> Option<u64> {
+        std::fs::metadata(self.files.get(path)?).ok().map(|m| m.len())
+    }
 }
 
 /// Whether `path` is `prefix` or lies below it.

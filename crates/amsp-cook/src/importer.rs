@@ -140,6 +140,13 @@ pub trait SourceSet: Sync {
     /// The bytes of the source at `path`: `None` when there is none, or
     /// when it cannot be read now.
     fn read(&self, path: &AssetPath) -> Option<Vec<u8>>;
+
+    /// The length of the source at `path` in bytes, so that an importer
+    /// can refuse an oversized file before reading it. The default reads
+    /// the file; sets backed by files should override it.
+    fn size(&self, path: &AssetPath) -> Option<u64> {
+        self.read(path).map(|b| b.len() as u64)
+    }
 }
 
 /// Sources held in memory (tests, benchmarks, tools).
@@ -150,6 +157,10 @@ impl SourceSet for HashMap<AssetPath, Vec<u8>> {
 
     fn read(&self, path: &AssetPath) -> Option<Vec<u8>> {
         self.get(path).cloned()
+    }
+
+    fn size(&self, path: &AssetPath) -> Option<u64> {
+        self.get(path).map(|b| b.len() as u64)
     }
 }
 

@@ -234,3 +234,37 @@ fn cooked_forms_round_trip_and_damaged_bytes_are_errors() {
     cyclic.roots = vec![];
     assert!(decode_model(&encode_model(&cyclic)).unwrap_err().to_string().contains("cycle"));
 }
+
+/// A source set whose one file claims a size and fails the test if it is
+/// read: an oversized external buffer must be refused from its size alone.
+struct Huge;
+
+impl amsp_cook::SourceSet for Huge {
+    fn contains(&self, path: &AssetPath) -> bool {
+        path.as_str() == "models/huge.bin"
+    }
+
+    fn read(&self, _: &AssetPath) -> Option<Vec<u8>> {
+        panic!("an oversized buffer was read")
+    }
+
+    fn size(&self, _: &AssetPath) -> Option<u64> {
+        Some(64 << 30)
+    }
+}
+
+#[test]
+fn an_oversized_external_buffer_is_refused_before_it_is_read() {
+    let mut doc = triangle_gltf();
+    doc["buffers"][0]["uri"] = json!("huge.bin");
+    let path = AssetPath::new("models/test.gltf").unwrap();
+    let meta = AssetMeta::with_id(AssetId::from_u128(1));
+    let err = ModelImporter::default()
+        .import_with_sources(
+            &ImportInput { path: &path, bytes: doc.to_string().as_bytes(), meta: &meta },
+            &Huge,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("huge.bin") || err.contains("limit"), "{err}");
+}

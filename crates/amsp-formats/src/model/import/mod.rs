@@ -340,6 +340,8 @@ impl Importer for ModelImporter {
             if !sources.contains(path) {
                 return Err(format!("{path} is not a source of this cook"));
             }
+            let len = sources.size(path).ok_or_else(|| format!("{path} cannot be read"))?;
+            self.limits.check_bytes(len).map_err(|e| e.to_string())?;
             sources.read(path).ok_or_else(|| format!("{path} cannot be read"))
         };
         self.import_from(input, &read, &|path| sources.contains(path))
