@@ -1,5 +1,7 @@
 //! The pieces of `amsp simulate`, the streaming fly-through: observer
-//! paths and the report's charts.
+//! paths, the simulated-clock storage that does real reads, and the
+//! report's charts.
 
+pub mod disk;
 pub mod paths;
 pub mod plot;
