@@ -1,10 +1,13 @@
-//! The spatial index: a loose uniform grid over x/z.
+//! The spatial index: a loose uniform grid over x/z, one layer per class of
+//! reach.
 //!
-//! Each placement lives in the grid cell that holds its centre; each grid
-//! cell keeps the box around its members' spheres and the largest *reach*
-//! of its members (the distance at which a member may still matter, plus its
-//! radius), so a query tests a few thousand cell boxes and only opens cells
-//! that can hold a hit. Insert, remove and move are O(1) (a member is
+//! Each placement lives in the grid cell that holds its centre, in the layer
+//! of its *reach* (the distance at which it may still matter — its unload
+//! distance — plus its radius; layer k holds reaches up to 2^k cells). Each
+//! grid cell keeps the box around its members' spheres and their largest
+//! reach, so a query tests cell boxes and only opens cells that can hold a
+//! hit, and a 1 km tower does not make every pebble in its cell be examined
+//! from 1 km away. Insert, remove and move are O(1) (a member is
 //! swap-removed from its cell's array, which stores the sphere and reach
 //! inline so a scan reads memory in order).
 //!
@@ -64,14 +67,25 @@ pub(crate) struct SpatialGrid {
     /// Multiplies a member's range to get the distance it is tracked to
     /// (the unload distance).
     reach_factor: f32,
-    map: HashMap<(i32, i32), u32>,
+    map: HashMap<(u8, i32, i32), u32>,
     pub cells: Vec<GridCell>,
     locations: Vec<Location>,
-    /// The largest reach of any cell ever (never shrinks).
+    layers: [Layer; LAYERS],
+    len: usize,
+}
+
+/// The number of reach layers.
+const LAYERS: usize = 8;
+
+/// One layer of the grid.
+#[derive(Debug, Default)]
+struct Layer {
+    /// Its cells (indices into `cells`).
+    cells: Vec<u32>,
+    /// The largest reach of any member ever (never shrinks).
     max_reach: f32,
     /// The largest member radius ever (never shrinks).
     max_radius: f32,
-    len: usize,
 }
 
 impl SpatialGrid {
@@ -83,8 +97,7 @@ impl SpatialGrid {
             map: HashMap::new(),
             cells: Vec::new(),
             locations: Vec::new(),
-            max_reach: 0.0,
-            max_radius: 0.0,
+            layers: Default::default(),
             len: 0,
         }
     }
@@ -100,10 +113,18 @@ impl SpatialGrid {
         ((p.x / self.cell_size).floor() as i32, (p.z / self.cell_size).floor() as i32)
     }
 
+    fn layer(&self, reach: f32) -> u8 {
+        let cells = reach / self.cell_size;
+        if cells > 1.0 { (cells.log2().ceil() as usize).min(LAYERS - 1) as u8 } else { 0 }
+    }
+
     /// Adds a member (whose placement is not yet in the grid); returns its
     /// grid cell.
     pub fn insert(&mut self, member: Member) -> u32 {
-        let key = self.key(member.center);
+        let reach = member.range * self.reach_factor + member.radius;
+        let layer = self.layer(reach);
+        let (x, z) = self.key(member.center);
+        let key = (layer, x, z);
         let cell = match self.map.get(&key) {
             Some(&c) => c,
             None => {
@@ -114,10 +135,10 @@ impl SpatialGrid {
                     reach: 0.0,
                 });
                 self.map.insert(key, c);
+                self.layers[usize::from(layer)].cells.push(c);
                 c
             }
         };
-        let reach = member.range * self.reach_factor + member.radius;
         let grid_cell = &mut self.cells[cell as usize];
         let r = member.radius;
         let sb = Aabb::from_center(member.center, Vec3::new(r, r, r));
@@ -126,8 +147,9 @@ impl SpatialGrid {
         grid_cell.reach = if first { reach } else { grid_cell.reach.max(reach) };
         let slot = grid_cell.members.len() as u32;
         grid_cell.members.push(member);
-        self.max_reach = self.max_reach.max(reach);
-        self.max_radius = self.max_radius.max(r);
+        let l = &mut self.layers[usize::from(layer)];
+        l.max_reach = l.max_reach.max(reach);
+        l.max_radius = l.max_radius.max(r);
         let i = member.index as usize;
         if self.locations.len() <= i {
             self.locations.resize(i + 1, NOWHERE);
@@ -169,28 +191,35 @@ impl SpatialGrid {
         reach_scale: f32,
         mut f: impl FnMut(u32, &GridCell),
     ) {
-        let extent = radius + self.max_reach * reach_scale + self.max_radius + self.cell_size;
         let test = |c: &GridCell| {
             let r = radius + c.reach * reach_scale;
-            c.bounds.distance_squared(center) <= r * r
+            !c.members.is_empty() && c.bounds.distance_squared(center) <= r * r
         };
-        let span = (2.0 * extent / self.cell_size).ceil();
-        if !(span.is_finite()) || span * span >= self.cells.len() as f32 {
-            for (i, c) in self.cells.iter().enumerate() {
-                if !c.members.is_empty() && test(c) {
-                    f(i as u32, c);
-                }
+        for (k, layer) in self.layers.iter().enumerate() {
+            if layer.cells.is_empty() {
+                continue;
             }
-            return;
-        }
-        let lo = self.key(center - Vec3::new(extent, 0.0, extent));
-        let hi = self.key(center + Vec3::new(extent, 0.0, extent));
-        for x in lo.0..=hi.0 {
-            for z in lo.1..=hi.1 {
-                if let Some(&c) = self.map.get(&(x, z)) {
+            let extent =
+                radius + layer.max_reach * reach_scale + layer.max_radius + self.cell_size;
+            let span = (2.0 * extent / self.cell_size).ceil();
+            if !span.is_finite() || span * span >= layer.cells.len() as f32 {
+                for &c in &layer.cells {
                     let cell = &self.cells[c as usize];
-                    if !cell.members.is_empty() && test(cell) {
+                    if test(cell) {
                         f(c, cell);
+                    }
+                }
+                continue;
+            }
+            let lo = self.key(center - Vec3::new(extent, 0.0, extent));
+            let hi = self.key(center + Vec3::new(extent, 0.0, extent));
+            for x in lo.0..=hi.0 {
+                for z in lo.1..=hi.1 {
+                    if let Some(&c) = self.map.get(&(k as u8, x, z)) {
+                        let cell = &self.cells[c as usize];
+                        if test(cell) {
+                            f(c, cell);
+                        }
                     }
                 }
             }

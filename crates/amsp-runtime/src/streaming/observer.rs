@@ -161,6 +161,7 @@ impl View {
     /// Like [`sight`](Self::sight), but `None` without further work when the
     /// placement is beyond `reach` (its unload distance) and cannot come
     /// within `range` inside the horizon.
+    #[inline]
     pub fn sight_if_near(
         &self,
         center: Vec3,
@@ -183,6 +184,7 @@ impl View {
     /// orientation over the horizon: each frustum plane's signed distance is
     /// linear in time and the distance condition quadratic, so the entry
     /// time is exact, not sampled.
+    #[inline]
     pub fn sight(&self, center: Vec3, radius: f32, range: f32) -> Sight {
         let w = center - self.position;
         let dist_sq = w.length_squared();
