@@ -90,9 +90,16 @@ impl CellTable {
     }
 
     /// Updates which cells are wanted for these views; appends the cells
-    /// that became wanted to `loaded` and those released to `released`.
-    pub fn update(&mut self, views: &[View], loaded: &mut Vec<CellId>, released: &mut Vec<CellId>) {
-        for entry in &mut self.entries {
+    /// that became wanted to `loaded` and those released to `released`, and
+    /// the indices of both to `toggled`.
+    pub fn update(
+        &mut self,
+        views: &[View],
+        loaded: &mut Vec<CellId>,
+        released: &mut Vec<CellId>,
+        toggled: &mut Vec<u32>,
+    ) {
+        for (i, entry) in self.entries.iter_mut().enumerate() {
             let c = &entry.cell;
             let near = |radius: f32| {
                 views.iter().any(|v| {
@@ -104,6 +111,7 @@ impl CellTable {
             let now = if entry.active { near(c.unload_radius) } else { near(c.load_radius) };
             if now != entry.active {
                 entry.active = now;
+                toggled.push(i as u32);
                 if now { loaded.push(c.id) } else { released.push(c.id) }
             }
         }

@@ -172,6 +172,31 @@ impl Chain {
         }
     }
 
+    /// The pixel densities for which [`step_for`](Self::step_for) gives
+    /// `step`: `(lo, hi)`, with `step_for(ppu) == step` for `lo < ppu ≤ hi`
+    /// (up to rounding at the ends).
+    pub fn ppu_bounds(&self, step: u8, diameter: f32, target_error_px: f32) -> (f32, f32) {
+        let s = usize::from(step);
+        match &self.kind {
+            ChainKind::Lod { errors } => {
+                let at = |e: f32| if e > 0.0 { target_error_px / e } else { f32::INFINITY };
+                let lo = if s == 0 { 0.0 } else { at(errors[s - 1]) };
+                let hi = if s + 1 >= errors.len() { f32::INFINITY } else { at(errors[s]) };
+                (lo, hi)
+            }
+            ChainKind::Mip { texels, tail_start, .. } => {
+                let tpu = texels / diameter.max(1e-6);
+                let m = i32::from(tail_start.saturating_sub(step));
+                // The tail (m = tail_start) takes every density below its
+                // upper end; mip 0 every density above half its own.
+                let lo = if m >= i32::from(*tail_start) { 0.0 } else { tpu / 2f32.powi(m + 1) };
+                let hi = if m == 0 { f32::INFINITY } else { tpu / 2f32.powi(m) };
+                (lo, hi)
+            }
+            ChainKind::Whole => (0.0, f32::INFINITY),
+        }
+    }
+
     /// The loader's level for a step.
     pub fn level(&self, step: u8) -> Level {
         match self.kind {
@@ -244,6 +269,37 @@ mod tests {
             LodLevel::from_triangles(1.0, 100, 0).error
                 > LodLevel::from_triangles(1.0, 10_000, 0).error
         );
+    }
+
+    #[test]
+    fn ppu_bounds_match_step_for() {
+        let bytes: Vec<u64> = (0..11).map(|m| (1024u64 >> m).max(1).pow(2)).collect();
+        let chains = [
+            Chain::new(id(), &LevelChain::Mip(MipChain::new(1024, 1024, bytes))).unwrap(),
+            Chain::new(id(), &LevelChain::Mip(MipChain::new(32, 32, vec![4096, 1024]))).unwrap(),
+            Chain::new(
+                id(),
+                &LevelChain::Lod(
+                    [0.8f32, 0.2, 0.05, 0.0]
+                        .iter()
+                        .map(|&e| LodLevel { error: e, triangles: 1, bytes: 1 })
+                        .collect(),
+                ),
+            )
+            .unwrap(),
+            Chain::new(id(), &LevelChain::Whole { bytes: 5 }).unwrap(),
+        ];
+        for chain in &chains {
+            for i in 0..4000 {
+                let ppu = 1.0017f32.powi(i - 2000) * 10.0;
+                let step = chain.step_for(ppu, 7.0, 1.0);
+                let (lo, hi) = chain.ppu_bounds(step, 7.0, 1.0);
+                assert!(
+                    lo <= ppu * 1.0001 && ppu <= hi * 1.0001,
+                    "{chain:?} ppu {ppu} step {step} ({lo}, {hi})"
+                );
+            }
+        }
     }
 
     #[test]

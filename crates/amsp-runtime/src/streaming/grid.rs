@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+use super::demand::Contribution;
 use super::math::{Aabb, Frustum, Sphere, Vec3};
 
 /// A placement as stored in a grid cell.
@@ -34,9 +35,27 @@ pub(crate) struct Member {
     pub asset: u32,
     /// The world cell's index (`u32::MAX`: none).
     pub world_cell: u32,
-    /// The level step the placement needs (-1: not wanted); kept between
-    /// updates for hysteresis.
-    pub step: i8,
+    /// What the placement adds to its asset's demand (its level step, -1
+    /// when not wanted, is kept between updates for hysteresis).
+    pub c: Contribution,
+}
+
+/// When a member must be evaluated again: once the observers have moved
+/// (odometer) or turned (turn odometer) past these marks, or at this frame,
+/// whichever comes first.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Due {
+    /// Linear odometer mark (metres).
+    pub lin: f64,
+    /// Turn odometer mark (radians).
+    pub turn: f64,
+    /// Frame mark.
+    pub frame: u32,
+}
+
+impl Due {
+    /// Due at once.
+    pub const NOW: Self = Self { lin: f64::NEG_INFINITY, turn: f64::NEG_INFINITY, frame: 0 };
 }
 
 /// One cell of the grid.
@@ -44,6 +63,12 @@ pub(crate) struct Member {
 pub(crate) struct GridCell {
     /// Members, in no particular order.
     pub members: Vec<Member>,
+    /// When each member is due, parallel to `members` (kept apart so that
+    /// the per-frame check reads little memory).
+    pub due: Vec<Due>,
+    /// The manager's epoch when the cell was last evaluated; a different
+    /// epoch makes every member due.
+    pub epoch: u32,
     /// The box around the members' spheres.
     pub bounds: Aabb,
     /// The largest `range * reach_factor + radius` of the members: beyond
@@ -131,6 +156,8 @@ impl SpatialGrid {
                 let c = self.cells.len() as u32;
                 self.cells.push(GridCell {
                     members: Vec::new(),
+                    due: Vec::new(),
+                    epoch: u32::MAX,
                     bounds: Aabb { min: member.center, max: member.center },
                     reach: 0.0,
                 });
@@ -147,6 +174,7 @@ impl SpatialGrid {
         grid_cell.reach = if first { reach } else { grid_cell.reach.max(reach) };
         let slot = grid_cell.members.len() as u32;
         grid_cell.members.push(member);
+        grid_cell.due.push(Due::NOW);
         let l = &mut self.layers[usize::from(layer)];
         l.max_reach = l.max_reach.max(reach);
         l.max_radius = l.max_radius.max(r);
@@ -166,7 +194,9 @@ impl SpatialGrid {
         if loc.cell == u32::MAX {
             return None;
         }
-        let members = &mut self.cells[loc.cell as usize].members;
+        let cell = &mut self.cells[loc.cell as usize];
+        cell.due.swap_remove(loc.slot as usize);
+        let members = &mut cell.members;
         let member = members.swap_remove(loc.slot as usize);
         if let Some(moved) = members.get(loc.slot as usize) {
             self.locations[moved.index as usize].slot = loc.slot;
@@ -174,6 +204,13 @@ impl SpatialGrid {
         self.locations[index as usize] = NOWHERE;
         self.len -= 1;
         Some((loc.cell, member))
+    }
+
+    /// Makes every member of grid cell `cell` due at the next update.
+    pub fn invalidate(&mut self, cell: u32) {
+        if let Some(c) = self.cells.get_mut(cell as usize) {
+            c.epoch = c.epoch.wrapping_sub(1);
+        }
     }
 
     /// The member of placement `index`.
@@ -199,8 +236,7 @@ impl SpatialGrid {
             if layer.cells.is_empty() {
                 continue;
             }
-            let extent =
-                radius + layer.max_reach * reach_scale + layer.max_radius + self.cell_size;
+            let extent = radius + layer.max_reach * reach_scale + layer.max_radius + self.cell_size;
             let span = (2.0 * extent / self.cell_size).ceil();
             if !span.is_finite() || span * span >= layer.cells.len() as f32 {
                 for &c in &layer.cells {
@@ -290,7 +326,7 @@ mod tests {
             index: i,
             asset: 0,
             world_cell: u32::MAX,
-            step: -1,
+            c: Contribution::NONE,
         };
         for i in 0..3000u32 {
             let s = random_sphere(&mut rng);

@@ -9,6 +9,7 @@ use super::StreamingError;
 use super::budget::Budgeter;
 use super::cells::{CellId, CellTable, WorldCell};
 use super::chain::{Chain, Level, LevelChain};
+use super::demand::{Contribution, Demand};
 use super::grid::{Member, SpatialGrid};
 use super::math::{Aabb, Frustum, Sphere, Vec3};
 use super::observer::{Observer, ObserverId};
@@ -43,6 +44,16 @@ pub struct StreamingConfig {
     /// An in-flight request is re-prioritised when its class changes or its
     /// urgency changes by more than this fraction (default 0.25).
     pub reprioritize_ratio: f32,
+    /// Re-evaluate a placement only when the observers have moved or turned
+    /// enough that its level, its being wanted or its visibility can have
+    /// changed (default true). Off, every placement within reach is
+    /// evaluated at every update (the reference the incremental update is
+    /// tested against).
+    pub incremental: bool,
+    /// Even when nothing says it can have changed, a placement is
+    /// re-evaluated at least every this many updates (default 8): the
+    /// bound on how stale its urgency and its "visible soon" tier may be.
+    pub max_staleness_frames: u32,
 }
 
 impl Default for StreamingConfig {
@@ -57,6 +68,8 @@ impl Default for StreamingConfig {
             memory_budget: u64::MAX,
             teleport_distance: 100.0,
             reprioritize_ratio: 0.25,
+            incremental: true,
+            max_staleness_frames: 8,
         }
     }
 }
@@ -130,13 +143,12 @@ pub(crate) struct AssetEntry {
     pub resident: i8,
     /// The priority last sent for the request in flight.
     pub sent: Priority,
-    /// This update's demand (valid when `stamp` is the current frame).
-    pub stamp: u32,
-    pub demand: i8,
-    pub tier: u8,
-    pub urgency: f32,
-    pub value: f32,
-    pub protect: bool,
+    /// What its wanted placements add up to.
+    pub demand: Demand,
+    /// Whether the asset is in the manager's dirty list.
+    pub dirty: bool,
+    /// Whether the asset is in the list an update is working through.
+    pub listed: bool,
     /// The target after the budget (-1: not wanted).
     pub target: i8,
     /// The priority of this update.
@@ -155,8 +167,9 @@ pub(crate) struct Slot {
 pub(crate) struct ObserverEntry {
     pub id: ObserverId,
     pub observer: Observer,
-    /// The position at the previous update (for velocity estimation).
-    pub last_position: Option<Vec3>,
+    /// The observer as it was at the previous update (for velocity
+    /// estimation and the odometers).
+    pub last: Option<(Observer, Vec3)>,
 }
 
 /// Decides what should be resident, at which level and with what priority,
@@ -181,9 +194,19 @@ pub struct StreamingManager {
     pub(crate) frame: u32,
     /// Grid cells that held active placements after the last update.
     pub(crate) active_grid_cells: Vec<u32>,
-    /// Assets wanted after the last update.
-    pub(crate) wanted_assets: Vec<u32>,
+    /// Assets demanded or requested after the last update.
+    pub(crate) tracked: Vec<u32>,
     pub(crate) budgeter: Budgeter,
+    /// Assets whose demand changed since the last update.
+    pub(crate) dirty: Vec<u32>,
+    /// Bumped when every placement must be evaluated again (an observer
+    /// added or removed, its view parameters changed).
+    pub(crate) epoch: u32,
+    /// Metres the observers' eyes and predicted end points have moved, in
+    /// total.
+    pub(crate) odometer: f64,
+    /// Radians the observers' views have turned, in total.
+    pub(crate) turn_odometer: f64,
     pub(crate) out: StreamingUpdate,
     pub(crate) scratch: Scratch,
 }
@@ -218,8 +241,12 @@ impl StreamingManager {
             next_observer: 0,
             frame: 0,
             active_grid_cells: Vec::new(),
-            wanted_assets: Vec::new(),
+            tracked: Vec::new(),
             budgeter: Budgeter::default(),
+            dirty: Vec::new(),
+            epoch: 0,
+            odometer: 0.0,
+            turn_odometer: 0.0,
             out: StreamingUpdate::default(),
             scratch: Scratch::default(),
         })
@@ -254,20 +281,25 @@ impl StreamingManager {
         self.asset_index.insert(id, self.assets.len() as u32);
         self.assets.push(AssetEntry {
             id,
-            chain,
             requested: -1,
             resident: -1,
             sent: Priority::default(),
-            stamp: u32::MAX,
-            demand: -1,
-            tier: 0,
-            urgency: 0.0,
-            value: 0.0,
-            protect: false,
+            demand: Demand::new(chain.step_bytes.len()),
+            dirty: false,
+            listed: false,
             target: -1,
             priority: Priority::default(),
+            chain,
         });
         Ok(())
+    }
+
+    pub(crate) fn mark_dirty(&mut self, asset: u32) {
+        let e = &mut self.assets[asset as usize];
+        if !e.dirty {
+            e.dirty = true;
+            self.dirty.push(asset);
+        }
     }
 
     pub(crate) fn asset(&self, id: AssetId) -> Result<u32, StreamingError> {
@@ -318,7 +350,7 @@ impl StreamingManager {
             index,
             asset,
             world_cell: cell,
-            step: -1,
+            c: Contribution::NONE,
         });
         self.cells.track(cell, grid_cell, true);
         Ok(PlacementId::new(index, slot.generation))
@@ -352,6 +384,9 @@ impl StreamingManager {
         let i = self.slot(id)?;
         if let Some((grid_cell, member)) = self.grid.remove(i) {
             self.cells.track(member.world_cell, grid_cell, false);
+            let a = member.asset;
+            self.assets[a as usize].demand.apply(&member.c, false);
+            self.mark_dirty(a);
         }
         let slot = &mut self.slots[i as usize];
         slot.live = false;
@@ -381,7 +416,7 @@ impl StreamingManager {
         if new_cell != old_cell {
             self.cells.track(member.world_cell, old_cell, false);
             self.cells.track(member.world_cell, new_cell, true);
-            if member.step >= 0 {
+            if member.c.step >= 0 {
                 // Still active: the new grid cell must be visited.
                 self.active_grid_cells.push(new_cell);
             }
@@ -421,7 +456,7 @@ impl StreamingManager {
         let i = self.slot(id)?;
         let member = self.grid.member(i).ok_or(StreamingError::UnknownPlacement(id))?;
         let chain = &self.assets[member.asset as usize].chain;
-        Ok((member.step >= 0).then(|| chain.level(member.step as u8)))
+        Ok((member.c.step >= 0).then(|| chain.level(member.c.step as u8)))
     }
 
     fn ids(&self, indices: Vec<u32>) -> Vec<PlacementId> {
@@ -456,7 +491,8 @@ impl StreamingManager {
         observer.validate()?;
         let id = ObserverId(self.next_observer);
         self.next_observer += 1;
-        self.observers.push(ObserverEntry { id, observer, last_position: None });
+        self.observers.push(ObserverEntry { id, observer, last: None });
+        self.epoch = self.epoch.wrapping_add(1);
         Ok(id)
     }
 
@@ -475,6 +511,7 @@ impl StreamingManager {
         let pos = self.observers.iter().position(|o| o.id == id);
         let pos = pos.ok_or(StreamingError::UnknownObserver(id))?;
         self.observers.remove(pos);
+        self.epoch = self.epoch.wrapping_add(1);
         Ok(())
     }
 

@@ -70,6 +70,7 @@
 mod budget;
 mod cells;
 mod chain;
+mod demand;
 mod error;
 mod grid;
 mod manager;

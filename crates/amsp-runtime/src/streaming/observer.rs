@@ -114,6 +114,13 @@ pub(crate) struct Sight {
     pub time_to_visible: Option<f32>,
     /// Seconds until it is within `range`, if within the horizon.
     pub time_to_range: Option<f32>,
+    /// The smallest signed distance of the sphere's far side from a
+    /// frustum plane: at least 0 when it touches the frustum; its magnitude
+    /// is how far the view must move for that to change.
+    pub frustum_margin: f32,
+    /// Distance from the centre to the predicted path (the segment the eye
+    /// covers within the horizon).
+    pub path_distance: f32,
 }
 
 /// An observer prepared for one update: frustum planes, motion and scale.
@@ -122,6 +129,7 @@ pub(crate) struct View {
     pub position: Vec3,
     pub velocity: Vec3,
     speed_sq: f32,
+    speed: f32,
     frustum: Frustum,
     /// `normal · velocity` of each plane.
     plane_rates: [f32; 6],
@@ -145,6 +153,7 @@ impl View {
             position: obs.position,
             velocity,
             speed_sq: velocity.length_squared(),
+            speed: velocity.length(),
             frustum,
             plane_rates,
             ppu_at_1: obs.viewport.1 as f32 / (2.0 * (obs.fov_y * 0.5).tan()),
@@ -158,9 +167,10 @@ impl View {
         self.horizon
     }
 
-    /// Like [`sight`](Self::sight), but `None` without further work when the
+    /// Like [`sight`](Self::sight), but without further work when the
     /// placement is beyond `reach` (its unload distance) and cannot come
-    /// within `range` inside the horizon.
+    /// within `range` inside the horizon: then `Err` with how far the view
+    /// (or its predicted end point) must move before that can change.
     #[inline]
     pub fn sight_if_near(
         &self,
@@ -168,15 +178,24 @@ impl View {
         radius: f32,
         range: f32,
         reach: f32,
-    ) -> Option<Sight> {
+    ) -> Result<Sight, f32> {
         let dist_sq = (center - self.position).length_squared();
-        if dist_sq > reach * reach {
-            let travel = self.speed_sq.sqrt() * self.horizon + range;
-            if dist_sq > travel * travel {
-                return None;
-            }
+        let travel = self.speed * self.horizon + range;
+        if dist_sq > reach * reach && dist_sq > travel * travel {
+            let d = dist_sq.sqrt();
+            return Err((d - reach).min(d - travel));
         }
-        Some(self.sight(center, radius, range))
+        Ok(self.sight(center, radius, range))
+    }
+
+    /// Pixels per world unit at distance 1.
+    pub fn ppu_at_1(&self) -> f32 {
+        self.ppu_at_1
+    }
+
+    /// The near distance.
+    pub fn near(&self) -> f32 {
+        self.near
     }
 
     /// Sees a placement of bounding sphere (`center`, `radius`) and load
@@ -192,11 +211,11 @@ impl View {
         let ppu = self.ppu_at_1 / (distance - radius).max(self.near);
         let mut lo = 0.0f32;
         let mut hi = self.horizon;
-        let mut in_frustum = true;
+        let mut frustum_margin = f32::INFINITY;
         for (plane, &rate) in self.frustum.planes.iter().zip(&self.plane_rates) {
             // Signed distance at time t: a - rate * t (+ radius to touch).
             let a = plane.distance(center) + radius;
-            in_frustum &= a >= 0.0;
+            frustum_margin = frustum_margin.min(a);
             if rate > 1e-9 {
                 hi = hi.min(a / rate);
             } else if rate < -1e-9 {
@@ -227,12 +246,18 @@ impl View {
             hi = -1.0;
             None
         };
-        let time_to_visible = if in_frustum && in_range {
+        let time_to_visible = if frustum_margin >= 0.0 && in_range {
             Some(0.0)
         } else {
             (lo <= hi && lo <= self.horizon).then_some(lo)
         };
-        Sight { distance, ppu, time_to_visible, time_to_range }
+        let path_distance = if self.speed_sq > 1e-12 {
+            let t = (w.dot(self.velocity) / self.speed_sq).clamp(0.0, self.horizon);
+            (w - self.velocity * t).length()
+        } else {
+            distance
+        };
+        Sight { distance, ppu, time_to_visible, time_to_range, frustum_margin, path_distance }
     }
 }
 
