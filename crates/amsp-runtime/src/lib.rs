@@ -106,6 +106,7 @@ mod loader;
 mod queue;
 mod server;
 mod slot;
+pub mod streaming;
 
 pub use asset::{Asset, BLOB_TYPES, Blob, BlobLoader, TEXT_TYPES, Text, TextLoader};
 pub use error::{AssetName, LoadError, LoadState};

@@ -1,0 +1,563 @@
+//! One streaming update: what every observer sees, what each placement and
+//! asset needs, the budget, and the requests, downgrades and releases that
+//! follow.
+
+use amsp_core::{AssetId, Priority, PriorityClass};
+
+use super::StreamingError;
+use super::budget::Candidate;
+use super::cells::CellId;
+use super::chain::{Chain, Level};
+use super::demand::Contribution;
+use super::grid::{Due, Member};
+use super::manager::{AssetEntry, StreamingManager};
+use super::math::Vec3;
+use super::observer::{Observer, View};
+
+/// A request for the host to load (or keep loading) one level of an asset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StreamRequest {
+    /// The asset.
+    pub asset: AssetId,
+    /// The level to load (including every coarser level of the chain).
+    pub level: Level,
+    /// Its priority: the class from visibility (Critical: visible now and
+    /// nothing resident; High: visible now at too coarse a level, or visible
+    /// within the horizon; Normal: in range; Low: prefetch), the urgency
+    /// from the projected size in pixels and the time until visible.
+    pub priority: Priority,
+}
+
+/// Levels finer than `level` of an asset are no longer wanted: drop them
+/// and cancel their requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Downgrade {
+    /// The asset.
+    pub asset: AssetId,
+    /// The finest level still wanted.
+    pub level: Level,
+}
+
+/// An asset that is wanted after an update.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Want {
+    /// The asset.
+    pub asset: AssetId,
+    /// The finest level wanted (after the budget).
+    pub level: Level,
+    /// Its priority.
+    pub priority: Priority,
+    /// The finest level reported loaded, if any.
+    pub resident: Option<Level>,
+}
+
+/// Counters of one update.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UpdateStats {
+    /// Grid cells whose placements were examined.
+    pub grid_cells_visited: usize,
+    /// Placements whose grid cells were examined.
+    pub placements_visited: usize,
+    /// Placements evaluated (the others could not have changed).
+    pub placements_evaluated: usize,
+    /// Placements wanted.
+    pub placements_wanted: usize,
+    /// Assets wanted after the budget.
+    pub assets_wanted: usize,
+    /// Bytes the wanted set would take without a budget.
+    pub demanded_bytes: u64,
+    /// Bytes the wanted set takes after the budget.
+    pub wanted_bytes: u64,
+}
+
+/// What an update decided. Lists are in no particular order; an asset
+/// appears in at most one of `loads`, `upgrades`, `reprioritized` (and may
+/// also appear in `downgrades` with an upgrade below the old level).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamingUpdate {
+    /// First requests of newly wanted assets, at their coarsest level (mip
+    /// tail, coarsest LOD).
+    pub loads: Vec<StreamRequest>,
+    /// The next finer level of assets whose previous level is resident and
+    /// which need more.
+    pub upgrades: Vec<StreamRequest>,
+    /// Requests in flight whose priority changed (class, or urgency by more
+    /// than the configured ratio).
+    pub reprioritized: Vec<StreamRequest>,
+    /// Assets that need fewer levels than requested.
+    pub downgrades: Vec<Downgrade>,
+    /// Assets no longer wanted at all.
+    pub releases: Vec<AssetId>,
+    /// World cells that became wanted (their placements are in `loads`).
+    pub cells_loaded: Vec<CellId>,
+    /// World cells released.
+    pub cells_released: Vec<CellId>,
+    /// Counters.
+    pub stats: UpdateStats,
+}
+
+impl StreamingUpdate {
+    fn clear(&mut self) {
+        self.loads.clear();
+        self.upgrades.clear();
+        self.reprioritized.clear();
+        self.downgrades.clear();
+        self.releases.clear();
+        self.cells_loaded.clear();
+        self.cells_released.clear();
+        self.stats = UpdateStats::default();
+    }
+}
+
+/// Buffers reused between updates.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    views: Vec<View>,
+    visit: Vec<u32>,
+    cell_active: Vec<bool>,
+    live: Vec<u32>,
+    candidates: Vec<Candidate>,
+    kept: Vec<i8>,
+    toggled: Vec<u32>,
+}
+
+/// Visibility tiers of a placement, most urgent last.
+const PREFETCH: u8 = 0;
+const IN_RANGE: u8 = 1;
+const SOON: u8 = 2;
+const VISIBLE: u8 = 3;
+
+/// Budget value of a pixel of a placement at each tier.
+const TIER_WEIGHT: [f32; 4] = [0.25, 1.0, 4.0, 8.0];
+
+/// Per-update constants of the placement evaluation.
+struct Params {
+    unload: f32,
+    margin: f32,
+    target_px: f32,
+}
+
+impl StreamingManager {
+    /// Runs one update: `dt` is the time since the previous one, in
+    /// seconds (used to estimate the velocity of observers that do not
+    /// give theirs).
+    ///
+    /// # Errors
+    ///
+    /// [`StreamingError::InvalidObserver`] if an observer was changed into
+    /// one that defines no view, or [`StreamingError::InvalidGeometry`] if
+    /// `dt` is negative or not finite. Nothing changes then.
+    pub fn update(&mut self, dt: f32) -> Result<&StreamingUpdate, StreamingError> {
+        if !(dt >= 0.0 && dt.is_finite()) {
+            return Err(StreamingError::InvalidGeometry("dt must be finite and not negative"));
+        }
+        for o in &self.observers {
+            o.observer.validate()?;
+        }
+        self.frame = self.frame.wrapping_add(1);
+        let window = self.config.max_staleness_frames.max(1);
+        if self.frame % window == 0 {
+            for e in &mut self.assets {
+                e.demand.roll_window();
+            }
+        }
+        self.out.clear();
+        let mut s = std::mem::take(&mut self.scratch);
+        self.prepare_views(dt, &mut s);
+        s.toggled.clear();
+        s.visit.clear();
+        self.cells.update(
+            &s.views,
+            &mut self.out.cells_loaded,
+            &mut self.out.cells_released,
+            &mut s.toggled,
+        );
+        for &c in &s.toggled {
+            let grid_cells: Vec<u32> =
+                self.cells.entries[c as usize].grid_cells.keys().copied().collect();
+            for g in grid_cells {
+                self.grid.invalidate(g);
+                s.visit.push(g);
+            }
+        }
+        self.collect_grid_cells(&mut s);
+        self.evaluate_placements(&mut s);
+        self.apply_budget(&mut s);
+        self.emit(&s);
+        self.scratch = s;
+        Ok(&self.out)
+    }
+
+    /// The result of the last update.
+    #[must_use]
+    pub fn last_update(&self) -> &StreamingUpdate {
+        &self.out
+    }
+
+    /// The assets wanted after the last update, with their level and
+    /// priority.
+    pub fn wanted(&self) -> impl Iterator<Item = Want> + '_ {
+        self.tracked.iter().filter(|&&a| self.assets[a as usize].target >= 0).map(|&a| {
+            let e = &self.assets[a as usize];
+            Want {
+                asset: e.id,
+                level: e.chain.level(e.target.max(0) as u8),
+                priority: e.priority,
+                resident: (e.resident >= 0).then(|| e.chain.level(e.resident as u8)),
+            }
+        })
+    }
+
+    /// Builds the views and advances the odometers; a change of view
+    /// parameters (field of view, viewport, near, far) makes everything due.
+    fn prepare_views(&mut self, dt: f32, s: &mut Scratch) {
+        s.views.clear();
+        let teleport = self.config.teleport_distance;
+        let horizon = self.config.horizon;
+        for o in &mut self.observers {
+            let pos = o.observer.position;
+            let velocity = o.observer.velocity.unwrap_or_else(|| match &o.last {
+                Some((last, _)) if dt > 0.0 && (pos - last.position).length() <= teleport => {
+                    (pos - last.position) * (1.0 / dt)
+                }
+                _ => Vec3::ZERO,
+            });
+            if let Some((last, last_velocity)) = &o.last {
+                let moved =
+                    (pos - last.position).length() + (velocity - *last_velocity).length() * horizon;
+                self.odometer += f64::from(moved);
+                self.turn_odometer += f64::from(
+                    angle(last.forward, o.observer.forward) + angle(last.up, o.observer.up),
+                );
+                if view_changed(last, &o.observer) {
+                    self.epoch = self.epoch.wrapping_add(1);
+                }
+            }
+            o.last = Some((o.observer.clone(), velocity));
+            s.views.push(View::new(&o.observer, velocity, horizon));
+        }
+    }
+
+    /// The grid cells to examine: those any observer can reach (now or
+    /// within the horizon), those of wanted world cells, and those that held
+    /// wanted placements (so they are released when out of reach).
+    fn collect_grid_cells(&mut self, s: &mut Scratch) {
+        for v in &s.views {
+            let travel = v.velocity.length() * v.horizon();
+            self.grid.for_each_cell_near(v.position, travel, 1.0, |i, _| s.visit.push(i));
+        }
+        s.cell_active.clear();
+        for e in &self.cells.entries {
+            s.cell_active.push(e.active);
+            if e.active {
+                s.visit.extend(e.grid_cells.keys());
+            }
+        }
+        s.visit.append(&mut self.active_grid_cells);
+        s.visit.sort_unstable();
+        s.visit.dedup();
+    }
+
+    fn evaluate_placements(&mut self, s: &mut Scratch) {
+        let frame = self.frame;
+        let epoch = self.epoch;
+        let (lin, turn) = (self.odometer, self.turn_odometer);
+        let incremental = self.config.incremental;
+        let window = self.config.max_staleness_frames.max(1);
+        let params = Params {
+            unload: self.config.unload_factor,
+            margin: 1.0 + self.config.level_margin,
+            target_px: self.config.target_error_px,
+        };
+        let stats = &mut self.out.stats;
+        stats.grid_cells_visited = s.visit.len();
+        for &c in &s.visit {
+            let Some(cell) = self.grid.cells.get_mut(c as usize) else { continue };
+            let fresh = !incremental || cell.epoch != epoch;
+            cell.epoch = epoch;
+            let mut any_active = false;
+            stats.placements_visited += cell.members.len();
+            for (m, due) in cell.members.iter_mut().zip(cell.due.iter_mut()) {
+                if !fresh && lin < due.lin && turn < due.turn && frame < due.frame {
+                    any_active |= m.c.step >= 0;
+                    continue;
+                }
+                stats.placements_evaluated += 1;
+                let cell_on = if m.world_cell == u32::MAX {
+                    None
+                } else {
+                    Some(s.cell_active.get(m.world_cell as usize).copied().unwrap_or(false))
+                };
+                let entry = &mut self.assets[m.asset as usize];
+                let (new, slack, turn_slack) =
+                    evaluate(m, &s.views, cell_on, &entry.chain, &params);
+                *due = Due {
+                    lin: lin + f64::from(slack.max(0.0)),
+                    turn: turn + f64::from(turn_slack.max(0.0)),
+                    frame: frame.wrapping_add(window),
+                };
+                let changed = new != m.c;
+                if changed {
+                    entry.demand.apply(&m.c, false);
+                    entry.demand.apply(&new, true);
+                }
+                entry.demand.observe(&new);
+                if (changed || new.step >= 0) && !entry.dirty {
+                    entry.dirty = true;
+                    self.dirty.push(m.asset);
+                }
+                m.c = new;
+                any_active |= new.step >= 0;
+            }
+            if any_active {
+                self.active_grid_cells.push(c);
+            }
+        }
+    }
+
+    fn apply_budget(&mut self, s: &mut Scratch) {
+        // The assets to look at: demanded or requested before, or changed
+        // since.
+        s.live.clear();
+        s.live.append(&mut self.tracked);
+        for &a in &s.live {
+            self.assets[a as usize].listed = true;
+        }
+        for &a in &self.dirty {
+            let e = &mut self.assets[a as usize];
+            e.dirty = false;
+            if !e.listed {
+                e.listed = true;
+                s.live.push(a);
+            }
+        }
+        self.dirty.clear();
+        let mut demanded = 0u64;
+        let mut placements = 0usize;
+        for &a in &s.live {
+            let e = &mut self.assets[a as usize];
+            let step = e.demand.step();
+            e.target = step;
+            if step >= 0 {
+                demanded = demanded.saturating_add(e.chain.cumulative[step as usize]);
+                placements += e.demand.wanted() as usize;
+            }
+        }
+        self.out.stats.placements_wanted = placements;
+        self.out.stats.demanded_bytes = demanded;
+        self.out.stats.wanted_bytes = demanded;
+        if demanded <= self.config.memory_budget {
+            return;
+        }
+        s.candidates.clear();
+        let assets = &self.assets;
+        let demanded: Vec<u32> =
+            s.live.iter().copied().filter(|&a| assets[a as usize].target >= 0).collect();
+        for &a in &demanded {
+            let e = &self.assets[a as usize];
+            s.candidates.push(Candidate {
+                target: e.target as u8,
+                value: e.demand.value(),
+                protect_coarsest: e.demand.protected(),
+            });
+        }
+        self.out.stats.wanted_bytes = self.budgeter.fit(
+            self.config.memory_budget,
+            &s.candidates,
+            |i| assets[demanded[i] as usize].chain.step_bytes.as_slice(),
+            &mut s.kept,
+        );
+        for (&a, &k) in demanded.iter().zip(&s.kept) {
+            self.assets[a as usize].target = k;
+        }
+    }
+
+    fn emit(&mut self, s: &Scratch) {
+        let ratio = self.config.reprioritize_ratio;
+        let out = &mut self.out;
+        for &a in &s.live {
+            let e = &mut self.assets[a as usize];
+            transition(e, ratio, out);
+            e.listed = false;
+            out.stats.assets_wanted += usize::from(e.target >= 0);
+            if e.target >= 0 || e.demand.step() >= 0 || e.requested >= 0 {
+                self.tracked.push(a);
+            }
+        }
+    }
+}
+
+/// The angle between two directions, in radians (0 if either is zero).
+fn angle(a: Vec3, b: Vec3) -> f32 {
+    match (a.normalized(), b.normalized()) {
+        (Some(a), Some(b)) => a.dot(b).clamp(-1.0, 1.0).acos(),
+        _ => 0.0,
+    }
+}
+
+/// Whether the parameters that scale what an observer sees changed.
+fn view_changed(a: &Observer, b: &Observer) -> bool {
+    a.fov_y != b.fov_y || a.viewport != b.viewport || a.near != b.near || a.far != b.far
+}
+
+/// Evaluates one placement for all views: its contribution, and how far
+/// the views may move (metres) and turn (radians) before any part of it
+/// other than urgency and the "visible soon" tier can change.
+///
+/// `cell_on` is `None` outside a world cell, else whether the cell is
+/// wanted.
+#[inline]
+fn evaluate(
+    m: &Member,
+    views: &[View],
+    cell_on: Option<bool>,
+    chain: &Chain,
+    p: &Params,
+) -> (Contribution, f32, f32) {
+    if cell_on == Some(false) {
+        // Waits for its cell, whose change of state makes it due.
+        return (Contribution::NONE, f32::INFINITY, f32::INFINITY);
+    }
+    let cell_on = cell_on == Some(true);
+    let reach = m.range * p.unload;
+    let was = m.c.step >= 0;
+    let diameter = 2.0 * m.radius;
+    let (mut ppu, mut in_load, mut in_unload, mut entering) = (0.0f32, false, false, false);
+    let (mut tier, mut urgency) = (PREFETCH, 0.0f32);
+    // Slack of being wanted: for a wanted placement, the largest margin by
+    // which some view keeps it; otherwise the smallest by which a view
+    // would bring it in.
+    let mut keep = f32::NEG_INFINITY;
+    let mut bring = f32::INFINITY;
+    let mut slack = f32::INFINITY;
+    let mut turn_slack = f32::INFINITY;
+    for v in views {
+        let sight = match v.sight_if_near(m.center, m.radius, m.range, reach) {
+            Ok(sight) => sight,
+            Err(far) => {
+                bring = bring.min(far);
+                continue;
+            }
+        };
+        let d = sight.distance;
+        ppu = ppu.max(sight.ppu);
+        let px = sight.ppu * diameter;
+        in_load |= d <= m.range;
+        in_unload |= d <= reach;
+        entering |= sight.time_to_range.is_some_and(|t| t > 0.0);
+        keep = keep.max((reach - d).max(m.range - sight.path_distance));
+        bring = bring.min((d - m.range).min(sight.path_distance - m.range));
+        // Visible now can change when the frustum planes or the range are
+        // crossed.
+        let margin = sight.frustum_margin.abs();
+        slack = slack.min((d - m.range).abs()).min(margin * 0.5);
+        turn_slack = turn_slack.min(margin * 0.5 / d.max(1e-3));
+        let (t, u) = match (sight.time_to_visible, sight.time_to_range) {
+            (Some(t), _) if t <= 0.0 => (VISIBLE, px),
+            (Some(t), _) => (SOON, px / (1.0 + t)),
+            (None, Some(t)) if t <= 0.0 => (IN_RANGE, px),
+            (None, Some(t)) => (PREFETCH, px / (1.0 + t)),
+            (None, None) => (PREFETCH, px * 0.5),
+        };
+        if (t, u) > (tier, urgency) {
+            (tier, urgency) = (t, u);
+        }
+    }
+    let active = cell_on || in_load || entering || (was && in_unload);
+    if !cell_on {
+        slack = slack.min(if active { keep } else { bring });
+    }
+    if !active {
+        return (Contribution::NONE, slack, turn_slack);
+    }
+    if cell_on && tier < IN_RANGE {
+        tier = IN_RANGE;
+    }
+    let need = chain.step_for(ppu, diameter, p.target_px);
+    let step = if !was || need as i8 > m.c.step {
+        need
+    } else {
+        chain.step_for(ppu * p.margin, diameter, p.target_px).min(m.c.step as u8)
+    };
+    // The step holds while the densest view stays in (lo / margin, hi]:
+    // no view may pass `hi`'s distance, and one must stay within `lo`'s.
+    let (lo, hi) = chain.ppu_bounds(step, diameter, p.target_px);
+    let (mut cap, mut hold) = (f32::INFINITY, f32::NEG_INFINITY);
+    for v in views {
+        let d = (m.center - v.position).length();
+        let at = |density: f32| v.ppu_at_1() / density + m.radius;
+        if hi.is_finite() {
+            cap = cap.min(d - at(hi).max(v.near() + m.radius));
+        }
+        hold = hold.max(if lo > 0.0 { at(lo / p.margin) - d } else { f32::INFINITY });
+    }
+    slack = slack.min(cap).min(hold);
+    let c = Contribution {
+        step: step as i8,
+        tier,
+        urgency,
+        value: TIER_WEIGHT[usize::from(tier)] * ppu * diameter,
+        protect: tier == VISIBLE || cell_on,
+    };
+    (c, slack, turn_slack)
+}
+
+/// The priority of an asset's request from its best placement's tier and
+/// what is resident.
+fn priority(e: &AssetEntry) -> Priority {
+    let class = match e.demand.tier() {
+        VISIBLE if e.resident < 0 => PriorityClass::Critical,
+        VISIBLE | SOON => PriorityClass::High,
+        IN_RANGE => PriorityClass::Normal,
+        _ => PriorityClass::Low,
+    };
+    Priority::with_urgency(class, e.demand.urgency())
+}
+
+/// Moves an asset's request state towards its target, one level at a time.
+fn transition(e: &mut AssetEntry, ratio: f32, out: &mut StreamingUpdate) {
+    let target = e.target;
+    if target < 0 {
+        if e.requested >= 0 {
+            out.releases.push(e.id);
+        }
+        e.requested = -1;
+        e.resident = -1;
+        return;
+    }
+    e.priority = priority(e);
+    let request = |e: &AssetEntry, step: i8| StreamRequest {
+        asset: e.id,
+        level: e.chain.level(step as u8),
+        priority: e.priority,
+    };
+    if e.requested < 0 {
+        e.requested = 0;
+        e.sent = e.priority;
+        out.loads.push(request(e, 0));
+        return;
+    }
+    if target < e.requested {
+        out.downgrades.push(Downgrade { asset: e.id, level: e.chain.level(target as u8) });
+        e.resident = e.resident.min(target);
+        // A request in flight for a dropped level is cancelled; if the
+        // target is not resident yet, the next step is requested below.
+        e.requested = target.min(e.resident.max(0));
+        if e.resident < 0 {
+            // Nothing resident: the coarsest level stays requested.
+            return;
+        }
+    }
+    if e.requested == e.resident && target > e.resident {
+        e.requested += 1;
+        e.sent = e.priority;
+        out.upgrades.push(request(e, e.requested));
+    } else if e.requested > e.resident {
+        let changed = e.priority.class != e.sent.class
+            || (e.priority.urgency - e.sent.urgency).abs() > ratio * e.sent.urgency.abs().max(1e-6);
+        if changed {
+            e.sent = e.priority;
+            out.reprioritized.push(request(e, e.requested));
+        }
+    }
+}
