@@ -54,6 +54,9 @@ pub struct Prop {
     pub texture: String,
     /// Radius of the mesh's bounding sphere at scale 1, in metres.
     pub radius: f32,
+    /// The scale every placement of the prop has (so that its LOD errors
+    /// in metres are the same wherever it stands).
+    pub scale: f32,
 }
 
 /// One placement of a prop.
@@ -63,7 +66,7 @@ pub struct Placement {
     pub prop: u32,
     /// Centre in metres (y up).
     pub position: [f32; 3],
-    /// Uniform scale.
+    /// Uniform scale (the prop's).
     pub scale: f32,
 }
 
@@ -192,6 +195,7 @@ pub fn write_world(dir: &Path, spec: &WorldSpec) -> io::Result<World> {
             mesh: format!("{name}.glb#mesh0"),
             texture: format!("{name}.ktx2"),
             radius: 1.25,
+            scale: 0.5 + rng.unit().powi(3) * 12.0,
         });
     }
 
@@ -209,7 +213,7 @@ pub fn write_world(dir: &Path, spec: &WorldSpec) -> io::Result<World> {
             [rng.unit() * spec.side_m, rng.unit() * spec.side_m]
         };
         let prop = ((spec.props as f32).powf(rng.unit()) as u32).min(spec.props as u32 - 1);
-        let scale = 0.5 + rng.unit().powi(3) * 12.0;
+        let scale = props[prop as usize].scale;
         placements.push(Placement {
             prop,
             position: [x.clamp(0.0, spec.side_m), scale, z.clamp(0.0, spec.side_m)],
@@ -227,8 +231,11 @@ impl World {
     /// # Errors
     /// Failures to write the file.
     pub fn save(&self, path: &Path) -> io::Result<()> {
-        let props: Vec<_> =
-            self.props.iter().map(|p| json!([p.model, p.mesh, p.texture, p.radius])).collect();
+        let props: Vec<_> = self
+            .props
+            .iter()
+            .map(|p| json!([p.model, p.mesh, p.texture, p.radius, p.scale]))
+            .collect();
         let placements: Vec<_> =
             self.placements.iter().map(|p| json!([p.prop, p.position, p.scale])).collect();
         let value = json!({"side_m": self.side_m, "props": props, "placements": placements});
@@ -256,6 +263,7 @@ impl World {
                 mesh: text(1)?,
                 texture: text(2)?,
                 radius: p[3].as_f64().ok_or_else(|| bad("a prop radius is not a number"))? as f32,
+                scale: p[4].as_f64().ok_or_else(|| bad("a prop scale is not a number"))? as f32,
             });
         }
         let mut placements = Vec::new();
