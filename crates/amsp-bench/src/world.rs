@@ -212,7 +212,8 @@ pub fn write_world(dir: &Path, spec: &WorldSpec) -> io::Result<World> {
         } else {
             [rng.unit() * spec.side_m, rng.unit() * spec.side_m]
         };
-        let prop = ((spec.props as f32).powf(rng.unit()) as u32).min(spec.props as u32 - 1);
+        let prop = (((spec.props as f32).powf(rng.unit()) as u32).saturating_sub(1))
+            .min(spec.props as u32 - 1);
         let scale = props[prop as usize].scale;
         placements.push(Placement {
             prop,

@@ -2,6 +2,8 @@
 //! paths, the simulated-clock storage that does real reads, and the
 //! report's charts.
 
+pub mod assets;
 pub mod disk;
 pub mod paths;
 pub mod plot;
+pub mod run;
