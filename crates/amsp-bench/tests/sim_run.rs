@@ -20,7 +20,7 @@ fn strategies_run_deterministically_on_a_small_world() {
     let dir = tempfile::tempdir().unwrap();
     let (src, out) = (dir.path().join("src"), dir.path().join("out"));
     let spec = WorldSpec {
-        placements: 20_000,
+        placements: 10_000,
         side_m: 800.0,
         props: 40,
         max_texture: 512,
@@ -55,7 +55,7 @@ fn strategies_run_deterministically_on_a_small_world() {
             "{strategy:?}: {}",
             a.bytes_read
         );
-        assert!(a.pop_in_frames > 0, "{strategy:?}: a 4 MB/s disk cannot keep up");
+        assert!(a.time_to_sharp_p95_ms >= a.time_to_sharp_p50_ms);
         assert!(a.peak_resident_bytes <= config.memory_budget, "{strategy:?}");
         assert_eq!(a.snapshots.len(), 1);
         eprintln!(
@@ -68,6 +68,19 @@ fn strategies_run_deterministically_on_a_small_world() {
             a.bytes_read,
             a.wasted_bytes,
             a.peak_resident_bytes
+        );
+    }
+    // No loading screen and a very slow disk: everyone sees pop-in at the
+    // start, and the judge measures how long sharpness takes.
+    let slow = SimConfig { seconds: 2.0, warmup: 0.0, bandwidth: 0.5e6, ..config };
+    for strategy in Strategy::ALL {
+        let mut disk = Disk::new(Arc::clone(&source), slow.bandwidth, slow.latency);
+        let r = run(&world, &assets, &mut disk, PathKind::Walk, strategy, &slow).unwrap();
+        assert!(r.pop_in_frames > 0, "{strategy:?}");
+        assert!(
+            r.bytes_read <= 1_000_000 + 1,
+            "{strategy:?} read {} at 0.5 MB/s for 2 s",
+            r.bytes_read
         );
     }
 }

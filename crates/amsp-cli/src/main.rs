@@ -33,6 +33,8 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Generate a synthetic asset tree, cook it, stream every asset back and report.
     Demo(cmd::demo::DemoArgs),
+    /// Streaming fly-through: observer paths through a cooked world, AMSP against fifo and nearest.
+    Simulate(cmd::simulate::SimulateArgs),
 }
 
 /// Where commands read a cooked output from.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Deps(args) => cmd::query::deps(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Simulate(args) => cmd::simulate::run_simulate(args),
     };
     match result {
         Ok(code) => code,

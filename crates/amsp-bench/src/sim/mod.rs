@@ -6,4 +6,5 @@ pub mod assets;
 pub mod disk;
 pub mod paths;
 pub mod plot;
+pub mod report;
 pub mod run;

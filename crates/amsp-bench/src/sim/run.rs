@@ -57,6 +57,9 @@ pub struct SimConfig {
     pub fps: f32,
     /// Simulated seconds per path.
     pub seconds: f32,
+    /// Seconds at the path's start before the clock starts (a loading
+    /// screen): streaming runs, nothing is measured.
+    pub warmup: f32,
     /// Disk bandwidth in bytes per second.
     pub bandwidth: f64,
     /// Latency before each read, in seconds.
@@ -77,6 +80,7 @@ impl Default for SimConfig {
         Self {
             fps: 60.0,
             seconds: 30.0,
+            warmup: 5.0,
             bandwidth: 40e6,
             latency: 0.002,
             memory_budget: 1 << 30,
@@ -205,12 +209,15 @@ pub fn run(
     };
     let mut sharp_ms: Vec<f64> = Vec::new();
     let mut resident_bytes = 0u64;
-    let read_before = disk.bytes_read();
     let _ = disk.cancel();
+    let mut read_before = disk.bytes_read();
 
-    for frame in 0..frames {
-        let now = f64::from(frame) * f64::from(dt);
-        let s = path.at(now as f32, world.side_m);
+    let warmup = (config.warmup * config.fps).round() as u32;
+    for tick in 0..warmup + frames {
+        let measured = tick >= warmup;
+        let frame = tick.saturating_sub(warmup);
+        let now = f64::from(tick) * f64::from(dt);
+        let s = path.at(if measured { frame as f32 * dt } else { 0.0 }, world.side_m);
         *manager.observer_mut(observer).ok_or_else(|| io::Error::other("observer gone"))? =
             observer_of(&s);
         let update = manager.update(dt).map_err(err)?.clone();
@@ -291,8 +298,22 @@ pub fn run(
             manager.mark_loaded(asset.id, level_of(asset, step)).map_err(err)?;
         }
 
-        // The judge: what the observer sees now, and how sharp it is.
+        // The judge: what the observer sees now, and how sharp it is (it
+        // runs during the warm-up too, so that what is seen there counts
+        // as seen, but nothing is measured).
         let popped = judge(world, assets, &mut state, &s, config, now, &mut sharp_ms);
+        if !measured {
+            if tick + 1 == warmup {
+                read_before = disk.bytes_read();
+                result.wasted_bytes = 0;
+                sharp_ms.clear();
+                for st in &mut state {
+                    st.needed_since = None;
+                }
+                peak_before_clock(&mut result, resident_bytes);
+            }
+            continue;
+        }
         if popped > 0 {
             result.pop_in_frames += 1;
         }
@@ -333,6 +354,11 @@ pub fn run(
     result.time_to_sharp_p50_ms = pct(0.5);
     result.time_to_sharp_p95_ms = pct(0.95);
     Ok(result)
+}
+
+/// Resident memory at the end of the warm-up counts towards the peak.
+fn peak_before_clock(result: &mut RunResult, resident: u64) {
+    result.peak_resident_bytes = result.peak_resident_bytes.max(resident);
 }
 
 /// The disk key of a read of `step` of asset `a`.

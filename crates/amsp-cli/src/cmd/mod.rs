@@ -5,4 +5,5 @@ pub mod demo;
 pub mod demo_models;
 pub mod demo_textures;
 pub mod query;
+pub mod simulate;
 pub mod verify;

@@ -1,0 +1,167 @@
+//! `amsp simulate`: a streaming fly-through. Generates (or takes) a cooked
+//! world, runs observer paths at a fixed frame rate against its real packs
+//! through a simulated-clock disk, and compares AMSP's streaming with the
+//! `fifo` and `nearest` baselines on the same paths, disk and budget.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use amsp_bench::sim::assets::stream_assets;
+use amsp_bench::sim::disk::Disk;
+use amsp_bench::sim::paths::PathKind;
+use amsp_bench::sim::report::{json, table, write_report};
+use amsp_bench::sim::run::{SimConfig, Strategy, run};
+use amsp_bench::world::{World, WorldSpec, write_world};
+use amsp_catalog::Catalog;
+use amsp_cook::Cooker;
+use amsp_formats::model::ModelImporter;
+use amsp_formats::texture::TextureImporter;
+use amsp_io::CookedSource;
+use anyhow::{Context, bail};
+
+/// Arguments of `amsp simulate`.
+#[derive(clap::Args, Debug)]
+pub struct SimulateArgs {
+    /// Work in this folder (kept): `src/` holds the world's sources and
+    /// `world.json`, `out/` the cooked world. An existing world there is
+    /// reused (and cooked incrementally).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Placements in a generated world.
+    #[arg(long, default_value_t = 100_000)]
+    placements: usize,
+    /// Distinct props (each a mesh and a texture) in a generated world.
+    #[arg(long, default_value_t = 1000)]
+    props: usize,
+    /// Side of a generated world in metres (3162 m is 10 km²).
+    #[arg(long, default_value_t = 3162.0)]
+    side: f32,
+    /// Largest texture of a generated world, in pixels.
+    #[arg(long, default_value_t = 1024)]
+    max_texture: u32,
+    /// Paths to run (walk, drive, fly, teleport, spin).
+    #[arg(long, value_delimiter = ',', default_value = "walk,drive,fly,teleport,spin")]
+    paths: Vec<String>,
+    /// Simulated seconds per path.
+    #[arg(long, default_value_t = 30.0)]
+    seconds: f32,
+    /// Disk bandwidth in MB/s (a slow disk or network).
+    #[arg(long, default_value_t = 40.0)]
+    bandwidth_mbps: f64,
+    /// Latency before each read, in milliseconds.
+    #[arg(long, default_value_t = 2.0)]
+    latency_ms: f64,
+    /// Memory budget for resident levels, in MiB.
+    #[arg(long, default_value_t = 512)]
+    budget_mib: u64,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write an HTML report with plots and maps into this folder.
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+/// Runs `amsp simulate`.
+pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let temp;
+    let root = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_owned()
+        }
+    };
+    let (src, out) = (root.join("src"), root.join("out"));
+    let say = |line: String| {
+        if !args.json {
+            eprintln!("{line}");
+        }
+    };
+    let world_file = src.join("world.json");
+    let world = if world_file.is_file() {
+        World::load(&world_file)?
+    } else {
+        let started = Instant::now();
+        let spec = WorldSpec {
+            placements: args.placements,
+            side_m: args.side,
+            props: args.props,
+            max_texture: args.max_texture,
+            ..WorldSpec::default()
+        };
+        let world = write_world(&src, &spec)
+            .with_context(|| format!("writing the world in {}", src.display()))?;
+        say(format!(
+            "world:    {} placements of {} props over {:.1} km², generated in {:.1} s",
+            world.placements.len(),
+            world.props.len(),
+            world.side_m * world.side_m / 1e6,
+            started.elapsed().as_secs_f64()
+        ));
+        world
+    };
+    let mut cooker = Cooker::new(&src, &out);
+    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+    cooker.registry_mut().register(Arc::new(ModelImporter::default()));
+    let report = cooker.run()?;
+    if report.failed > 0 {
+        bail!("the world did not cook: {:?}", report.errors);
+    }
+    say(format!(
+        "cook:     {} assets cooked, {} unchanged, {:.1} MiB stored, in {:.1} s",
+        report.cooked,
+        report.unchanged,
+        report.stored_bytes as f64 / (1 << 20) as f64,
+        report.elapsed.as_secs_f64()
+    ));
+
+    let catalog = Catalog::open_read_only(out.join(amsp_cook::CATALOG_FILE))?;
+    let assets = stream_assets(&catalog, &world)?;
+    let source = Arc::new(CookedSource::open(&out)?);
+    let paths = args
+        .paths
+        .iter()
+        .map(|p| PathKind::from_name(p).with_context(|| format!("unknown path {p:?}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let frames = (args.seconds * 60.0).round() as u32;
+    let config = SimConfig {
+        seconds: args.seconds,
+        bandwidth: args.bandwidth_mbps * 1e6,
+        latency: args.latency_ms / 1e3,
+        memory_budget: args.budget_mib << 20,
+        snapshots: if args.report.is_some() {
+            vec![frames / 4, frames / 2, frames * 3 / 4]
+        } else {
+            Vec::new()
+        },
+        ..SimConfig::default()
+    };
+    let mut results = Vec::new();
+    for &path in &paths {
+        for strategy in Strategy::ALL {
+            let started = Instant::now();
+            let mut disk = Disk::new(Arc::clone(&source), config.bandwidth, config.latency);
+            let r = run(&world, &assets, &mut disk, path, strategy, &config)?;
+            say(format!(
+                "ran:      {:<8} {:<7} in {:.1} s",
+                path.name(),
+                strategy.name(),
+                started.elapsed().as_secs_f64()
+            ));
+            results.push(r);
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&json(&results, &config))?);
+    } else {
+        print!("{}", table(&results));
+    }
+    if let Some(dir) = &args.report {
+        write_report(dir, &results, &config, world.side_m)?;
+        say(format!("report:   {}", dir.join("index.html").display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
