@@ -81,12 +81,7 @@ pub fn json(results: &[RunResult], config: &SimConfig) -> Value {
 ///
 /// # Errors
 /// Failures to write the files.
-pub fn write_report(
-    dir: &Path,
-    results: &[RunResult],
-    config: &SimConfig,
-    side_m: f32,
-) -> io::Result<()> {
+pub fn write_report(dir: &Path, results: &[RunResult], config: &SimConfig) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut html = String::from(
         "<!doctype html><meta charset=utf-8><title>AMSP streaming simulation</title>\n\
@@ -158,7 +153,9 @@ pub fn write_report(
                     r.samples.iter().enumerate().map(|(i, s)| (i as f32 / fps, value(s))).collect()
                 })
                 .collect();
-            let budget_line: Vec<(f32, f32)> = if name == "resident" {
+            let peak = points.iter().flatten().map(|p| p.1).fold(0.0f32, f32::max);
+            let budget_mib = config.memory_budget as f32 / (1 << 20) as f32;
+            let budget_line: Vec<(f32, f32)> = if name == "resident" && budget_mib <= peak * 2.0 {
                 let end = config.seconds;
                 let b = config.memory_budget as f32 / (1 << 20) as f32;
                 vec![(0.0, b), (end, b)]
@@ -184,7 +181,7 @@ pub fn write_report(
         }
         let _ = writeln!(
             html,
-            "<h3>resident at a few instants (colour: share of the mesh's LODs loaded)</h3>"
+            "<h3>the kilometre around the observer (cross) at a few instants: grey not resident, red to green the share of the mesh's LODs resident</h3>"
         );
         for r in &runs {
             for (frame, observer, points) in &r.snapshots {
@@ -198,7 +195,7 @@ pub fn write_report(
                     ]
                 };
                 let png =
-                    map(side_m, 320, points.iter().map(|&(x, z, f)| (x, z, shade(f))), *observer)?;
+                    map(1000.0, 320, points.iter().map(|&(x, z, f)| (x, z, shade(f))), *observer)?;
                 std::fs::write(dir.join(&file), png)?;
                 let _ = writeln!(
                     html,

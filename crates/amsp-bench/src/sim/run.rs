@@ -127,8 +127,9 @@ pub struct RunResult {
     pub peak_resident_bytes: u64,
     /// One sample per frame.
     pub samples: Vec<FrameSample>,
-    /// Snapshots: frame, observer (x, z), and the resident placements'
-    /// (x, z, step fraction 0…1 of their mesh).
+    /// Snapshots: frame, observer (x, z), and the placements in the
+    /// kilometre square around the observer (x, z relative to its corner,
+    /// and the share of their mesh's LOD chain resident, -1 for none).
     pub snapshots: Vec<(u32, (f32, f32), Vec<(f32, f32, f32)>)>,
 }
 
@@ -323,22 +324,24 @@ pub fn run(
         result.peak_resident_bytes = result.peak_resident_bytes.max(resident_bytes);
         result.samples.push(FrameSample { popped, in_flight, resident: resident_bytes });
         if config.snapshots.contains(&frame) {
-            let resident = world
+            // Placements within a kilometre square around the observer, by
+            // how much of their mesh's LOD chain is resident (-1: none).
+            let (ox, oz) = (s.position[0], s.position[2]);
+            let around = world
                 .placements
                 .iter()
-                .filter_map(|p| {
+                .filter(|p| {
+                    (p.position[0] - ox).abs() < 500.0 && (p.position[2] - oz).abs() < 500.0
+                })
+                .map(|p| {
                     let mesh = 2 * p.prop as usize;
                     let r = state[mesh].resident;
-                    (r >= 0).then(|| {
-                        (
-                            p.position[0],
-                            p.position[2],
-                            (r + 1) as f32 / assets[mesh].steps.len() as f32,
-                        )
-                    })
+                    let f =
+                        if r < 0 { -1.0 } else { (r + 1) as f32 / assets[mesh].steps.len() as f32 };
+                    (p.position[0] - ox + 500.0, p.position[2] - oz + 500.0, f)
                 })
                 .collect();
-            result.snapshots.push((frame, (s.position[0], s.position[2]), resident));
+            result.snapshots.push((frame, (500.0, 500.0), around));
         }
     }
     for st in &state {

@@ -160,7 +160,7 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         print!("{}", table(&results));
     }
     if let Some(dir) = &args.report {
-        write_report(dir, &results, &config, world.side_m)?;
+        write_report(dir, &results, &config)?;
         say(format!("report:   {}", dir.join("index.html").display()));
     }
     Ok(ExitCode::SUCCESS)
