@@ -32,6 +32,7 @@
 mod asset;
 pub mod binary;
 mod bytes;
+mod cursor;
 #[cfg(feature = "import")]
 mod import;
 pub mod schema;
@@ -41,6 +42,7 @@ pub mod table;
 mod table_import;
 pub mod text;
 mod value;
+mod writer;
 
 use amsp_core::AssetPath;
 
@@ -59,7 +61,7 @@ pub use table::DataTableLoader;
 pub use table::{Cell, ColumnType, DataTable};
 #[cfg(feature = "import")]
 pub use table_import::{DataTableImporter, MAX_TABLE_SOURCE_BYTES, csv_table, json_table};
-pub use text::{ParsedPrefab, PrefabParseError, parse_prefab};
+pub use text::{CompiledPrefab, ParsedPrefab, PrefabParseError, compile_prefab, parse_prefab};
 pub use value::{ASSET_PREFIX, EntityData, PrefabData, Value};
 
 /// Cooked type of prefabs and scenes.
