@@ -9,6 +9,12 @@ use super::text::PrefabParseError;
 
 pub(super) type PResult<T> = Result<T, PrefabParseError>;
 
+/// 10^0 ..= 10^22, each exact in an f64.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
 /// A number literal.
 pub(super) enum Number {
     Int(i64),
@@ -74,37 +80,46 @@ impl<'a> Cursor<'a> {
 
     fn skip_ws_slow(&mut self) -> PResult<()> {
         loop {
-            match (self.peek(), self.peek_at(1)) {
-                (Some(b' ' | b'\t' | b'\r'), _) => self.pos += 1,
-                (Some(b'\n'), _) => {
-                    self.bump();
+            match self.peek() {
+                Some(b' ' | b'\t' | b'\r') => self.pos += 1,
+                Some(b'\n') => {
+                    self.pos += 1;
+                    self.line = self.line.saturating_add(1);
+                    self.line_start = self.pos;
                 }
-                (Some(b'/'), Some(b'/')) => {
-                    while self.peek().is_some_and(|c| c != b'\n') {
-                        self.pos += 1;
-                    }
-                }
-                (Some(b'/'), Some(b'*')) => {
-                    self.pos += 2;
-                    let mut open = 1u32;
-                    while open > 0 {
-                        match (self.bump(), self.peek()) {
-                            (Some(b'*'), Some(b'/')) => {
-                                self.pos += 1;
-                                open -= 1;
-                            }
-                            (Some(b'/'), Some(b'*')) => {
-                                self.pos += 1;
-                                open = open.saturating_add(1);
-                            }
-                            (None, _) => return Err(self.err("unterminated block comment")),
-                            _ => {}
+                Some(b'/') => match self.peek_at(1) {
+                    Some(b'/') => {
+                        while self.peek().is_some_and(|c| c != b'\n') {
+                            self.pos += 1;
                         }
                     }
-                }
+                    Some(b'*') => self.block_comment()?,
+                    _ => return Ok(()),
+                },
                 _ => return Ok(()),
             }
         }
+    }
+
+    /// A `/* … */` comment (nested ones too) starting here.
+    fn block_comment(&mut self) -> PResult<()> {
+        self.pos += 2;
+        let mut open = 1u32;
+        while open > 0 {
+            match (self.bump(), self.peek()) {
+                (Some(b'*'), Some(b'/')) => {
+                    self.pos += 1;
+                    open -= 1;
+                }
+                (Some(b'/'), Some(b'*')) => {
+                    self.pos += 1;
+                    open = open.saturating_add(1);
+                }
+                (None, _) => return Err(self.err("unterminated block comment")),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Skips whitespace, then consumes `c` if it is next.
@@ -185,22 +200,41 @@ impl<'a> Cursor<'a> {
                 .map_err(|e| self.err(format!("bad integer: {e}")))?;
             return Ok(Number::Int(if negative { -v } else { v }));
         }
-        let mut float = false;
+        let (mut float, mut underscore, mut exponent, mut points) = (false, false, false, 0);
+        // Decimal digits as an integer and how many follow the point, for
+        // the exact fast path below.
+        let (mut mantissa, mut digits, mut fraction) = (0u64, 0u32, 0u32);
+        let mut prev = 0u8;
         while let Some(c) = self.peek() {
             match c {
-                b'0'..=b'9' | b'_' => {}
-                b'.' | b'e' | b'E' => float = true,
-                b'-' | b'+' if matches!(self.src[self.pos - 1], b'e' | b'E') => {}
+                b'0'..=b'9' if !exponent => {
+                    digits += 1;
+                    fraction += u32::from(float);
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+                }
+                b'0'..=b'9' => {}
+                b'_' => underscore = true,
+                b'.' => (float, points) = (true, points + 1),
+                b'e' | b'E' => (float, exponent) = (true, true),
+                b'-' | b'+' if matches!(prev, b'e' | b'E') => {}
                 _ => break,
             }
+            prev = c;
             self.pos += 1;
         }
-        if self.src[self.pos - 1] == b'.' && self.peek() == Some(b'.') {
+        // Up to 15 digits are exact in an f64, as are powers of ten up to
+        // 1e22, and one division rounds correctly: the same value as the
+        // full parse.
+        if points == 1 && !exponent && !underscore && (1..=15).contains(&digits) && fraction <= 22 {
+            let v = mantissa as f64 / POWERS_OF_TEN[fraction as usize];
+            return Ok(Number::Float(if negative { -v } else { v }));
+        }
+        if prev == b'.' && self.peek() == Some(b'.') {
             return Err(self.err("unexpected '..'"));
         }
         let raw = self.text(start)?;
         let owned;
-        let text = if raw.contains('_') {
+        let text = if underscore {
             owned = raw.replace('_', "");
             owned.as_str()
         } else {
@@ -339,5 +373,54 @@ impl<'a> Cursor<'a> {
             }
             other => return Err(self.err(format!("unknown escape '\\{}'", other as char))),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(text: &str) -> Result<f64, String> {
+        match Cursor::new(text).number() {
+            Ok(Number::Float(f)) => Ok(f),
+            Ok(Number::Int(i)) => Ok(i as f64),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn decimal_fast_path_matches_the_full_parse() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let int = next() % 1_000_000;
+            let frac_digits = (next() % 12) as usize;
+            let frac = next() % 10u64.pow(frac_digits as u32).max(1);
+            let sign = if next() % 2 == 0 { "-" } else { "" };
+            let text = format!("{sign}{int}.{frac:0frac_digits$}");
+            let want: f64 = text.parse().unwrap();
+            assert_eq!(number(&text).unwrap().to_bits(), want.to_bits(), "{text}");
+        }
+        for text in [
+            "0.1",
+            "-0.0",
+            ".5",
+            "1.",
+            "123456789012345.6",
+            "1.5e3",
+            "1_0.5",
+            "0.30000000000000004",
+        ] {
+            let want: f64 = text.replace('_', "").parse().unwrap();
+            assert_eq!(number(text).unwrap().to_bits(), want.to_bits(), "{text}");
+        }
+        for bad in [".", "1.2.3", "-.", "1e"] {
+            assert!(number(bad).is_err(), "{bad}");
+        }
     }
 }

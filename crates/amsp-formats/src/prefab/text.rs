@@ -20,7 +20,7 @@ use foldhash::HashMap;
 use super::binary::decode_prefab;
 use super::bytes::ByteReader;
 use super::cursor::{Cursor, Number, PResult};
-use super::schema::{FieldPath, SchemaRegistry, conform};
+use super::schema::{FieldPath, FieldType, SchemaRegistry, conform};
 use super::value::{ASSET_PREFIX, PrefabData};
 use super::writer::{Writer, field, tag, zigzag};
 
@@ -99,10 +99,11 @@ impl CompiledPrefab {
     pub fn first_references(&self) -> impl Iterator<Item = (&AssetPath, u32)> {
         let mut next = 0;
         self.references.iter().filter_map(move |&(i, line)| {
-            (i == next).then(|| {
-                next += 1;
-                (&self.paths[i], line)
-            })
+            if i != next {
+                return None;
+            }
+            next += 1;
+            self.paths.get(i).map(|p| (p, line))
         })
     }
 }
@@ -124,6 +125,7 @@ pub fn compile_prefab<'a>(
         entities: 0,
         components: Vec::new(),
         component_seen: Vec::new(),
+        schema_of: Vec::new(),
         block: Vec::new(),
         scratch: Vec::new(),
         raw_paths: HashMap::default(),
@@ -178,6 +180,8 @@ struct Parser<'a> {
     components: Vec<u32>,
     /// Per string index: whether it names a component.
     component_seen: Vec<bool>,
+    /// Per string index, once looked up: the schema of the component it names.
+    schema_of: Vec<Option<Option<&'a FieldType>>>,
     /// Component names of the `components` block being read.
     block: Vec<u32>,
     /// A component's value moved aside while its schema check rewrites it.
@@ -454,7 +458,7 @@ impl<'a> Parser<'a> {
             self.w.varint(u64::from(name));
             let start = self.w.body.len();
             self.value()?;
-            if let Some(ty) = self.schemas.get(self.w.strings.get(name)) {
+            if let Some(ty) = self.schema(name) {
                 let mut seg = std::mem::take(&mut self.scratch);
                 seg.clear();
                 seg.extend_from_slice(&self.w.body[start..]);
@@ -468,6 +472,15 @@ impl<'a> Parser<'a> {
         }
         self.w.end_count(at, n);
         Ok(())
+    }
+
+    /// The schema of the component named by string `name`, if any.
+    fn schema(&mut self, name: u32) -> Option<&'a FieldType> {
+        let i = name as usize;
+        if self.schema_of.len() <= i {
+            self.schema_of.resize(i + 1, None);
+        }
+        *self.schema_of[i].get_or_insert_with(|| self.schemas.get(self.w.strings.get(name)))
     }
 
     fn value(&mut self) -> PResult<()> {

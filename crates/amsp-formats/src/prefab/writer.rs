@@ -61,6 +61,27 @@ pub(super) fn zigzag(i: i64) -> u64 {
     ((i << 1) ^ (i >> 63)) as u64
 }
 
+/// Slots of [`Interner`]'s cache of short strings.
+const SHORT_SLOTS: usize = 256;
+
+/// A string of up to 15 bytes as one number: its bytes, then its length in
+/// the last byte (so that no two strings share a key).
+fn short_key(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..b.len()].copy_from_slice(b);
+    buf[15] = b.len() as u8;
+    Some(u128::from_le_bytes(buf))
+}
+
+fn short_slot(key: u128) -> usize {
+    let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+    (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
+}
+
 /// Adds `s` to the table and its bytes; returns its index.
 fn push<'a>(table: &mut Vec<Cow<'a, str>>, bytes: &mut Vec<u8>, s: Cow<'a, str>) -> u32 {
     let i = u32::try_from(table.len()).unwrap_or(u32::MAX);
@@ -73,6 +94,9 @@ fn push<'a>(table: &mut Vec<Cow<'a, str>>, bytes: &mut Vec<u8>, s: Cow<'a, str>)
 /// Strings interned by content: each distinct string is stored once, in
 /// order of first use, and referred to by index.
 pub(super) struct Interner<'a> {
+    /// Strings of up to 15 bytes by their bytes and length packed in a
+    /// `u128`: a direct-mapped cache in front of the maps, exact on a hit.
+    short: Box<[(u128, u32); SHORT_SLOTS]>,
     borrowed: HashMap<&'a str, u32>,
     owned: HashMap<Box<str>, u32>,
     table: Vec<Cow<'a, str>>,
@@ -82,6 +106,7 @@ pub(super) struct Interner<'a> {
 impl Default for Interner<'_> {
     fn default() -> Self {
         Self {
+            short: Box::new([(0, 0); SHORT_SLOTS]),
             borrowed: HashMap::with_capacity_and_hasher(64, Default::default()),
             owned: HashMap::default(),
             table: Vec::with_capacity(64),
@@ -93,6 +118,18 @@ impl Default for Interner<'_> {
 impl<'a> Interner<'a> {
     /// The index of `s`, interning it if new.
     pub(super) fn intern(&mut self, s: &'a str) -> u32 {
+        let Some(key) = short_key(s) else { return self.intern_long(s) };
+        let slot = short_slot(key);
+        let (k, i) = self.short[slot];
+        if k == key && i > 0 {
+            return i - 1;
+        }
+        let i = self.intern_long(s);
+        self.short[slot] = (key, i + 1);
+        i
+    }
+
+    fn intern_long(&mut self, s: &'a str) -> u32 {
         if !self.owned.is_empty()
             && let Some(&i) = self.owned.get(s)
         {
