@@ -40,8 +40,12 @@ fn compiled_prefab_records_names_counts_and_references() {
 
 #[test]
 fn entity_fields_in_any_order_and_each_once() {
-    let a = compile(r#"(name: "p", entities: [(name: "e", prefab: "x.prefab.ron", components: {"A": 1}, children: [(name: "c")])])"#);
-    let b = compile(r#"(entities: [(children: [(name: "c")], components: {"A": 1}, prefab: "x.prefab.ron", name: "e")], name: "p")"#);
+    let a = compile(
+        r#"(name: "p", entities: [(name: "e", prefab: "x.prefab.ron", components: {"A": 1}, children: [(name: "c")])])"#,
+    );
+    let b = compile(
+        r#"(entities: [(children: [(name: "c")], components: {"A": 1}, prefab: "x.prefab.ron", name: "e")], name: "p")"#,
+    );
     assert_eq!(decode_prefab(&a.bytes).unwrap(), decode_prefab(&b.bytes).unwrap());
     let rows: &[(&str, &str)] = &[
         (r#"(entities: [(name: "a", name: "b")])"#, "entity field 'name' appears twice"),

@@ -24,8 +24,8 @@
 //!   the chain), then stores the [binary form](binary). `Prefab` and
 //!   `PrefabLoader` (feature `runtime`) load it with every reference a
 //!   handle.
-//! - Scripts ([`script`]): Lua source and WebAssembly modules (validated at
-//!   cook) as `Script`.
+//! - Scripts ([`script`]): Lua source (syntax-checked at cook by [`lua`])
+//!   and WebAssembly modules (validated at cook) as `Script`.
 //! - Data tables ([`table`]): CSV and `*.table.json` as typed [`DataTable`]s.
 
 #[cfg(feature = "runtime")]
@@ -35,6 +35,7 @@ mod bytes;
 mod cursor;
 #[cfg(feature = "import")]
 mod import;
+pub mod lua;
 pub mod schema;
 pub mod script;
 pub mod table;
