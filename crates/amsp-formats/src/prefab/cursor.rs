@@ -222,6 +222,10 @@ impl<'a> Cursor<'a> {
             prev = c;
             self.pos += 1;
         }
+        if !float && !underscore && (1..=18).contains(&digits) {
+            let v = mantissa as i64;
+            return Ok(Number::Int(if negative { -v } else { v }));
+        }
         // Up to 15 digits are exact in an f64, as are powers of ten up to
         // 1e22, and one division rounds correctly: the same value as the
         // full parse.
@@ -419,7 +423,21 @@ mod tests {
             let want: f64 = text.replace('_', "").parse().unwrap();
             assert_eq!(number(text).unwrap().to_bits(), want.to_bits(), "{text}");
         }
-        for bad in [".", "1.2.3", "-.", "1e"] {
+        for (text, want) in [
+            ("-42", -42i64),
+            ("+7", 7),
+            ("007", 7),
+            ("123456789012345678", 123_456_789_012_345_678),
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+            ("1_000", 1000),
+        ] {
+            assert!(
+                matches!(Cursor::new(text).number(), Ok(Number::Int(v)) if v == want),
+                "{text}"
+            );
+        }
+        for bad in [".", "1.2.3", "-.", "1e", "9223372036854775808", "99999999999999999999"] {
             assert!(number(bad).is_err(), "{bad}");
         }
     }

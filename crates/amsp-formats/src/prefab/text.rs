@@ -589,19 +589,29 @@ impl<'a> Parser<'a> {
         self.c.expect(b'(')?;
         self.c.skip_ws()?;
         let save = self.c.save();
-        let is_struct = self.c.ident().is_some() && self.c.eat(b':')?;
-        self.c.restore(save);
+        // A struct when an identifier and ':' come first: that identifier
+        // is its first field.
+        let first = match self.c.ident() {
+            Some(field) if self.c.eat(b':')? => Some(field),
+            _ => {
+                self.c.restore(save);
+                None
+            }
+        };
         let start = self.w.body.len();
-        self.w.byte(if is_struct { tag::STRUCT } else { tag::TUPLE });
+        self.w.byte(if first.is_some() { tag::STRUCT } else { tag::TUPLE });
         self.w.opt_name(name);
         let at = self.w.begin_count();
         let mut n = 0;
-        if is_struct {
-            while let Some(field) = self.next_field(n > 0)? {
-                let i = self.w.strings.intern(field);
+        if let Some(first) = first {
+            self.c.skip_ws()?;
+            let mut field = Some(first);
+            while let Some(f) = field {
+                let i = self.w.strings.intern(f);
                 self.w.varint(u64::from(i));
                 self.value()?;
                 n += 1;
+                field = self.next_field(true)?;
             }
         } else {
             while self.next_item(n > 0, b')')? {
