@@ -285,7 +285,7 @@ fn truncated_or_garbage_cooked_prefabs_fail_to_load_without_panic() {
     let (dir, report) = cook(&[
         ("truncated.garbage", &good[..good.len() - 3]),
         ("noise.garbage", b"\x00\x01\x02 not a prefab"),
-        ("huge_count.garbage", b"AMPF\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+        ("huge_count.garbage", b"AMPF\x02\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
         ("whole.garbage", &good),
     ]);
     assert_eq!(report.cooked, 4, "{:?}", report.errors);

@@ -165,7 +165,7 @@ fn binary_round_trip_and_bad_bytes() {
             let _ = decode_prefab(&b);
         }
     }
-    let err = decode_prefab(b"AMPF\x01\xff\xff\xff\xff\x0f").unwrap_err();
+    let err = decode_prefab(b"AMPF\x02\xff\xff\xff\xff\x0f").unwrap_err();
     assert!(err.message.contains("exceeds"), "{err}");
     assert!(decode_prefab(b"garbage").unwrap_err().message.contains("magic"));
 }

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use amsp_core::AssetPath;
 use amsp_runtime::{Asset, AssetLoader, Blob, Handle, LoadContext, LoadError, LoadInput};
+use serde::de::DeserializeOwned;
 
 use super::PREFAB_TYPE;
 use super::binary::decode_prefab;
 use super::script::Script;
 use super::table::DataTable;
+use super::typed::{self, ComponentError, Transform};
 use super::value::{EntityData, Value};
 
 /// A loaded prefab or scene: its entities, with nested prefabs and every
@@ -38,6 +40,33 @@ pub struct Entity {
     pub children: Vec<Entity>,
     /// The prefab instanced at this entity.
     pub prefab: Option<Handle<Prefab>>,
+}
+
+impl Entity {
+    /// Component `name` read as a `T` (any `serde::Deserialize` type), for
+    /// components without a schema as much as for typed ones.
+    ///
+    /// # Errors
+    /// [`ComponentError::Missing`] when the entity has no such component,
+    /// [`ComponentError::Mismatch`] (naming entity, component and field)
+    /// when its value does not fit `T`.
+    pub fn component<T: DeserializeOwned>(&self, name: &str) -> Result<T, ComponentError> {
+        typed::component(&self.name, &self.components, name)
+    }
+
+    /// The entity's [`Transform`] component; the identity when it has none.
+    ///
+    /// # Errors
+    /// [`ComponentError::Mismatch`] when its `Transform` does not fit.
+    pub fn transform(&self) -> Result<Transform, ComponentError> {
+        typed::transform(&self.name, &self.components)
+    }
+
+    /// The child entity named `name`.
+    #[must_use]
+    pub fn child(&self, name: &str) -> Option<&Entity> {
+        self.children.iter().find(|e| e.name == name)
+    }
 }
 
 impl Prefab {

@@ -1,15 +1,16 @@
-//! The cooked prefab: a compact binary form with interned strings.
+//! The cooked prefab: a compact binary form with interned strings, written
+//! in one pass while the RON text is read.
 //!
 //! ```text
 //! magic    "AMPF" (4 bytes)
-//! version  u8 = 1
+//! version  u8 = 2
 //! strings  varint count, then per string: varint length, UTF-8 bytes
 //! name     varint string index
 //! entities varint count, then entities
-//! entity   varint name index, varint component count,
-//!          per component (varint name index, value),
-//!          varint nested prefab (0 = none, else path string index + 1),
-//!          varint child count, then child entities
+//! entity   fields in any order, each at most once, then 0:
+//!          1 name (string index) · 2 nested prefab (path string index)
+//!          · 3 components (count, then per component: name index, value)
+//!          · 4 children (count, then entities)
 //! value    tag u8, then: 0 unit · 1 false · 2 true · 3 integer (zigzag varint)
 //!          · 4 float (f64 LE) · 5 string (index) · 6 asset (path index)
 //!          · 7 list (count, values) · 8 tuple (name index + 1 or 0, count,
@@ -24,18 +25,17 @@
 
 use std::collections::BTreeMap;
 
-use foldhash::HashMap;
-
 use amsp_core::AssetPath;
 
-use super::bytes::{ByteReader, Fault, write_varint};
+use super::bytes::{ByteReader, Fault};
 use super::text::MAX_DEPTH;
 use super::value::{EntityData, PrefabData, Value};
+use super::writer::{Writer, field, tag};
 
 /// The magic bytes of a cooked prefab.
 pub const PREFAB_MAGIC: [u8; 4] = *b"AMPF";
 /// The version of the cooked prefab form.
-pub const PREFAB_FORMAT_VERSION: u8 = 1;
+pub const PREFAB_FORMAT_VERSION: u8 = 2;
 
 /// Why cooked prefab bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,123 +50,42 @@ pub struct PrefabDecodeError {
 /// Encodes a prefab into its cooked form.
 #[must_use]
 pub fn encode_prefab(prefab: &PrefabData) -> Vec<u8> {
-    let mut e = Encoder::default();
-    let name = e.intern(&prefab.name);
-    let mut body = Vec::new();
-    write_varint(&mut body, name as u64);
-    write_varint(&mut body, prefab.entities.len() as u64);
-    for entity in &prefab.entities {
-        e.entity(&mut body, entity);
-    }
-    let mut out = Vec::with_capacity(body.len() + e.bytes.len() + 16);
-    out.extend_from_slice(&PREFAB_MAGIC);
-    out.push(PREFAB_FORMAT_VERSION);
-    write_varint(&mut out, e.count as u64);
-    out.extend_from_slice(&e.bytes);
-    out.extend_from_slice(&body);
-    out
-}
-
-#[derive(Default)]
-struct Encoder<'a> {
-    index: HashMap<&'a str, u32>,
-    bytes: Vec<u8>,
-    count: u32,
-}
-
-impl<'a> Encoder<'a> {
-    fn intern(&mut self, s: &'a str) -> u32 {
-        if let Some(&i) = self.index.get(s) {
-            return i;
+    fn entity<'a>(w: &mut Writer<'a>, e: &'a EntityData) {
+        w.byte(field::NAME);
+        let name = w.strings.intern(&e.name);
+        w.varint(u64::from(name));
+        if let Some(p) = &e.prefab {
+            w.byte(field::PREFAB);
+            let i = w.strings.intern(p.as_str());
+            w.varint(u64::from(i));
         }
-        let i = self.count;
-        self.count += 1;
-        write_varint(&mut self.bytes, s.len() as u64);
-        self.bytes.extend_from_slice(s.as_bytes());
-        self.index.insert(s, i);
-        i
-    }
-
-    fn name(&mut self, out: &mut Vec<u8>, name: Option<&'a String>) {
-        let v = name.map_or(0, |n| u64::from(self.intern(n)) + 1);
-        write_varint(out, v);
-    }
-
-    fn entity(&mut self, out: &mut Vec<u8>, e: &'a EntityData) {
-        write_varint(out, u64::from(self.intern(&e.name)));
-        write_varint(out, e.components.len() as u64);
+        w.byte(field::COMPONENTS);
+        w.varint(e.components.len() as u64);
         for (name, value) in &e.components {
-            write_varint(out, u64::from(self.intern(name)));
-            self.value(out, value);
+            let i = w.strings.intern(name);
+            w.varint(u64::from(i));
+            w.value(value);
         }
-        let nested = e.prefab.as_ref().map_or(0, |p| u64::from(self.intern(p.as_str())) + 1);
-        write_varint(out, nested);
-        write_varint(out, e.children.len() as u64);
-        for child in &e.children {
-            self.entity(out, child);
-        }
+        w.byte(field::CHILDREN);
+        w.varint(e.children.len() as u64);
+        e.children.iter().for_each(|c| entity(w, c));
+        w.byte(field::END);
     }
+    let mut w = Writer::default();
+    let name = w.strings.intern(&prefab.name);
+    w.varint(prefab.entities.len() as u64);
+    prefab.entities.iter().for_each(|e| entity(&mut w, e));
+    w.finish(name)
+}
 
-    fn value(&mut self, out: &mut Vec<u8>, v: &'a Value) {
-        match v {
-            Value::Unit => out.push(0),
-            Value::Bool(false) => out.push(1),
-            Value::Bool(true) => out.push(2),
-            Value::Int(i) => {
-                out.push(3);
-                write_varint(out, ((i << 1) ^ (i >> 63)) as u64);
-            }
-            Value::Float(f) => {
-                out.push(4);
-                out.extend_from_slice(&f.to_le_bytes());
-            }
-            Value::String(s) => {
-                out.push(5);
-                write_varint(out, u64::from(self.intern(s)));
-            }
-            Value::Asset(p) => {
-                out.push(6);
-                write_varint(out, u64::from(self.intern(p.as_str())));
-            }
-            Value::List(items) => {
-                out.push(7);
-                write_varint(out, items.len() as u64);
-                items.iter().for_each(|v| self.value(out, v));
-            }
-            Value::Tuple { name, items } => {
-                out.push(8);
-                self.name(out, name.as_ref());
-                write_varint(out, items.len() as u64);
-                items.iter().for_each(|v| self.value(out, v));
-            }
-            Value::Struct { name, fields } => {
-                out.push(9);
-                self.name(out, name.as_ref());
-                write_varint(out, fields.len() as u64);
-                for (k, v) in fields {
-                    write_varint(out, u64::from(self.intern(k)));
-                    self.value(out, v);
-                }
-            }
-            Value::Map(entries) => {
-                out.push(10);
-                write_varint(out, entries.len() as u64);
-                for (k, v) in entries {
-                    self.value(out, k);
-                    self.value(out, v);
-                }
-            }
-            Value::Option(None) => out.push(11),
-            Value::Option(Some(v)) => {
-                out.push(12);
-                self.value(out, v);
-            }
-            Value::Ident(s) => {
-                out.push(13);
-                write_varint(out, u64::from(self.intern(s)));
-            }
-        }
+/// Decodes one value of the cooked form whose strings are `strings`.
+pub(super) fn decode_value(bytes: &[u8], strings: Vec<&str>) -> Result<Value, PrefabDecodeError> {
+    let mut d = Decoder { r: ByteReader::new(bytes), strings, depth: 0 };
+    let v = d.value()?;
+    if !d.r.at_end() {
+        return Err(d.err("trailing bytes"));
     }
+    Ok(v)
 }
 
 /// Decodes a cooked prefab.
@@ -188,7 +107,7 @@ pub fn decode_prefab(bytes: &[u8]) -> Result<PrefabData, PrefabDecodeError> {
         d.strings.push(s);
     }
     let name = d.string()?.to_owned();
-    let n = d.r.count(4)?;
+    let n = d.r.count(1)?;
     let mut entities = Vec::with_capacity(n);
     for _ in 0..n {
         entities.push(d.entity()?);
@@ -250,25 +169,50 @@ impl<'a> Decoder<'a> {
 
     fn entity(&mut self) -> Result<EntityData, PrefabDecodeError> {
         self.enter()?;
-        let name = self.string()?.to_owned();
-        let n = self.r.count(2)?;
-        let mut components = BTreeMap::new();
-        for _ in 0..n {
-            let k = self.string()?.to_owned();
-            let v = self.value()?;
-            components.insert(k, v);
-        }
-        let prefab = match self.opt_string()? {
-            Some(p) => Some(self.path(p)?),
-            None => None,
-        };
-        let n = self.r.count(4)?;
-        let mut children = Vec::with_capacity(n);
-        for _ in 0..n {
-            children.push(self.entity()?);
+        let mut e = EntityData::default();
+        let mut seen = 0u8;
+        loop {
+            let f = self.r.byte()?;
+            if f == field::END {
+                break;
+            }
+            if f > field::CHILDREN {
+                return Err(self.err(format!("unknown entity field {f}")));
+            }
+            if seen & (1 << f) != 0 {
+                return Err(self.err(format!("entity field {f} appears twice")));
+            }
+            seen |= 1 << f;
+            match f {
+                field::NAME => e.name = self.string()?.to_owned(),
+                field::PREFAB => {
+                    let p = self.string()?;
+                    e.prefab = Some(self.path(p)?);
+                }
+                field::COMPONENTS => {
+                    let n = self.r.count(2)?;
+                    let mut components = BTreeMap::new();
+                    for _ in 0..n {
+                        let k = self.string()?;
+                        let v = self.value()?;
+                        if components.insert(k.to_owned(), v).is_some() {
+                            return Err(self.err(format!("component '{k}' appears twice")));
+                        }
+                    }
+                    e.components = components;
+                }
+                _ => {
+                    let n = self.r.count(1)?;
+                    let mut children = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        children.push(self.entity()?);
+                    }
+                    e.children = children;
+                }
+            }
         }
         self.depth -= 1;
-        Ok(EntityData { name, components, children, prefab })
+        Ok(e)
     }
 
     fn values(&mut self, n: usize) -> Result<Vec<Value>, PrefabDecodeError> {
@@ -282,29 +226,29 @@ impl<'a> Decoder<'a> {
     fn value(&mut self) -> Result<Value, PrefabDecodeError> {
         self.enter()?;
         let v = match self.r.byte()? {
-            0 => Value::Unit,
-            1 => Value::Bool(false),
-            2 => Value::Bool(true),
-            3 => {
+            tag::UNIT => Value::Unit,
+            tag::FALSE => Value::Bool(false),
+            tag::TRUE => Value::Bool(true),
+            tag::INT => {
                 let z = self.r.varint()?;
                 Value::Int(((z >> 1) as i64) ^ -((z & 1) as i64))
             }
-            4 => Value::Float(f64::from_le_bytes(self.r.array()?)),
-            5 => Value::String(self.string()?.to_owned()),
-            6 => {
+            tag::FLOAT => Value::Float(f64::from_le_bytes(self.r.array()?)),
+            tag::STRING => Value::String(self.string()?.to_owned()),
+            tag::ASSET => {
                 let s = self.string()?;
                 Value::Asset(self.path(s)?)
             }
-            7 => {
+            tag::LIST => {
                 let n = self.r.count(1)?;
                 Value::List(self.values(n)?)
             }
-            8 => {
+            tag::TUPLE => {
                 let name = self.opt_string()?.map(str::to_owned);
                 let n = self.r.count(1)?;
                 Value::Tuple { name, items: self.values(n)? }
             }
-            9 => {
+            tag::STRUCT => {
                 let name = self.opt_string()?.map(str::to_owned);
                 let n = self.r.count(2)?;
                 let mut fields = Vec::with_capacity(n);
@@ -314,7 +258,7 @@ impl<'a> Decoder<'a> {
                 }
                 Value::Struct { name, fields }
             }
-            10 => {
+            tag::MAP => {
                 let n = self.r.count(2)?;
                 let mut entries = Vec::with_capacity(n);
                 for _ in 0..n {
@@ -323,10 +267,10 @@ impl<'a> Decoder<'a> {
                 }
                 Value::Map(entries)
             }
-            11 => Value::Option(None),
-            12 => Value::Option(Some(Box::new(self.value()?))),
-            13 => Value::Ident(self.string()?.to_owned()),
-            tag => return Err(self.err(format!("unknown value tag {tag}"))),
+            tag::NONE => Value::Option(None),
+            tag::SOME => Value::Option(Some(Box::new(self.value()?))),
+            tag::IDENT => Value::Ident(self.string()?.to_owned()),
+            t => return Err(self.err(format!("unknown value tag {t}"))),
         };
         self.depth -= 1;
         Ok(v)

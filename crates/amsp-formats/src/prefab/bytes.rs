@@ -37,6 +37,26 @@ impl<'a> ByteReader<'a> {
         Fault { offset: self.pos, message: message.into() }
     }
 
+    /// The offset of the next byte.
+    pub(super) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Moves to `pos` (clamped to the end).
+    pub(super) fn set_position(&mut self, pos: usize) {
+        self.pos = pos.min(self.bytes.len());
+    }
+
+    /// The bytes read since offset `start`.
+    pub(super) fn consumed_since(&self, start: usize) -> &'a [u8] {
+        &self.bytes[start.min(self.pos)..self.pos]
+    }
+
+    /// The byte last read (0 at the start).
+    pub(super) fn last(&self) -> u8 {
+        self.pos.checked_sub(1).and_then(|i| self.bytes.get(i)).copied().unwrap_or(0)
+    }
+
     /// Whether every byte has been read.
     pub(crate) fn at_end(&self) -> bool {
         self.pos == self.bytes.len()

@@ -1,13 +1,12 @@
 //! The cook's prefab importer: RON prefabs and scenes to the cooked form.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use amsp_cook::{ImportError, ImportInput, ImportedAsset, Importer, SourceSet};
 use amsp_core::AssetPath;
 
-use super::binary::encode_prefab;
 use super::schema::SchemaRegistry;
-use super::text::{ParsedPrefab, PrefabParseError, parse_prefab};
+use super::text::{CompiledPrefab, ParsedPrefab, PrefabParseError, compile_prefab, parse_prefab};
 use super::{MAX_PREFAB_SOURCE_BYTES, PREFAB_TYPE, is_prefab_path};
 
 /// Imports `*.prefab.ron` and `*.scene.ron` sources.
@@ -38,60 +37,66 @@ impl PrefabImporter {
         Self { schemas }
     }
 
-    /// Parses and checks `input` without looking at other sources (no
-    /// reference or cycle checks).
+    /// Reads and checks `input` into its cooked form without looking at
+    /// other sources (no reference or cycle checks).
+    ///
+    /// # Errors
+    /// [`ImportError`] naming the file and line of the first problem.
+    pub fn compile(&self, input: &ImportInput<'_>) -> Result<CompiledPrefab, ImportError> {
+        compile_prefab(source_text(input)?, &self.schemas).map_err(|e| located(input.path, e))
+    }
+
+    /// Parses and checks `input` into a [`ParsedPrefab`] without looking at
+    /// other sources (no reference or cycle checks).
     ///
     /// # Errors
     /// [`ImportError`] naming the file and line of the first problem.
     pub fn parse(&self, input: &ImportInput<'_>) -> Result<ParsedPrefab, ImportError> {
-        if input.bytes.len() > MAX_PREFAB_SOURCE_BYTES {
-            return Err(ImportError::new(format!(
-                "{}: {} bytes, more than the {MAX_PREFAB_SOURCE_BYTES} a prefab may have",
-                input.path,
-                input.bytes.len()
-            )));
-        }
-        let text = std::str::from_utf8(input.bytes).map_err(|e| {
-            let line = input.bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-            ImportError::new(format!("{}:{line}: invalid UTF-8", input.path))
-        })?;
-        parse_prefab(text, &self.schemas).map_err(|e| {
-            let path = input.path;
-            ImportError::new(match e {
-                PrefabParseError::Syntax { line, column, message } => {
-                    format!("{path}:{line}:{column}: {message}")
-                }
-                PrefabParseError::Component { line, component, message } => {
-                    format!("{path}:{line}: component '{component}': {message}")
-                }
-            })
-        })
+        parse_prefab(source_text(input)?, &self.schemas).map_err(|e| located(input.path, e))
     }
 
-    fn finish(&self, input: &ImportInput<'_>, parsed: ParsedPrefab) -> ImportedAsset {
-        let mut components = BTreeSet::new();
-        parsed.data.walk(|e| components.extend(e.components.keys().cloned()));
-        let mut dependencies: Vec<AssetPath> = Vec::with_capacity(parsed.references.len());
-        for (path, _) in &parsed.references {
-            if !dependencies.contains(path) {
-                dependencies.push(path.clone());
-            }
-        }
+    fn finish(compiled: CompiledPrefab) -> ImportedAsset {
         let metadata = serde_json::json!({
-            "name": parsed.data.name,
-            "entities": parsed.data.entity_count(),
-            "components": components,
-            "references": dependencies.iter().map(AssetPath::as_str).collect::<Vec<_>>(),
+            "name": compiled.name,
+            "entities": compiled.entity_count,
+            "components": compiled.components,
+            "references": compiled.paths.iter().map(AssetPath::as_str).collect::<Vec<_>>(),
         });
-        let _ = input;
         ImportedAsset {
             asset_type: PREFAB_TYPE.to_owned(),
-            chunks: vec![encode_prefab(&parsed.data)],
-            dependencies,
+            chunks: vec![compiled.bytes],
+            dependencies: compiled.paths,
             metadata,
             ..ImportedAsset::default()
         }
     }
+}
+
+/// The source as UTF-8 text, within the size limit.
+fn source_text<'a>(input: &ImportInput<'a>) -> Result<&'a str, ImportError> {
+    if input.bytes.len() > MAX_PREFAB_SOURCE_BYTES {
+        return Err(ImportError::new(format!(
+            "{}: {} bytes, more than the {MAX_PREFAB_SOURCE_BYTES} a prefab may have",
+            input.path,
+            input.bytes.len()
+        )));
+    }
+    std::str::from_utf8(input.bytes).map_err(|e| {
+        let line = input.bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        ImportError::new(format!("{}:{line}: invalid UTF-8", input.path))
+    })
+}
+
+/// A parse error as a cook error naming `path`.
+fn located(path: &AssetPath, e: PrefabParseError) -> ImportError {
+    ImportError::new(match e {
+        PrefabParseError::Syntax { line, column, message } => {
+            format!("{path}:{line}:{column}: {message}")
+        }
+        PrefabParseError::Component { line, component, message } => {
+            format!("{path}:{line}: component '{component}': {message}")
+        }
+    })
 }
 
 impl Importer for PrefabImporter {
@@ -100,7 +105,7 @@ impl Importer for PrefabImporter {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn extensions(&self) -> &[&str] {
@@ -110,8 +115,7 @@ impl Importer for PrefabImporter {
     /// Imports without a view of the other sources: references are recorded
     /// as dependencies (the cook fails on a missing one) but not checked here.
     fn import(&self, input: &ImportInput<'_>) -> Result<ImportedAsset, ImportError> {
-        let parsed = self.parse(input)?;
-        Ok(self.finish(input, parsed))
+        Ok(Self::finish(self.compile(input)?))
     }
 
     fn import_with_sources(
@@ -119,8 +123,8 @@ impl Importer for PrefabImporter {
         input: &ImportInput<'_>,
         sources: &dyn SourceSet,
     ) -> Result<ImportedAsset, ImportError> {
-        let parsed = self.parse(input)?;
-        for (path, line) in &parsed.references {
+        let compiled = self.compile(input)?;
+        for (path, line) in compiled.first_references() {
             if !sources.contains(path) {
                 return Err(ImportError::new(format!(
                     "{}:{line}: unknown asset reference \"{path}\" (no such source)",
@@ -128,7 +132,7 @@ impl Importer for PrefabImporter {
                 )));
             }
         }
-        if let Some(chain) = self.find_cycle(input.path, &parsed, sources) {
+        if let Some(chain) = find_cycle(input.path, &compiled, sources) {
             let chain: Vec<&str> = chain.iter().map(AssetPath::as_str).collect();
             return Err(ImportError::new(format!(
                 "{}: prefab reference cycle: {}",
@@ -136,51 +140,50 @@ impl Importer for PrefabImporter {
                 chain.join(" -> ")
             )));
         }
-        Ok(self.finish(input, parsed))
+        Ok(Self::finish(compiled))
     }
 }
 
-impl PrefabImporter {
-    /// A chain of prefab references from `root` back to itself, if any
-    /// (first and last entries are `root`). Prefabs that cannot be read or
-    /// parsed end the search there: their own import reports them.
-    fn find_cycle(
-        &self,
-        root: &AssetPath,
-        parsed: &ParsedPrefab,
-        sources: &dyn SourceSet,
-    ) -> Option<Vec<AssetPath>> {
-        let prefab_refs = |p: &ParsedPrefab| -> Vec<AssetPath> {
-            let mut refs: Vec<AssetPath> =
-                p.references.iter().map(|(r, _)| r.clone()).filter(is_prefab_path).collect();
-            refs.dedup();
-            refs
-        };
-        let mut visited: HashSet<AssetPath> = HashSet::new();
-        // Depth-first, with an explicit stack of (path, its prefab refs, next index).
-        let mut stack: Vec<(AssetPath, Vec<AssetPath>, usize)> =
-            vec![(root.clone(), prefab_refs(parsed), 0)];
-        let schemas = SchemaRegistry::new();
-        while let Some((_, refs, next)) = stack.last_mut() {
-            let Some(child) = refs.get(*next).cloned() else {
-                stack.pop();
-                continue;
-            };
-            *next += 1;
-            if &child == root {
-                let mut chain: Vec<AssetPath> = stack.iter().map(|(p, _, _)| p.clone()).collect();
-                chain.push(child);
-                return Some(chain);
-            }
-            if !visited.insert(child.clone()) {
-                continue;
-            }
-            let Some(bytes) = sources.read(&child) else { continue };
-            let Ok(text) = std::str::from_utf8(&bytes) else { continue };
-            let Ok(p) = parse_prefab(text, &schemas) else { continue };
-            let refs = prefab_refs(&p);
-            stack.push((child, refs, 0));
-        }
-        None
+/// The nested prefabs a prefab references, each once.
+fn prefab_refs(compiled: &CompiledPrefab) -> Vec<AssetPath> {
+    compiled.paths.iter().filter(|p| is_prefab_path(p)).cloned().collect()
+}
+
+/// A chain of prefab references from `root` back to itself, if any (first
+/// and last entries are `root`). Prefabs that cannot be read or parsed end
+/// the search there: their own import reports them.
+fn find_cycle(
+    root: &AssetPath,
+    compiled: &CompiledPrefab,
+    sources: &dyn SourceSet,
+) -> Option<Vec<AssetPath>> {
+    let refs = prefab_refs(compiled);
+    if refs.is_empty() {
+        return None;
     }
+    let mut visited: HashSet<AssetPath> = HashSet::new();
+    // Depth-first, with an explicit stack of (path, its prefab refs, next index).
+    let mut stack: Vec<(AssetPath, Vec<AssetPath>, usize)> = vec![(root.clone(), refs, 0)];
+    let schemas = SchemaRegistry::new();
+    while let Some((_, refs, next)) = stack.last_mut() {
+        let Some(child) = refs.get(*next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        *next += 1;
+        if &child == root {
+            let mut chain: Vec<AssetPath> = stack.iter().map(|(p, _, _)| p.clone()).collect();
+            chain.push(child);
+            return Some(chain);
+        }
+        if !visited.insert(child.clone()) {
+            continue;
+        }
+        let Some(bytes) = sources.read(&child) else { continue };
+        let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+        let Ok(c) = compile_prefab(text, &schemas) else { continue };
+        let refs = prefab_refs(&c);
+        stack.push((child, refs, 0));
+    }
+    None
 }

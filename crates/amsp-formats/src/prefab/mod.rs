@@ -23,30 +23,38 @@
 //!   file and line) and that nested prefabs form no cycle (the error names
 //!   the chain), then stores the [binary form](binary). `Prefab` and
 //!   `PrefabLoader` (feature `runtime`) load it with every reference a
-//!   handle.
-//! - Scripts ([`script`]): Lua source and WebAssembly modules (validated at
-//!   cook) as `Script`.
+//!   handle. Any component reads as a Rust type through serde
+//!   (`entity.component::<T>("Name")`, [`from_value`]), the built-in one as
+//!   a [`Transform`] (`entity.transform()`).
+//! - Scripts ([`script`]): Lua source (syntax-checked at cook by [`lua`])
+//!   and WebAssembly modules (validated at cook) as `Script`.
 //! - Data tables ([`table`]): CSV and `*.table.json` as typed [`DataTable`]s.
 
 #[cfg(feature = "runtime")]
 mod asset;
 pub mod binary;
 pub(crate) mod bytes;
+mod cursor;
+mod de;
 #[cfg(feature = "import")]
 mod import;
+pub mod lua;
 pub mod schema;
 pub mod script;
 pub mod table;
 #[cfg(feature = "import")]
 mod table_import;
 pub mod text;
+mod typed;
 mod value;
+mod writer;
 
 use amsp_core::AssetPath;
 
 #[cfg(feature = "runtime")]
 pub use asset::{AssetHandle, Entity, Prefab, PrefabLoader};
 pub use binary::{PrefabDecodeError, decode_prefab, encode_prefab};
+pub use de::{ValueDeserializer, ValueError, from_value};
 #[cfg(feature = "import")]
 pub use import::PrefabImporter;
 pub use schema::{FieldSchema, FieldType, SchemaRegistry};
@@ -59,7 +67,8 @@ pub use table::DataTableLoader;
 pub use table::{Cell, ColumnType, DataTable};
 #[cfg(feature = "import")]
 pub use table_import::{DataTableImporter, MAX_TABLE_SOURCE_BYTES, csv_table, json_table};
-pub use text::{ParsedPrefab, PrefabParseError, parse_prefab};
+pub use text::{CompiledPrefab, ParsedPrefab, PrefabParseError, compile_prefab, parse_prefab};
+pub use typed::{ComponentError, TRANSFORM, Transform};
 pub use value::{ASSET_PREFIX, EntityData, PrefabData, Value};
 
 /// Cooked type of prefabs and scenes.

@@ -7,7 +7,11 @@
 
 use foldhash::HashMap;
 
+use super::binary::decode_value;
+use super::bytes::{ByteReader, Fault};
+use super::text::MAX_DEPTH;
 use super::value::Value;
+use super::writer::{Writer, tag};
 
 /// The type of a component or field.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,21 +113,24 @@ impl SchemaRegistry {
     }
 
     /// Checks component `name`'s value against its schema, returning it
-    /// normalised (defaults filled in, integers made floats); a component
-    /// without a schema is returned unchanged.
+    /// normalised (defaults filled in, integers made floats, struct fields
+    /// in schema order); a component without a schema is returned unchanged.
     ///
     /// # Errors
     /// A message saying which field is wrong and why.
     pub fn check(&self, name: &str, value: Value) -> Result<Value, String> {
-        match self.by_name.get(name) {
-            Some(ty) => conform(ty, value, &FieldPath::Root),
-            None => Ok(value),
-        }
+        let Some(ty) = self.by_name.get(name) else { return Ok(value) };
+        let mut w = Writer::default();
+        w.value(&value);
+        let encoded = std::mem::take(&mut w.body);
+        conform(ty, &mut ByteReader::new(&encoded), &mut w, &FieldPath::Root)?;
+        decode_value(&w.body, w.strings.strings().collect()).map_err(|e| e.to_string())
     }
 }
 
 /// Where in a component a value lies; text is made only for messages.
-enum FieldPath<'a> {
+pub(super) enum FieldPath<'a> {
+    /// The component itself.
     Root,
     Field(&'a FieldPath<'a>, &'a str),
     Index(&'a FieldPath<'a>, usize),
@@ -147,76 +154,172 @@ fn at(path: &FieldPath<'_>) -> String {
     }
 }
 
-fn conform(ty: &FieldType, value: Value, path: &FieldPath<'_>) -> Result<Value, String> {
+fn fault(f: Fault) -> String {
+    format!("malformed value at byte {}: {}", f.offset, f.message)
+}
+
+/// Reads one encoded value from `r` and writes it to `out` conformed to
+/// `ty`. The value's strings are indices into `out`'s string table.
+pub(super) fn conform<'a>(
+    ty: &'a FieldType,
+    r: &mut ByteReader<'_>,
+    out: &mut Writer<'a>,
+    path: &FieldPath<'_>,
+) -> Result<(), String> {
+    let start = r.position();
+    let t = r.byte().map_err(fault)?;
     let mismatch =
-        |want: &str, got: &Value| Err(format!("{}expected {want}, found {}", at(path), got.kind()));
-    match (ty, value) {
-        (FieldType::Any, v) => Ok(v),
-        (FieldType::Bool, v @ Value::Bool(_))
-        | (FieldType::Int, v @ Value::Int(_))
-        | (FieldType::Float, v @ Value::Float(_))
-        | (FieldType::String, v @ Value::String(_))
-        | (FieldType::Asset, v @ Value::Asset(_)) => Ok(v),
-        (FieldType::Float, Value::Int(i)) => Ok(Value::Float(i as f64)),
-        (FieldType::Floats(n), v) => {
-            let Some(items) = v.items() else {
-                return mismatch(&format!("a tuple of {n} numbers"), &v);
-            };
-            if items.len() != *n {
-                return Err(format!("{}expected {n} numbers, found {}", at(path), items.len()));
-            }
-            let mut out = Vec::with_capacity(*n);
-            for item in items {
-                let Some(f) = item.as_f64() else { return mismatch("a number", item) };
-                out.push(f);
-            }
-            Ok(floats(&out))
+        |want: &str, got: u8| Err(format!("{}expected {want}, found {}", at(path), tag::kind(got)));
+    match (ty, t) {
+        (FieldType::Any, _)
+        | (FieldType::Bool, tag::FALSE | tag::TRUE)
+        | (FieldType::Int, tag::INT)
+        | (FieldType::Float, tag::FLOAT)
+        | (FieldType::String, tag::STRING)
+        | (FieldType::Asset, tag::ASSET) => {
+            r.set_position(start);
+            skip_value(r, 0).map_err(fault)?;
+            out.body.extend_from_slice(r.consumed_since(start));
+            Ok(())
         }
-        (FieldType::List(inner), Value::List(items)) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| conform(inner, v, &FieldPath::Index(path, i)))
-            .collect::<Result<_, _>>()
-            .map(Value::List),
-        (FieldType::Option(_), Value::Option(None)) => Ok(Value::Option(None)),
-        (FieldType::Option(inner), Value::Option(Some(v))) => {
-            Ok(Value::Option(Some(Box::new(conform(inner, *v, path)?))))
+        (FieldType::Float, tag::INT) => {
+            out.float(unzigzag(r.varint().map_err(fault)?) as f64);
+            Ok(())
         }
-        (FieldType::Struct(schema), Value::Struct { name, fields }) => {
-            let mut fields = fields;
-            if let Some((unknown, _)) =
-                fields.iter().find(|(n, _)| !schema.iter().any(|f| &f.name == n))
-            {
-                let expected: Vec<&str> = schema.iter().map(|f| f.name.as_str()).collect();
-                return Err(format!(
-                    "{}unknown field '{unknown}' (expected {})",
-                    at(path),
-                    expected.join(", ")
-                ));
+        (FieldType::Floats(n), tag::LIST | tag::TUPLE) => {
+            if t == tag::TUPLE {
+                r.varint().map_err(fault)?;
             }
-            let mut out = Vec::with_capacity(schema.len());
-            for f in schema {
-                let sub = FieldPath::Field(path, &f.name);
-                match fields.iter().position(|(n, _)| *n == f.name) {
-                    Some(i) => {
-                        let (key, v) = fields.swap_remove(i);
-                        out.push((key, conform(&f.ty, v, &sub)?));
-                    }
-                    None => {
-                        let v =
-                            f.default.clone().ok_or_else(|| format!("missing field '{sub}'"))?;
-                        out.push((f.name.clone(), v));
-                    }
+            let count = r.varint().map_err(fault)?;
+            if count != *n as u64 {
+                return Err(format!("{}expected {n} numbers, found {count}", at(path)));
+            }
+            out.byte(tag::TUPLE);
+            out.varint(0);
+            out.varint(count);
+            for _ in 0..count {
+                match r.byte().map_err(fault)? {
+                    tag::INT => out.float(unzigzag(r.varint().map_err(fault)?) as f64),
+                    tag::FLOAT => out.float(f64::from_le_bytes(r.array().map_err(fault)?)),
+                    other => return mismatch("a number", other),
                 }
             }
-            Ok(Value::Struct { name, fields: out })
+            Ok(())
         }
-        // `()` is a struct with every field missing.
-        (ty @ FieldType::Struct(_), Value::Unit) => {
-            conform(ty, Value::Struct { name: None, fields: Vec::new() }, path)
+        (FieldType::Floats(n), other) => mismatch(&format!("a tuple of {n} numbers"), other),
+        (FieldType::List(inner), tag::LIST) => {
+            let count = r.varint().map_err(fault)?;
+            out.byte(tag::LIST);
+            out.varint(count);
+            for i in 0..count {
+                conform(inner, r, out, &FieldPath::Index(path, i as usize))?;
+            }
+            Ok(())
         }
-        (ty, v) => mismatch(type_name(ty), &v),
+        (FieldType::Option(_), tag::NONE) => {
+            out.byte(tag::NONE);
+            Ok(())
+        }
+        (FieldType::Option(inner), tag::SOME) => {
+            out.byte(tag::SOME);
+            conform(inner, r, out, path)
+        }
+        (FieldType::Struct(schema), tag::STRUCT | tag::UNIT) => {
+            conform_struct(schema, t == tag::STRUCT, r, out, path)
+        }
+        (ty, other) => mismatch(type_name(ty), other),
     }
+}
+
+/// A struct (or `()`, a struct with every field missing) whose tag was read.
+fn conform_struct<'a>(
+    schema: &'a [FieldSchema],
+    is_struct: bool,
+    r: &mut ByteReader<'_>,
+    out: &mut Writer<'a>,
+    path: &FieldPath<'_>,
+) -> Result<(), String> {
+    let (name, count) =
+        if is_struct { (r.varint().map_err(fault)?, r.varint().map_err(fault)?) } else { (0, 0) };
+    // Each field's name index and where its value starts.
+    let mut fields: Vec<(u32, usize)> = Vec::with_capacity(schema.len());
+    for _ in 0..count {
+        let key = u32::try_from(r.varint().map_err(fault)?).unwrap_or(u32::MAX);
+        let key_str = out.strings.get(key);
+        if !schema.iter().any(|f| f.name == key_str) {
+            let expected: Vec<&str> = schema.iter().map(|f| f.name.as_str()).collect();
+            return Err(format!(
+                "{}unknown field '{key_str}' (expected {})",
+                at(path),
+                expected.join(", ")
+            ));
+        }
+        fields.push((key, r.position()));
+        skip_value(r, 0).map_err(fault)?;
+    }
+    let end = r.position();
+    out.byte(tag::STRUCT);
+    out.varint(name);
+    out.varint(schema.len() as u64);
+    for f in schema {
+        let sub = FieldPath::Field(path, &f.name);
+        match fields.iter().find(|(k, _)| out.strings.get(*k) == f.name) {
+            Some(&(key, at)) => {
+                out.varint(u64::from(key));
+                r.set_position(at);
+                conform(&f.ty, r, out, &sub)?;
+            }
+            None => {
+                let default = f.default.as_ref().ok_or_else(|| format!("missing field '{sub}'"))?;
+                let key = out.strings.intern(&f.name);
+                out.varint(u64::from(key));
+                out.value(default);
+            }
+        }
+    }
+    r.set_position(end);
+    Ok(())
+}
+
+fn unzigzag(z: u64) -> i64 {
+    ((z >> 1) as i64) ^ -((z & 1) as i64)
+}
+
+/// Moves `r` past one encoded value.
+pub(super) fn skip_value(r: &mut ByteReader<'_>, depth: u32) -> Result<(), Fault> {
+    if depth > MAX_DEPTH {
+        return Err(r.fault("nested too deep"));
+    }
+    match r.byte()? {
+        tag::UNIT | tag::FALSE | tag::TRUE | tag::NONE => {}
+        tag::INT | tag::STRING | tag::ASSET | tag::IDENT => {
+            r.varint()?;
+        }
+        tag::FLOAT => {
+            r.take(8)?;
+        }
+        tag::LIST | tag::TUPLE | tag::MAP => {
+            let t = r.last();
+            if t == tag::TUPLE {
+                r.varint()?;
+            }
+            let n = r.varint()?;
+            let per = if t == tag::MAP { 2 } else { 1 };
+            for _ in 0..n.saturating_mul(per) {
+                skip_value(r, depth + 1)?;
+            }
+        }
+        tag::STRUCT => {
+            r.varint()?;
+            for _ in 0..r.varint()? {
+                r.varint()?;
+                skip_value(r, depth + 1)?;
+            }
+        }
+        tag::SOME => skip_value(r, depth + 1)?,
+        t => return Err(r.fault(format!("unknown value tag {t}"))),
+    }
+    Ok(())
 }
 
 fn type_name(ty: &FieldType) -> &'static str {

@@ -1,8 +1,8 @@
 //! Scripts as assets: Lua source and WebAssembly modules.
 //!
-//! The cook checks Lua sources for UTF-8 only (there is no Lua parser in
-//! the cook) and validates WebAssembly modules completely with `wasmparser`
-//! (feature `import`). Both keep their cooked types `lua` and `wasm`, so the
+//! The cook checks the syntax of Lua sources (Lua 5.4, with
+//! [`check_lua`](super::lua::check_lua)) and validates WebAssembly modules
+//! completely with `wasmparser` (feature `import`). Both keep their cooked types `lua` and `wasm`, so the
 //! built-in `Text` and `Blob` loaders still read them; `ScriptLoader`
 //! (feature `runtime`) loads either as a `Script`.
 
@@ -20,12 +20,16 @@ pub use runtime::{Script, ScriptLoader};
 mod import {
     use amsp_cook::{ImportError, ImportInput, ImportedAsset, Importer};
 
+    use super::super::lua::check_lua;
     use super::{LUA_TYPE, WASM_TYPE};
 
-    /// Imports `.lua` scripts (UTF-8 checked) and `.wasm` modules (validated
-    /// with `wasmparser`: a module that would not instantiate is a cook
-    /// error naming the byte offset). Catalog metadata: `lines` for Lua;
-    /// `imports` and `exports` (names) for WebAssembly.
+    /// Imports `.lua` scripts (UTF-8 and Lua 5.4 syntax checked: a syntax
+    /// error is a cook error naming file, line and what is wrong) and
+    /// `.wasm` modules (validated with `wasmparser`: a module that would not
+    /// instantiate is a cook error naming the byte offset). Catalog
+    /// metadata: `lines`, `functions`, `globals` (assigned global names)
+    /// and `requires` (literal module names) for Lua; `imports` and
+    /// `exports` (names) for WebAssembly.
     #[derive(Debug, Clone, Copy, Default)]
     pub struct ScriptImporter;
 
@@ -35,7 +39,7 @@ mod import {
         }
 
         fn version(&self) -> u32 {
-            1
+            2
         }
 
         fn extensions(&self) -> &[&str] {
@@ -56,7 +60,19 @@ mod import {
                         input.bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
                     ImportError::new(format!("{}:{line}: invalid UTF-8 in Lua script", input.path))
                 })?;
-                (LUA_TYPE, serde_json::json!({ "lines": text.lines().count() }))
+                let summary = check_lua(text).map_err(|e| {
+                    ImportError::new(format!(
+                        "{}:{}: Lua syntax error: {}",
+                        input.path, e.line, e.message
+                    ))
+                })?;
+                let metadata = serde_json::json!({
+                    "lines": summary.lines,
+                    "functions": summary.functions,
+                    "globals": summary.globals,
+                    "requires": summary.requires,
+                });
+                (LUA_TYPE, metadata)
             };
             Ok(ImportedAsset {
                 asset_type: asset_type.to_owned(),

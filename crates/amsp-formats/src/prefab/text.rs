@@ -1,6 +1,8 @@
-//! Reading prefab RON: a small parser for RON's value syntax that keeps the
-//! line of every component and asset reference, so that cook errors can name
-//! them.
+//! Reading prefab RON: a parser for RON's value syntax that writes the
+//! [cooked form](super::binary) as it reads (strings interned, no tree of
+//! values in between), checks typed components against their schemas, and
+//! keeps the line of every component and asset reference, so that cook
+//! errors can name them.
 //!
 //! Accepted: `(name: "crate", entities: [(name: "root", components:
 //! {"Transform": (translation: (1.0, 0.0, 0.0))}, children: [ … ],
@@ -10,12 +12,17 @@
 //! values are any RON value; a string `"asset:PATH"` is a reference to the
 //! asset at `PATH`.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use amsp_core::AssetPath;
+use foldhash::HashMap;
 
-use super::schema::SchemaRegistry;
-use super::value::{ASSET_PREFIX, EntityData, PrefabData, Value};
+use super::binary::decode_prefab;
+use super::bytes::ByteReader;
+use super::cursor::{Cursor, Number, PResult};
+use super::schema::{FieldPath, FieldType, SchemaRegistry, conform};
+use super::value::{ASSET_PREFIX, PrefabData};
+use super::writer::{Writer, field, tag, zigzag};
 
 /// Deepest nesting of values and of child entities accepted.
 pub const MAX_DEPTH: u32 = 64;
@@ -66,8 +73,85 @@ pub struct ParsedPrefab {
     pub references: Vec<(AssetPath, u32)>,
 }
 
-/// Parses prefab text, checking components against `schemas` (which fills
-/// in their defaults).
+/// A prefab read and checked into its [cooked form](super::binary), with
+/// what the cook records about it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CompiledPrefab {
+    /// The cooked form, as [`decode_prefab`] reads it.
+    pub bytes: Vec<u8>,
+    /// The prefab's name.
+    pub name: String,
+    /// Number of entities, children included.
+    pub entity_count: usize,
+    /// The distinct component names, sorted.
+    pub components: Vec<String>,
+    /// The distinct referenced paths (component references and nested
+    /// prefabs), in order of first appearance.
+    pub paths: Vec<AssetPath>,
+    /// Every reference in source order: its index in `paths` and its
+    /// 1-based line.
+    pub references: Vec<(usize, u32)>,
+}
+
+impl CompiledPrefab {
+    /// The distinct referenced paths, each with the line of its first
+    /// appearance, in that order.
+    pub fn first_references(&self) -> impl Iterator<Item = (&AssetPath, u32)> {
+        let mut next = 0;
+        self.references.iter().filter_map(move |&(i, line)| {
+            if i != next {
+                return None;
+            }
+            next += 1;
+            self.paths.get(i).map(|p| (p, line))
+        })
+    }
+}
+
+/// Reads prefab text straight into its cooked form, checking components
+/// against `schemas` (which fills in their defaults).
+///
+/// # Errors
+/// [`PrefabParseError`] naming the line of the first problem.
+pub fn compile_prefab<'a>(
+    text: &'a str,
+    schemas: &'a SchemaRegistry,
+) -> Result<CompiledPrefab, PrefabParseError> {
+    let mut p = Parser {
+        c: Cursor::new(text),
+        w: Writer::default(),
+        schemas,
+        depth: 0,
+        entities: 0,
+        components: Vec::new(),
+        component_seen: Vec::new(),
+        schema_of: Vec::new(),
+        block: Vec::new(),
+        scratch: Vec::new(),
+        raw_paths: HashMap::default(),
+        path_of_string: HashMap::default(),
+        path_strings: Vec::new(),
+        paths: Vec::new(),
+        refs: Vec::new(),
+    };
+    p.w.body.reserve(text.len());
+    let name = p.prefab()?;
+    let mut components: Vec<String> =
+        p.components.iter().map(|&i| p.w.strings.get(i).to_owned()).collect();
+    components.sort_unstable();
+    Ok(CompiledPrefab {
+        name: p.w.strings.get(name).to_owned(),
+        entity_count: p.entities,
+        components,
+        paths: p.paths,
+        references: p.refs,
+        bytes: p.w.finish(name),
+    })
+}
+
+/// Parses prefab text into a [`PrefabData`], checking components against
+/// `schemas` (which fills in their defaults): [`compile_prefab`], then
+/// [`decode_prefab`].
 ///
 /// # Errors
 /// [`PrefabParseError`] naming the line of the first problem.
@@ -75,139 +159,53 @@ pub fn parse_prefab(
     text: &str,
     schemas: &SchemaRegistry,
 ) -> Result<ParsedPrefab, PrefabParseError> {
-    let mut p = Parser {
-        text,
-        src: text.as_bytes(),
-        pos: 0,
+    let compiled = compile_prefab(text, schemas)?;
+    let data = decode_prefab(&compiled.bytes).map_err(|e| PrefabParseError::Syntax {
         line: 1,
-        line_start: 0,
-        depth: 0,
-        refs: Vec::new(),
-    };
-    p.skip_ws()?;
-    while p.src[p.pos..].starts_with(b"#![") {
-        while p.peek() != Some(b']') {
-            p.bump().ok_or_else(|| p.err("unterminated attribute"))?;
-        }
-        p.pos += 1;
-        p.skip_ws()?;
-    }
-    let mut data = PrefabData::default();
-    p.open_record()?;
-    p.fields(|p, field| {
-        match field {
-            "name" => data.name = p.string()?,
-            "entities" => data.entities = p.entities(schemas)?,
-            other => {
-                return Err(
-                    p.err(format!("unknown prefab field '{other}' (expected name, entities)"))
-                );
-            }
-        }
-        Ok(())
+        column: 1,
+        message: format!("the cooked form does not read back: {e}"),
     })?;
-    p.skip_ws()?;
-    if p.pos < p.src.len() {
-        return Err(p.err("unexpected text after the prefab"));
-    }
-    Ok(ParsedPrefab { data, references: p.refs })
+    let references =
+        compiled.references.iter().map(|&(i, line)| (compiled.paths[i].clone(), line)).collect();
+    Ok(ParsedPrefab { data, references })
 }
 
 struct Parser<'a> {
-    text: &'a str,
-    src: &'a [u8],
-    pos: usize,
-    line: u32,
-    line_start: usize,
+    c: Cursor<'a>,
+    w: Writer<'a>,
+    schemas: &'a SchemaRegistry,
     depth: u32,
-    refs: Vec<(AssetPath, u32)>,
+    entities: usize,
+    /// Distinct component names (string indices), in order of appearance.
+    components: Vec<u32>,
+    /// Per string index: whether it names a component.
+    component_seen: Vec<bool>,
+    /// Per string index, once looked up: the schema of the component it names.
+    schema_of: Vec<Option<Option<&'a FieldType>>>,
+    /// Component names of the `components` block being read.
+    block: Vec<u32>,
+    /// A component's value moved aside while its schema check rewrites it.
+    scratch: Vec<u8>,
+    /// Path text as written → index in `paths`.
+    raw_paths: HashMap<&'a str, usize>,
+    /// String index of a normalised path → index in `paths`.
+    path_of_string: HashMap<u32, usize>,
+    /// Per path: the string index of its normalised text.
+    path_strings: Vec<u32>,
+    paths: Vec<AssetPath>,
+    refs: Vec<(usize, u32)>,
 }
-
-type PResult<T> = Result<T, PrefabParseError>;
 
 impl<'a> Parser<'a> {
     fn err(&self, message: impl Into<String>) -> PrefabParseError {
-        let column =
-            u32::try_from(self.pos.saturating_sub(self.line_start) + 1).unwrap_or(u32::MAX);
-        PrefabParseError::Syntax { line: self.line, column, message: message.into() }
+        self.c.err(message)
     }
 
-    fn peek(&self) -> Option<u8> {
-        self.src.get(self.pos).copied()
-    }
-
-    fn bump(&mut self) -> Option<u8> {
-        let c = self.peek()?;
-        self.pos += 1;
-        if c == b'\n' {
-            self.line = self.line.saturating_add(1);
-            self.line_start = self.pos;
+    fn intern(&mut self, s: Cow<'a, str>) -> u32 {
+        match s {
+            Cow::Borrowed(s) => self.w.strings.intern(s),
+            Cow::Owned(s) => self.w.strings.intern_owned(s),
         }
-        Some(c)
-    }
-
-    fn skip_ws(&mut self) -> PResult<()> {
-        loop {
-            match (self.peek(), self.src.get(self.pos + 1)) {
-                (Some(b' ' | b'\t' | b'\n' | b'\r'), _) => {
-                    self.bump();
-                }
-                (Some(b'/'), Some(b'/')) => {
-                    while self.peek().is_some_and(|c| c != b'\n') {
-                        self.pos += 1;
-                    }
-                }
-                (Some(b'/'), Some(b'*')) => {
-                    self.pos += 2;
-                    let mut open = 1u32;
-                    while open > 0 {
-                        match (self.bump(), self.peek()) {
-                            (Some(b'*'), Some(b'/')) => {
-                                self.pos += 1;
-                                open -= 1;
-                            }
-                            (Some(b'/'), Some(b'*')) => {
-                                self.pos += 1;
-                                open = open.saturating_add(1);
-                            }
-                            (None, _) => return Err(self.err("unterminated block comment")),
-                            _ => {}
-                        }
-                    }
-                }
-                _ => return Ok(()),
-            }
-        }
-    }
-
-    /// Skips whitespace, then consumes `c` if it is next.
-    fn eat(&mut self, c: u8) -> PResult<bool> {
-        self.skip_ws()?;
-        if self.peek() == Some(c) {
-            self.pos += 1;
-            return Ok(true);
-        }
-        Ok(false)
-    }
-
-    fn expect(&mut self, c: u8) -> PResult<()> {
-        if self.eat(c)? {
-            return Ok(());
-        }
-        let found =
-            self.peek().map_or_else(|| "end of text".to_owned(), |b| format!("'{}'", b as char));
-        Err(self.err(format!("expected '{}', found {found}", c as char)))
-    }
-
-    fn ident(&mut self) -> Option<&'a str> {
-        let start = self.pos;
-        if !self.peek().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_') {
-            return None;
-        }
-        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
-            self.pos += 1;
-        }
-        self.text.get(start..self.pos)
     }
 
     fn enter(&mut self) -> PResult<()> {
@@ -220,424 +218,413 @@ impl<'a> Parser<'a> {
 
     /// `(` of a record, after an optional type name.
     fn open_record(&mut self) -> PResult<()> {
-        self.skip_ws()?;
-        let _ = self.ident();
-        self.expect(b'(')
+        self.c.skip_ws()?;
+        let _ = self.c.ident();
+        self.c.expect(b'(')
     }
 
-    /// `field: value, …)` of a record whose `(` was read.
-    fn fields(&mut self, mut field: impl FnMut(&mut Self, &str) -> PResult<()>) -> PResult<()> {
-        loop {
-            if self.eat(b')')? {
-                return Ok(());
-            }
-            let name = self.ident().ok_or_else(|| self.err("expected a field name or ')'"))?;
-            self.expect(b':')?;
-            self.skip_ws()?;
-            field(self, name)?;
-            if !self.eat(b',')? {
-                return self.expect(b')');
-            }
+    /// The next field of a record whose `(` was read, up to and including
+    /// its `:`; `None` at the closing `)`. `after_value` says whether a
+    /// field's value was just read (so a `,` or `)` must follow).
+    fn next_field(&mut self, after_value: bool) -> PResult<Option<&'a str>> {
+        if after_value && !self.c.eat(b',')? {
+            self.c.expect(b')')?;
+            return Ok(None);
         }
-    }
-
-    /// `[item, …]`.
-    fn seq(&mut self, mut item: impl FnMut(&mut Self) -> PResult<()>) -> PResult<()> {
-        self.expect(b'[')?;
-        loop {
-            if self.eat(b']')? {
-                return Ok(());
-            }
-            self.skip_ws()?;
-            item(self)?;
-            if !self.eat(b',')? {
-                return self.expect(b']');
-            }
+        if self.c.eat(b')')? {
+            return Ok(None);
         }
+        let name = self.c.ident().ok_or_else(|| self.err("expected a field name or ')'"))?;
+        self.c.expect(b':')?;
+        self.c.skip_ws()?;
+        Ok(Some(name))
     }
 
-    fn entities(&mut self, schemas: &SchemaRegistry) -> PResult<Vec<EntityData>> {
-        self.enter()?;
-        let mut out = Vec::new();
-        self.seq(|p| {
-            out.push(p.entity(schemas)?);
-            Ok(())
-        })?;
-        self.depth -= 1;
-        Ok(out)
+    /// Whether another item of a sequence closed by `close` follows.
+    fn next_item(&mut self, after_value: bool, close: u8) -> PResult<bool> {
+        if after_value && !self.c.eat(b',')? {
+            self.c.expect(close)?;
+            return Ok(false);
+        }
+        if self.c.eat(close)? {
+            return Ok(false);
+        }
+        Ok(true)
     }
 
-    fn entity(&mut self, schemas: &SchemaRegistry) -> PResult<EntityData> {
-        let mut e = EntityData::default();
+    /// The whole text; returns the string index of the prefab's name.
+    fn prefab(&mut self) -> PResult<u32> {
+        self.c.skip_ws()?;
+        while self.c.src[self.c.pos..].starts_with(b"#![") {
+            while self.c.peek() != Some(b']') {
+                self.c.bump().ok_or_else(|| self.err("unterminated attribute"))?;
+            }
+            self.c.pos += 1;
+            self.c.skip_ws()?;
+        }
         self.open_record()?;
-        self.fields(|p, field| {
-            match field {
-                "name" => e.name = p.string()?,
-                "components" => e.components = p.components(schemas)?,
-                "children" => e.children = p.entities(schemas)?,
-                "prefab" => e.prefab = p.nested_prefab()?,
+        let (mut name, mut entities) = (None, false);
+        let mut after = false;
+        while let Some(f) = self.next_field(after)? {
+            after = true;
+            match f {
+                "name" if name.is_none() => {
+                    let s = self.c.string()?;
+                    name = Some(self.intern(s));
+                }
+                "entities" if !entities => {
+                    entities = true;
+                    self.entity_list()?;
+                }
+                "name" | "entities" => {
+                    return Err(self.err(format!("prefab field '{f}' appears twice")));
+                }
                 other => {
-                    return Err(p.err(format!(
+                    return Err(self
+                        .err(format!("unknown prefab field '{other}' (expected name, entities)")));
+                }
+            }
+        }
+        self.c.skip_ws()?;
+        if self.c.pos < self.c.src.len() {
+            return Err(self.err("unexpected text after the prefab"));
+        }
+        if !entities {
+            self.w.varint(0);
+        }
+        Ok(name.unwrap_or_else(|| self.w.strings.intern("")))
+    }
+
+    /// `[entity, …]`: a count, then the entities.
+    fn entity_list(&mut self) -> PResult<()> {
+        self.enter()?;
+        self.c.expect(b'[')?;
+        let at = self.w.begin_count();
+        let mut n = 0;
+        while self.next_item(n > 0, b']')? {
+            self.entity()?;
+            n += 1;
+        }
+        self.w.end_count(at, n);
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// An entity record, its fields written in source order.
+    fn entity(&mut self) -> PResult<()> {
+        self.entities += 1;
+        self.open_record()?;
+        let mut seen = 0u8;
+        let mut after = false;
+        while let Some(f) = self.next_field(after)? {
+            after = true;
+            let id = match f {
+                "name" => field::NAME,
+                "prefab" => field::PREFAB,
+                "components" => field::COMPONENTS,
+                "children" => field::CHILDREN,
+                other => {
+                    return Err(self.err(format!(
                         "unknown entity field '{other}' (expected name, components, children, prefab)"
                     )));
                 }
+            };
+            if seen & (1 << id) != 0 {
+                return Err(self.err(format!("entity field '{f}' appears twice")));
             }
-            Ok(())
-        })?;
-        Ok(e)
+            seen |= 1 << id;
+            match id {
+                field::NAME => {
+                    let s = self.c.string()?;
+                    let i = self.intern(s);
+                    self.w.byte(field::NAME);
+                    self.w.varint(u64::from(i));
+                }
+                field::PREFAB => {
+                    if let Some(i) = self.nested_prefab()? {
+                        self.w.byte(field::PREFAB);
+                        self.w.varint(u64::from(i));
+                    }
+                }
+                field::COMPONENTS => {
+                    self.w.byte(field::COMPONENTS);
+                    self.components()?;
+                }
+                _ => {
+                    self.w.byte(field::CHILDREN);
+                    self.entity_list()?;
+                }
+            }
+        }
+        self.w.byte(field::END);
+        Ok(())
     }
 
-    fn nested_prefab(&mut self) -> PResult<Option<AssetPath>> {
-        let line = self.line;
-        let text = match self.ident() {
+    /// `prefab: "path"`, `Some("path")` or `None`: the path's string index.
+    fn nested_prefab(&mut self) -> PResult<Option<u32>> {
+        let line = self.c.line;
+        let text = match self.c.ident() {
             Some("None") => return Ok(None),
             Some("Some") => {
-                self.expect(b'(')?;
-                self.skip_ws()?;
-                let s = self.string()?;
-                self.expect(b')')?;
+                self.c.expect(b'(')?;
+                self.c.skip_ws()?;
+                let s = self.c.string()?;
+                self.c.expect(b')')?;
                 s
             }
             Some(_) => return Err(self.err("expected a prefab path, Some(path) or None")),
-            None => self.string()?,
+            None => self.c.string()?,
         };
-        let text = text.strip_prefix(ASSET_PREFIX).unwrap_or(&text);
-        let path = self.asset_path(text, line)?;
-        Ok(Some(path))
+        let text = match text {
+            Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix(ASSET_PREFIX).unwrap_or(s)),
+            Cow::Owned(s) => match s.strip_prefix(ASSET_PREFIX) {
+                Some(rest) => Cow::Owned(rest.to_owned()),
+                None => Cow::Owned(s),
+            },
+        };
+        self.reference(text, line).map(Some)
     }
 
-    fn asset_path(&mut self, text: &str, line: u32) -> PResult<AssetPath> {
-        let path = AssetPath::new(text).map_err(|e| PrefabParseError::Syntax {
+    /// Records a reference to the asset at `text` (without the prefix),
+    /// returning the string index of its normalised path.
+    fn reference(&mut self, text: Cow<'a, str>, line: u32) -> PResult<u32> {
+        if let Cow::Borrowed(raw) = text
+            && let Some(&i) = self.raw_paths.get(raw)
+        {
+            self.refs.push((i, line));
+            return Ok(self.path_strings[i]);
+        }
+        let path = AssetPath::new(&text).map_err(|e| PrefabParseError::Syntax {
             line,
             column: 1,
             message: format!("invalid asset path {text:?}: {e}"),
         })?;
-        self.refs.push((path.clone(), line));
-        Ok(path)
-    }
-
-    fn components(&mut self, schemas: &SchemaRegistry) -> PResult<BTreeMap<String, Value>> {
-        let mut out = BTreeMap::new();
-        self.expect(b'{')?;
-        loop {
-            if self.eat(b'}')? {
-                return Ok(out);
+        let s = match text {
+            Cow::Borrowed(raw) if raw == path.as_str() => self.w.strings.intern(raw),
+            _ => self.w.strings.intern_owned(path.as_str().to_owned()),
+        };
+        let i = match self.path_of_string.get(&s) {
+            Some(&i) => i,
+            None => {
+                self.paths.push(path);
+                self.path_strings.push(s);
+                self.path_of_string.insert(s, self.paths.len() - 1);
+                self.paths.len() - 1
             }
-            self.skip_ws()?;
-            let line = self.line;
-            let name = match self.peek() {
-                Some(b'"') => self.string()?,
-                _ => self.ident().ok_or_else(|| self.err("expected a component name"))?.to_owned(),
-            };
-            self.expect(b':')?;
-            self.skip_ws()?;
-            let value = self.value()?;
-            let value = schemas.check(&name, value).map_err(|message| {
-                PrefabParseError::Component { line, component: name.clone(), message }
-            })?;
-            if out.contains_key(&name) {
-                return Err(PrefabParseError::Component {
-                    line,
-                    component: name,
-                    message: "appears twice".into(),
-                });
-            }
-            out.insert(name, value);
-            if !self.eat(b',')? {
-                self.expect(b'}')?;
-                return Ok(out);
-            }
+        };
+        if let Cow::Borrowed(raw) = text {
+            self.raw_paths.insert(raw, i);
         }
+        self.refs.push((i, line));
+        Ok(s)
     }
 
-    fn value(&mut self) -> PResult<Value> {
-        self.enter()?;
-        let v = self.value_inner();
-        self.depth -= 1;
-        v
-    }
-
-    fn value_inner(&mut self) -> PResult<Value> {
-        match self.peek() {
-            Some(b'"') | Some(b'r')
-                if self.peek() == Some(b'"')
-                    || matches!(self.src.get(self.pos + 1), Some(b'"' | b'#')) =>
-            {
-                let line = self.line;
-                let s = self.string()?;
-                match s.strip_prefix(ASSET_PREFIX) {
-                    Some(path) => Ok(Value::Asset(self.asset_path(path, line)?)),
-                    None => Ok(Value::String(s)),
-                }
+    /// `{name: value, …}`: a count, then per component its name and value
+    /// (checked against its schema, if it has one).
+    fn components(&mut self) -> PResult<()> {
+        self.c.expect(b'{')?;
+        let at = self.w.begin_count();
+        self.block.clear();
+        let mut n = 0;
+        while self.next_item(n > 0, b'}')? {
+            self.c.skip_ws()?;
+            let line = self.c.line;
+            let name = match self.c.peek() {
+                Some(b'"') => self.c.string()?,
+                _ => Cow::Borrowed(
+                    self.c.ident().ok_or_else(|| self.err("expected a component name"))?,
+                ),
+            };
+            let name = self.intern(name);
+            self.c.expect(b':')?;
+            self.c.skip_ws()?;
+            let component = |p: &Self, message: String| PrefabParseError::Component {
+                line,
+                component: p.w.strings.get(name).to_owned(),
+                message,
+            };
+            if self.block.contains(&name) {
+                return Err(component(self, "appears twice".into()));
             }
-            Some(b'\'') => self.char_lit(),
+            self.block.push(name);
+            let i = name as usize;
+            if self.component_seen.len() <= i {
+                self.component_seen.resize(i + 1, false);
+            }
+            if !self.component_seen[i] {
+                self.component_seen[i] = true;
+                self.components.push(name);
+            }
+            self.w.varint(u64::from(name));
+            let start = self.w.body.len();
+            self.value()?;
+            if let Some(ty) = self.schema(name) {
+                let mut seg = std::mem::take(&mut self.scratch);
+                seg.clear();
+                seg.extend_from_slice(&self.w.body[start..]);
+                self.w.body.truncate(start);
+                let checked =
+                    conform(ty, &mut ByteReader::new(&seg), &mut self.w, &FieldPath::Root);
+                self.scratch = seg;
+                checked.map_err(|m| component(self, m))?;
+            }
+            n += 1;
+        }
+        self.w.end_count(at, n);
+        Ok(())
+    }
+
+    /// The schema of the component named by string `name`, if any.
+    fn schema(&mut self, name: u32) -> Option<&'a FieldType> {
+        let i = name as usize;
+        if self.schema_of.len() <= i {
+            self.schema_of.resize(i + 1, None);
+        }
+        *self.schema_of[i].get_or_insert_with(|| self.schemas.get(self.w.strings.get(name)))
+    }
+
+    fn value(&mut self) -> PResult<()> {
+        self.enter()?;
+        self.value_inner()?;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    fn value_inner(&mut self) -> PResult<()> {
+        if self.c.at_string() {
+            let line = self.c.line;
+            let s = self.c.string()?;
+            let path = match &s {
+                Cow::Borrowed(b) => b.strip_prefix(ASSET_PREFIX).map(Cow::Borrowed),
+                Cow::Owned(o) => o.strip_prefix(ASSET_PREFIX).map(|p| Cow::Owned(p.to_owned())),
+            };
+            let (t, i) = match path {
+                Some(path) => (tag::ASSET, self.reference(path, line)?),
+                None => (tag::STRING, self.intern(s)),
+            };
+            self.w.byte(t);
+            self.w.varint(u64::from(i));
+            return Ok(());
+        }
+        match self.c.peek() {
+            Some(b'\'') => {
+                let s = self.c.char_lit()?;
+                let i = self.intern(s);
+                self.w.byte(tag::STRING);
+                self.w.varint(u64::from(i));
+            }
             Some(b'[') => {
-                let mut items = Vec::new();
-                self.seq(|p| {
-                    items.push(p.value()?);
-                    Ok(())
-                })?;
-                Ok(Value::List(items))
+                self.c.pos += 1;
+                self.w.byte(tag::LIST);
+                let at = self.w.begin_count();
+                let mut n = 0;
+                while self.next_item(n > 0, b']')? {
+                    self.value()?;
+                    n += 1;
+                }
+                self.w.end_count(at, n);
             }
             Some(b'{') => {
-                self.pos += 1;
-                let mut entries = Vec::new();
-                loop {
-                    if self.eat(b'}')? {
-                        return Ok(Value::Map(entries));
+                self.c.pos += 1;
+                self.w.byte(tag::MAP);
+                let at = self.w.begin_count();
+                let mut n = 0;
+                while self.next_item(n > 0, b'}')? {
+                    self.value()?;
+                    self.c.expect(b':')?;
+                    self.c.skip_ws()?;
+                    self.value()?;
+                    n += 1;
+                }
+                self.w.end_count(at, n);
+            }
+            Some(b'(') => self.record(None)?,
+            Some(c) if c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.') => {
+                match self.c.number()? {
+                    Number::Int(i) => {
+                        self.w.byte(tag::INT);
+                        self.w.varint(zigzag(i));
                     }
-                    self.skip_ws()?;
-                    let k = self.value()?;
-                    self.expect(b':')?;
-                    self.skip_ws()?;
-                    entries.push((k, self.value()?));
-                    if !self.eat(b',')? {
-                        self.expect(b'}')?;
-                        return Ok(Value::Map(entries));
-                    }
+                    Number::Float(f) => self.w.float(f),
                 }
             }
-            Some(b'(') => self.record(None),
-            Some(c) if c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.') => self.number(),
             Some(_) => {
-                let Some(id) = self.ident() else {
+                let Some(id) = self.c.ident() else {
                     return Err(self.err("expected a value"));
                 };
                 match id {
-                    "true" => Ok(Value::Bool(true)),
-                    "false" => Ok(Value::Bool(false)),
-                    "None" => Ok(Value::Option(None)),
-                    "inf" => Ok(Value::Float(f64::INFINITY)),
-                    "NaN" => Ok(Value::Float(f64::NAN)),
+                    "true" => self.w.byte(tag::TRUE),
+                    "false" => self.w.byte(tag::FALSE),
+                    "None" => self.w.byte(tag::NONE),
+                    "inf" => self.w.float(f64::INFINITY),
+                    "NaN" => self.w.float(f64::NAN),
                     "Some" => {
-                        self.expect(b'(')?;
-                        self.skip_ws()?;
-                        let v = self.value()?;
-                        self.eat(b',')?;
-                        self.expect(b')')?;
-                        Ok(Value::Option(Some(Box::new(v))))
+                        self.c.expect(b'(')?;
+                        self.c.skip_ws()?;
+                        self.w.byte(tag::SOME);
+                        self.value()?;
+                        self.c.eat(b',')?;
+                        self.c.expect(b')')?;
                     }
                     _ => {
-                        let name = id.to_owned();
-                        if self.eat(b'(')? {
-                            self.pos -= 1;
-                            self.record(Some(name))
+                        if self.c.eat(b'(')? {
+                            self.c.pos -= 1;
+                            self.record(Some(id))?;
                         } else {
-                            Ok(Value::Ident(name))
+                            let i = self.w.strings.intern(id);
+                            self.w.byte(tag::IDENT);
+                            self.w.varint(u64::from(i));
                         }
                     }
                 }
             }
-            None => Err(self.err("expected a value, found end of text")),
+            None => return Err(self.err("expected a value, found end of text")),
         }
+        Ok(())
     }
 
-    /// `(…)`: unit, tuple or struct (a struct when an identifier and ':' come first).
-    fn record(&mut self, name: Option<String>) -> PResult<Value> {
-        self.expect(b'(')?;
-        self.skip_ws()?;
-        let save = (self.pos, self.line, self.line_start);
-        let is_struct = self.ident().is_some() && self.eat(b':')?;
-        (self.pos, self.line, self.line_start) = save;
-        if is_struct {
-            let mut fields: Vec<(String, Value)> = Vec::new();
-            self.fields(|p, field| {
-                let v = p.value()?;
-                fields.push((field.to_owned(), v));
-                Ok(())
-            })?;
-            return Ok(Value::Struct { name, fields });
-        }
-        let mut items = Vec::with_capacity(4);
-        loop {
-            if self.eat(b')')? {
-                break;
+    /// `(…)`: unit, tuple or struct (a struct when an identifier and ':'
+    /// come first).
+    fn record(&mut self, name: Option<&'a str>) -> PResult<()> {
+        self.c.expect(b'(')?;
+        self.c.skip_ws()?;
+        let save = self.c.save();
+        // A struct when an identifier and ':' come first: that identifier
+        // is its first field.
+        let first = match self.c.ident() {
+            Some(field) if self.c.eat(b':')? => Some(field),
+            _ => {
+                self.c.restore(save);
+                None
             }
-            self.skip_ws()?;
-            items.push(self.value()?);
-            if !self.eat(b',')? {
-                self.expect(b')')?;
-                break;
-            }
-        }
-        if items.is_empty() && name.is_none() {
-            return Ok(Value::Unit);
-        }
-        Ok(Value::Tuple { name, items })
-    }
-
-    fn number(&mut self) -> PResult<Value> {
-        let start = self.pos;
-        if matches!(self.peek(), Some(b'-' | b'+')) {
-            self.pos += 1;
-        }
-        let negative = self.src[start] == b'-';
-        let radix = match (self.peek(), self.src.get(self.pos + 1)) {
-            (Some(b'0'), Some(b'x')) => 16,
-            (Some(b'0'), Some(b'b')) => 2,
-            (Some(b'0'), Some(b'o')) => 8,
-            _ => 10,
         };
-        if radix != 10 {
-            self.pos += 2;
-            let digits_start = self.pos;
-            while self.peek().is_some_and(|c| c.is_ascii_hexdigit() || c == b'_') {
-                self.pos += 1;
+        let start = self.w.body.len();
+        self.w.byte(if first.is_some() { tag::STRUCT } else { tag::TUPLE });
+        self.w.opt_name(name);
+        let at = self.w.begin_count();
+        let mut n = 0;
+        if let Some(first) = first {
+            self.c.skip_ws()?;
+            let mut field = Some(first);
+            while let Some(f) = field {
+                let i = self.w.strings.intern(f);
+                self.w.varint(u64::from(i));
+                self.value()?;
+                n += 1;
+                field = self.next_field(true)?;
             }
-            let digits: String = self.text(digits_start)?.chars().filter(|&c| c != '_').collect();
-            let v = i64::from_str_radix(&digits, radix)
-                .map_err(|e| self.err(format!("bad integer: {e}")))?;
-            return Ok(Value::Int(if negative { -v } else { v }));
-        }
-        let mut float = false;
-        while let Some(c) = self.peek() {
-            match c {
-                b'0'..=b'9' | b'_' => {}
-                b'.' | b'e' | b'E' => float = true,
-                b'-' | b'+' if matches!(self.src[self.pos - 1], b'e' | b'E') => {}
-                _ => break,
-            }
-            self.pos += 1;
-        }
-        if self.src[self.pos - 1] == b'.' && self.peek() == Some(b'.') {
-            return Err(self.err("unexpected '..'"));
-        }
-        let raw = self.text(start)?;
-        let owned;
-        let text = if raw.contains('_') {
-            owned = raw.replace('_', "");
-            owned.as_str()
         } else {
-            raw
-        };
-        if text == "-inf" || (text == "-" && self.ident() == Some("inf")) {
-            return Ok(Value::Float(f64::NEG_INFINITY));
-        }
-        if float {
-            text.parse::<f64>()
-                .map(Value::Float)
-                .map_err(|_| self.err(format!("bad number '{text}'")))
-        } else {
-            text.parse::<i64>()
-                .map(Value::Int)
-                .map_err(|e| self.err(format!("bad integer '{text}': {e}")))
-        }
-    }
-
-    /// The text from `start` to the current position (both on ASCII
-    /// characters, so on character boundaries).
-    fn text(&self, start: usize) -> PResult<&'a str> {
-        self.text.get(start..self.pos).ok_or_else(|| self.err("invalid UTF-8"))
-    }
-
-    fn char_lit(&mut self) -> PResult<Value> {
-        self.pos += 1;
-        let c = if self.peek() == Some(b'\\') { self.escape()? } else { self.utf8_char()? };
-        if self.peek() != Some(b'\'') {
-            return Err(self.err("unterminated character literal"));
-        }
-        self.pos += 1;
-        Ok(Value::String(c.to_string()))
-    }
-
-    fn utf8_char(&mut self) -> PResult<char> {
-        let rest = &self.src[self.pos..self.src.len().min(self.pos + 4)];
-        let s = match std::str::from_utf8(rest) {
-            Ok(s) => s,
-            Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
-        };
-        let c = s.chars().next().ok_or_else(|| self.err("invalid UTF-8 or end of text"))?;
-        for _ in 0..c.len_utf8() {
-            self.bump();
-        }
-        Ok(c)
-    }
-
-    /// A string literal: `"…"` with escapes, or raw `r#"…"#`.
-    fn string(&mut self) -> PResult<String> {
-        if self.peek() == Some(b'r') {
-            self.pos += 1;
-            let mut hashes = 0usize;
-            while self.peek() == Some(b'#') {
-                self.pos += 1;
-                hashes += 1;
+            while self.next_item(n > 0, b')')? {
+                self.value()?;
+                n += 1;
             }
-            self.expect_now(b'"')?;
-            let start = self.pos;
-            loop {
-                match self.bump() {
-                    None => return Err(self.err("unterminated raw string")),
-                    Some(b'"')
-                        if self.src[self.pos..]
-                            .iter()
-                            .take(hashes)
-                            .filter(|&&c| c == b'#')
-                            .count()
-                            == hashes =>
-                    {
-                        let s = self.src[start..self.pos - 1].to_vec();
-                        self.pos += hashes;
-                        return String::from_utf8(s)
-                            .map_err(|_| self.err("invalid UTF-8 in string"));
-                    }
-                    _ => {}
-                }
+            if n == 0 && name.is_none() {
+                self.w.body.truncate(start);
+                self.w.byte(tag::UNIT);
+                return Ok(());
             }
         }
-        self.expect_now(b'"')?;
-        let mut out = String::new();
-        loop {
-            let start = self.pos;
-            while self.peek().is_some_and(|c| c != b'"' && c != b'\\' && c != b'\n') {
-                self.pos += 1;
-            }
-            out.push_str(self.text(start)?);
-            match self.peek() {
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                Some(b'\\') => out.push(self.escape()?),
-                Some(_) => {
-                    self.bump();
-                    out.push('\n');
-                }
-                None => return Err(self.err("unterminated string")),
-            }
-        }
-    }
-
-    fn expect_now(&mut self, c: u8) -> PResult<()> {
-        if self.peek() == Some(c) {
-            self.pos += 1;
-            return Ok(());
-        }
-        Err(self.err(format!("expected '{}'", c as char)))
-    }
-
-    fn escape(&mut self) -> PResult<char> {
-        self.pos += 1;
-        let c = self.bump().ok_or_else(|| self.err("unterminated escape"))?;
-        Ok(match c {
-            b'n' => '\n',
-            b't' => '\t',
-            b'r' => '\r',
-            b'0' => '\0',
-            b'\\' => '\\',
-            b'"' => '"',
-            b'\'' => '\'',
-            b'u' => {
-                self.expect_now(b'{')?;
-                let start = self.pos;
-                while self.peek().is_some_and(|c| c.is_ascii_hexdigit()) && self.pos - start < 6 {
-                    self.pos += 1;
-                }
-                let hex = self.text(start)?;
-                let code = u32::from_str_radix(hex, 16).map_err(|_| self.err("bad \\u escape"))?;
-                self.expect_now(b'}')?;
-                char::from_u32(code).ok_or_else(|| self.err("\\u escape is not a character"))?
-            }
-            other => return Err(self.err(format!("unknown escape '\\{}'", other as char))),
-        })
+        self.w.end_count(at, n);
+        Ok(())
     }
 }
