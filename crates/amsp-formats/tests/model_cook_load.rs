@@ -389,3 +389,60 @@ fn an_obj_with_its_mtl_cooks_into_a_model_with_pbr_materials() {
     assert_eq!(record(&out, "props/crate.obj#material0").version, 2);
     assert_eq!(record(&out, "props/crate.obj#material1").version, 1);
 }
+
+#[test]
+fn prefabs_reference_models_and_their_sub_assets_by_path() {
+    use amsp_formats::prefab::{Prefab, PrefabImporter, PrefabLoader};
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
+    stage(
+        &src,
+        &[("draco-testdata/KhronosSampleModels/Duck/glTF_Binary/Duck.glb", "models/Duck.glb")],
+    );
+    let level = r#"(name: "pond", entities: [(name: "duck", components: {
+        "Model": "asset:models/Duck.glb",
+        "Lod0": "asset:models/Duck.glb#mesh0",
+        "Skin": "asset:models/Duck.glb#material0",
+        "Albedo": "asset:models/Duck.glb#texture0",
+    })])"#;
+    std::fs::write(src.join("pond.scene.ron"), level).unwrap();
+    let cook_all = || {
+        let mut cooker = Cooker::new(&src, &out);
+        cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+        cooker.registry_mut().register(Arc::new(ModelImporter::default()));
+        cooker.registry_mut().register(Arc::new(PrefabImporter::default()));
+        cooker.run().unwrap()
+    };
+    let report = cook_all();
+    assert_eq!(report.failed, 0, "{:?}", report.errors);
+    let pond = record(&out, "pond.scene.ron");
+    assert!(pond.dependencies.contains(&record(&out, "models/Duck.glb#mesh0").id));
+
+    let server = server(&out);
+    server.register_loader(PrefabLoader::default());
+    let handle = server.load::<Prefab>("pond.scene.ron");
+    assert!(server.wait_for(&handle, WAIT).is_loaded());
+    let prefab = server.get(&handle).unwrap();
+    let path = |p: &str| AssetPath::new(p).unwrap();
+    let model = prefab.reference(&path("models/Duck.glb")).and_then(|r| r.get::<Model>()).unwrap();
+    assert!(server.get(model).is_some());
+    let mesh =
+        prefab.reference(&path("models/Duck.glb#mesh0")).and_then(|r| r.get::<Mesh>()).unwrap();
+    assert_eq!(server.get(mesh).unwrap().finest().triangle_count(), 4212);
+    let skin =
+        prefab.reference(&path("models/Duck.glb#material0")).and_then(|r| r.get::<Material>());
+    assert!(server.get(skin.unwrap()).is_some());
+    let albedo =
+        prefab.reference(&path("models/Duck.glb#texture0")).and_then(|r| r.get::<Texture>());
+    assert!(server.get(albedo.unwrap()).is_some());
+
+    // A sub-asset of a source that does not exist is a cook error at its line.
+    std::fs::write(
+        src.join("pond.scene.ron"),
+        level.replace("models/Duck.glb#mesh0", "models/Goose.glb#mesh0"),
+    )
+    .unwrap();
+    let report = cook_all();
+    assert_eq!(report.failed, 1);
+    assert!(report.errors[0].error.contains("pond.scene.ron:3"), "{}", report.errors[0].error);
+}

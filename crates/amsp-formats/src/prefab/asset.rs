@@ -150,11 +150,17 @@ type Resolve = Arc<dyn Fn(&mut LoadContext<'_>, &AssetPath) -> AssetHandle + Sen
 /// extension (compound first: `prefab.ron`, then the last one): prefabs and
 /// scenes as [`Prefab`], `lua`/`wasm` as [`Script`], `csv`/`table.json` as
 /// [`DataTable`], image and texture files as
-/// [`Texture`](crate::texture::Texture), anything else as [`Blob`]. Add
-/// more with [`with_reference`](Self::with_reference).
+/// [`Texture`](crate::texture::Texture), glTF/GLB/OBJ models as
+/// [`Model`](crate::model::Model), Draco files as
+/// [`Mesh`](crate::mesh::Mesh), anything else as [`Blob`]. A sub-asset
+/// reference is typed by its label: `#meshN` as a mesh, `#materialN` as a
+/// [`Material`](crate::model::Material), `#textureN` as a texture. Add more
+/// with [`with_reference`](Self::with_reference) and
+/// [`label_kind`](Self::label_kind).
 #[derive(Clone)]
 pub struct PrefabLoader {
     by_extension: HashMap<String, Resolve>,
+    by_label: HashMap<String, Resolve>,
 }
 
 impl std::fmt::Debug for PrefabLoader {
@@ -167,7 +173,7 @@ impl std::fmt::Debug for PrefabLoader {
 
 impl Default for PrefabLoader {
     fn default() -> Self {
-        let mut l = Self { by_extension: HashMap::new() };
+        let mut l = Self { by_extension: HashMap::new(), by_label: HashMap::new() };
         for ext in ["prefab.ron", "scene.ron"] {
             l = l.with_reference::<Prefab>(ext);
         }
@@ -180,7 +186,13 @@ impl Default for PrefabLoader {
         for ext in ["png", "jpg", "jpeg", "bmp", "tga", "gif", "hdr", "exr", "dds", "ktx2"] {
             l = l.with_reference::<crate::texture::Texture>(ext);
         }
-        l
+        for ext in ["gltf", "glb", "obj"] {
+            l = l.with_reference::<crate::model::Model>(ext);
+        }
+        l = l.with_reference::<crate::mesh::Mesh>("drc");
+        l.label_kind::<crate::mesh::Mesh>("mesh")
+            .label_kind::<crate::model::Material>("material")
+            .label_kind::<crate::texture::Texture>("texture")
     }
 }
 
@@ -195,7 +207,24 @@ impl PrefabLoader {
         self
     }
 
+    /// Loads sub-asset references whose label is `kind` followed by digits
+    /// (`model.glb#mesh0` for `mesh`) as `T`.
+    #[must_use]
+    pub fn label_kind<T: Asset>(mut self, kind: &str) -> Self {
+        let resolve: Resolve =
+            Arc::new(|ctx, path| AssetHandle::new(path.clone(), ctx.load_dependency::<T>(path)));
+        self.by_label.insert(kind.to_owned(), resolve);
+        self
+    }
+
     fn resolve(&self, ctx: &mut LoadContext<'_>, path: &AssetPath) -> AssetHandle {
+        if let Some(label) = path.label() {
+            let kind = label.trim_end_matches(|c: char| c.is_ascii_digit());
+            if let Some(resolve) = self.by_label.get(kind) {
+                return resolve(ctx, path);
+            }
+            return AssetHandle::new(path.clone(), ctx.load_dependency::<Blob>(path));
+        }
         let name = path.file_name().to_ascii_lowercase();
         let mut rest = name.as_str();
         while let Some((_, ext)) = rest.split_once('.') {

@@ -125,7 +125,8 @@ impl Importer for PrefabImporter {
     ) -> Result<ImportedAsset, ImportError> {
         let compiled = self.compile(input)?;
         for (path, line) in compiled.first_references() {
-            if !sources.contains(path) {
+            // A sub-asset (`model.glb#mesh0`) exists once its source does.
+            if !sources.contains(&path.without_label()) {
                 return Err(ImportError::new(format!(
                     "{}:{line}: unknown asset reference \"{path}\" (no such source)",
                     input.path
