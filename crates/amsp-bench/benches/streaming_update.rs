@@ -65,7 +65,10 @@ fn chains(rng: &mut Rng) -> Vec<(AssetId, LevelChain)> {
     for i in 0..TEXTURES {
         let size = 256u32 << (rng.next() * 4.0) as u32;
         let mips = (0..=size.ilog2()).map(|m| u64::from((size >> m).max(4)).pow(2)).collect();
-        out.push((AssetId::from_u128(MESHES + i + 1), LevelChain::Mip(MipChain::new(size, size, mips))));
+        out.push((
+            AssetId::from_u128(MESHES + i + 1),
+            LevelChain::Mip(MipChain::new(size, size, mips)),
+        ));
     }
     out
 }
@@ -97,7 +100,8 @@ fn world() -> (StreamingManager, ObserverId, Vec<[f32; 4]>) {
         m.insert(&PlacementDesc::new(asset, bounds).with_range(range)).expect("placement");
         centres.push([c.x, c.y, c.z, range]);
     }
-    let obs = m.add_observer(Observer::new(Vec3::new(300.0, 2.0, 300.0), Vec3::X)).expect("observer");
+    let obs =
+        m.add_observer(Observer::new(Vec3::new(300.0, 2.0, 300.0), Vec3::X)).expect("observer");
     (m, obs, centres)
 }
 
@@ -144,9 +148,18 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn streaming_update(c: &mut Criterion) {
     let built = Instant::now();
     let (mut m, obs, centres) = world();
-    println!("world: {} placements, {} assets, built in {:.1} s", m.len(), MESHES + TEXTURES, built.elapsed().as_secs_f64());
+    println!(
+        "world: {} placements, {} assets, built in {:.1} s",
+        m.len(),
+        MESHES + TEXTURES,
+        built.elapsed().as_secs_f64()
+    );
     let first = frame(&mut m, obs, 0);
-    println!("first update (everything in range is new): {:.2} ms, stats {:?}", first.as_secs_f64() * 1e3, m.last_update().stats);
+    println!(
+        "first update (everything in range is new): {:.2} ms, stats {:?}",
+        first.as_secs_f64() * 1e3,
+        m.last_update().stats
+    );
     let mut n = 1u64;
     for _ in 0..120 {
         frame(&mut m, obs, n);
@@ -156,8 +169,10 @@ fn streaming_update(c: &mut Criterion) {
     // reference pass so both see the same machine load.
     let mut updates = Vec::new();
     let mut references = Vec::new();
+    let mut evaluated = Vec::new();
     for _ in 0..600 {
         updates.push(frame(&mut m, obs, n));
+        evaluated.push(m.last_update().stats.placements_evaluated);
         n += 1;
         let eye = m.observer_mut(obs).expect("observer").position;
         let start = Instant::now();
@@ -166,16 +181,21 @@ fn streaming_update(c: &mut Criterion) {
     }
     updates.sort_unstable();
     references.sort_unstable();
+    evaluated.sort_unstable();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let stats = m.last_update().stats;
     println!(
         "update: p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms; reference distance pass over 1M: p50 {:.3} ms; \
-         update / reference = {:.2}; last update visited {} grid cells, {} placements, {} wanted, {} assets wanted",
+         update / reference = {:.2}; placements evaluated per update: p50 {}, p90 {}, max {}; \
+         last update visited {} grid cells, {} placements, {} wanted, {} assets wanted",
         ms(percentile(&updates, 0.5)),
         ms(percentile(&updates, 0.9)),
         ms(percentile(&updates, 0.99)),
         ms(percentile(&references, 0.5)),
         percentile(&updates, 0.5).as_secs_f64() / percentile(&references, 0.5).as_secs_f64(),
+        evaluated[evaluated.len() / 2],
+        evaluated[evaluated.len() * 9 / 10],
+        evaluated[evaluated.len() - 1],
         stats.grid_cells_visited,
         stats.placements_visited,
         stats.placements_wanted,

@@ -275,11 +275,20 @@ impl StreamingManager {
             let Some(cell) = self.grid.cells.get_mut(c as usize) else { continue };
             let fresh = !incremental || cell.epoch != epoch;
             cell.epoch = epoch;
-            let mut any_active = false;
+            if !fresh && !cell.next.passed(lin, turn, frame) {
+                if cell.active > 0 {
+                    self.active_grid_cells.push(c);
+                }
+                continue;
+            }
             stats.placements_visited += cell.members.len();
+            let mut next = Due::NEVER;
+            // Each cell has its own phase in the window, so the refreshes
+            // spread evenly over the frames.
+            let refresh = frame.wrapping_add(window - frame.wrapping_add(c) % window);
             for (m, due) in cell.members.iter_mut().zip(cell.due.iter_mut()) {
-                if !fresh && lin < due.lin && turn < due.turn && frame < due.frame {
-                    any_active |= m.c.step >= 0;
+                if !fresh && !due.passed(lin, turn, frame) {
+                    next = next.min(*due);
                     continue;
                 }
                 stats.placements_evaluated += 1;
@@ -294,22 +303,30 @@ impl StreamingManager {
                 *due = Due {
                     lin: lin + f64::from(slack.max(0.0)),
                     turn: turn + f64::from(turn_slack.max(0.0)),
-                    frame: frame.wrapping_add(window),
+                    // Only a wanted placement's urgency and tier matter.
+                    frame: if new.step >= 0 { refresh } else { u32::MAX },
                 };
-                let changed = new != m.c;
-                if changed {
+                next = next.min(*due);
+                if new != m.c {
                     entry.demand.apply(&m.c, false);
                     entry.demand.apply(&new, true);
+                    cell.active = cell.active + u32::from(new.step >= 0) - u32::from(m.c.step >= 0);
+                    if !entry.dirty {
+                        entry.dirty = true;
+                        self.dirty.push(m.asset);
+                    }
                 }
-                entry.demand.observe(&new);
-                if (changed || new.step >= 0) && !entry.dirty {
-                    entry.dirty = true;
-                    self.dirty.push(m.asset);
+                if new.step >= 0 {
+                    entry.demand.observe(&new);
+                    if !entry.dirty {
+                        entry.dirty = true;
+                        self.dirty.push(m.asset);
+                    }
                 }
                 m.c = new;
-                any_active |= new.step >= 0;
             }
-            if any_active {
+            cell.next = next;
+            if cell.active > 0 {
                 self.active_grid_cells.push(c);
             }
         }
