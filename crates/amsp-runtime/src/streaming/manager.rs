@@ -220,13 +220,16 @@ impl StreamingManager {
     /// positive and finite, or the unload factor is below 1.
     pub fn new(config: StreamingConfig) -> Result<Self, StreamingError> {
         let positive = |v: f32| v.is_finite() && v > 0.0;
-        if !positive(config.grid_cell_size)
-            || !positive(config.default_range)
-            || !(config.unload_factor >= 1.0 && config.unload_factor.is_finite())
-            || !(config.level_margin >= 0.0 && config.level_margin.is_finite())
-            || !positive(config.target_error_px)
-            || !(config.horizon >= 0.0 && config.horizon.is_finite())
-        {
+        let valid = positive(config.grid_cell_size)
+            && positive(config.default_range)
+            && config.unload_factor >= 1.0
+            && config.unload_factor.is_finite()
+            && config.level_margin >= 0.0
+            && config.level_margin.is_finite()
+            && positive(config.target_error_px)
+            && config.horizon >= 0.0
+            && config.horizon.is_finite();
+        if !valid {
             return Err(StreamingError::InvalidGeometry("streaming configuration out of range"));
         }
         Ok(Self {
@@ -358,7 +361,7 @@ impl StreamingManager {
 
     fn check_geometry(&self, bounds: &Aabb, range: Option<f32>) -> Result<f32, StreamingError> {
         let range = range.unwrap_or(self.config.default_range);
-        if !bounds.is_finite() || !(range.is_finite() && range > 0.0) {
+        if !(bounds.is_finite() && range.is_finite() && range > 0.0) {
             return Err(StreamingError::InvalidGeometry(
                 "placement bounds must be finite and its range positive and finite",
             ));

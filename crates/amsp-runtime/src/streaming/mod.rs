@@ -3,9 +3,10 @@
 //!
 //! It is pure computation: each [`StreamingManager::update`] returns what
 //! to request, upgrade, re-prioritise, downgrade and release; the host
-//! turns that into loads (e.g. [`AssetServer::load_with_priority`]
-//! (crate::AssetServer::load_with_priority) and per-chunk reads) and
-//! reports completions with [`StreamingManager::mark_loaded`].
+//! turns that into loads (e.g.
+//! [`AssetServer::load_with_priority`](crate::AssetServer::load_with_priority)
+//! and per-chunk reads) and reports completions with
+//! [`StreamingManager::mark_loaded`].
 //!
 //! - **Placements** ([`PlacementDesc`]): an instance of an asset with
 //!   bounds, a load distance and optionally a [`WorldCell`]. Assets are
@@ -34,6 +35,14 @@
 //!   High when visible at too coarse a level or visible within the horizon,
 //!   Normal when in range, Low for prefetch; urgency from the projected
 //!   size and the time until visible.
+//! - **Incremental**: an update evaluates a placement again only when the
+//!   observers have moved (eye or predicted end point) or turned further
+//!   than its slack — the distance to its next load, unload, level or
+//!   frustum threshold — or, for a wanted placement, when
+//!   `max_staleness_frames` have passed (the bound on how stale its urgency
+//!   may be). Grid cells none of whose placements is due are skipped whole.
+//!   Assets sum their placements' contributions, updated as they change.
+//!   Decisions are the same as a full update's (tested).
 //! - **Budget**: above the memory budget, levels are kept by value per byte
 //!   (visibility tier × pixels), fine levels dropped before coarse ones and
 //!   the coarsest level of what is visible dropped last.

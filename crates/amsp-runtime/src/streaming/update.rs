@@ -156,7 +156,7 @@ impl StreamingManager {
         }
         self.frame = self.frame.wrapping_add(1);
         let window = self.config.max_staleness_frames.max(1);
-        if self.frame % window == 0 {
+        if self.frame.is_multiple_of(window) {
             for e in &mut self.assets {
                 e.demand.roll_window();
             }
