@@ -1,7 +1,9 @@
 //! One `StreamingManager::update` for 1,000,000 placements over 10 km²
 //! (3,000 distinct assets) and one observer driving through it at 20 m/s,
-//! against a reference measured in the same run: one pass over the same
-//! 1,000,000 placement centres doing nothing but a distance test.
+//! against two references measured in the same run: one pass over the same
+//! 1,000,000 placement centres doing nothing but a distance test, and the
+//! same update with `incremental: false` (every placement within reach
+//! evaluated every frame).
 //!
 //! World: a 3,162 m square; 70% small props (bounding radius 0.3–2 m), 25%
 //! medium (2–8 m), 5% large (8–30 m); each placement's load distance is
@@ -75,9 +77,10 @@ fn chains(rng: &mut Rng) -> Vec<(AssetId, LevelChain)> {
 
 /// Builds the world; returns the manager, the observer and every centre
 /// with its load distance (for the reference pass).
-fn world() -> (StreamingManager, ObserverId, Vec<[f32; 4]>) {
+fn world(incremental: bool) -> (StreamingManager, ObserverId, Vec<[f32; 4]>) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut m = StreamingManager::new(StreamingConfig::default()).expect("config");
+    let config = StreamingConfig { incremental, ..StreamingConfig::default() };
+    let mut m = StreamingManager::new(config).expect("config");
     let assets = chains(&mut rng);
     for (id, chain) in &assets {
         m.register_asset(*id, chain).expect("chain");
@@ -147,7 +150,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn streaming_update(c: &mut Criterion) {
     let built = Instant::now();
-    let (mut m, obs, centres) = world();
+    let (mut m, obs, centres) = world(true);
     println!(
         "world: {} placements, {} assets, built in {:.1} s",
         m.len(),
@@ -202,6 +205,37 @@ fn streaming_update(c: &mut Criterion) {
         stats.assets_wanted,
     );
 
+    // The full update on the same world and path, alternating with the
+    // distance pass (fewer frames: it is slow).
+    let (mut full, full_obs, _) = world(false);
+    let mut n_full = 0u64;
+    for _ in 0..121 {
+        frame(&mut full, full_obs, n_full);
+        n_full += 1;
+    }
+    let mut fulls = Vec::new();
+    let mut full_references = Vec::new();
+    for _ in 0..120 {
+        fulls.push(frame(&mut full, full_obs, n_full));
+        n_full += 1;
+        let eye = full.observer_mut(full_obs).expect("observer").position;
+        let start = Instant::now();
+        black_box(distance_pass(black_box(&centres), eye));
+        full_references.push(start.elapsed());
+    }
+    fulls.sort_unstable();
+    full_references.sort_unstable();
+    println!(
+        "full update (incremental: false): p50 {:.3} ms, p90 {:.3} ms; reference distance pass p50 {:.3} ms; \
+         full / reference = {:.2}; full / incremental (p50) = {:.1}; last full update evaluated {} placements",
+        ms(percentile(&fulls, 0.5)),
+        ms(percentile(&fulls, 0.9)),
+        ms(percentile(&full_references, 0.5)),
+        percentile(&fulls, 0.5).as_secs_f64() / percentile(&full_references, 0.5).as_secs_f64(),
+        percentile(&fulls, 0.5).as_secs_f64() / percentile(&updates, 0.5).as_secs_f64(),
+        full.last_update().stats.placements_evaluated,
+    );
+
     let mut group = c.benchmark_group("streaming_update");
     group.sample_size(50);
     group.bench_function("update_1m_placements_moving_observer", |b| {
@@ -217,6 +251,17 @@ fn streaming_update(c: &mut Criterion) {
     group.bench_function("reference_distance_pass_1m", |b| {
         let eye = Vec3::new(SIDE * 0.5, 2.0, SIDE * 0.5);
         b.iter(|| distance_pass(black_box(&centres), eye))
+    });
+    group.sample_size(10);
+    group.bench_function("reference_full_update_1m", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    n_full += 1;
+                    frame(&mut full, full_obs, n_full)
+                })
+                .sum()
+        })
     });
     group.finish();
 }
