@@ -50,9 +50,11 @@ pub struct StreamingConfig {
     /// evaluated at every update (the reference the incremental update is
     /// tested against).
     pub incremental: bool,
-    /// Even when nothing says it can have changed, a placement is
-    /// re-evaluated at least every this many updates (default 8): the
-    /// bound on how stale its urgency and its "visible soon" tier may be.
+    /// Even when nothing says it can have changed, a wanted placement is
+    /// re-evaluated at least every this many updates (default 8) while its
+    /// asset has a request in flight or the budget is exceeded: the bound
+    /// on how stale the urgency, the "visible soon" tier and the budget
+    /// value behind a decision may be.
     pub max_staleness_frames: u32,
 }
 
@@ -207,6 +209,9 @@ pub struct StreamingManager {
     pub(crate) odometer: f64,
     /// Radians the observers' views have turned, in total.
     pub(crate) turn_odometer: f64,
+    /// Whether the last update's demand exceeded the budget (then every
+    /// wanted placement's value is kept fresh).
+    pub(crate) over_budget: bool,
     pub(crate) out: StreamingUpdate,
     pub(crate) scratch: Scratch,
 }
@@ -250,6 +255,7 @@ impl StreamingManager {
             epoch: 0,
             odometer: 0.0,
             turn_odometer: 0.0,
+            over_budget: false,
             out: StreamingUpdate::default(),
             scratch: Scratch::default(),
         })

@@ -269,6 +269,7 @@ impl StreamingManager {
             margin: 1.0 + self.config.level_margin,
             target_px: self.config.target_error_px,
         };
+        let refresh_all = self.over_budget;
         let stats = &mut self.out.stats;
         stats.grid_cells_visited = s.visit.len();
         for &c in &s.visit {
@@ -290,6 +291,17 @@ impl StreamingManager {
                 if !fresh && !due.passed(lin, turn, frame) {
                     next = next.min(*due);
                     continue;
+                }
+                if !fresh && !refresh_all && lin < due.lin && turn < due.turn {
+                    // Due only to refresh its urgency: that matters only while
+                    // its asset has a request in flight (or the budget is
+                    // exceeded, for its value).
+                    let e = &self.assets[m.asset as usize];
+                    if e.requested >= 0 && e.requested <= e.resident {
+                        due.frame = refresh;
+                        next = next.min(*due);
+                        continue;
+                    }
                 }
                 stats.placements_evaluated += 1;
                 let cell_on = if m.world_cell == u32::MAX {
@@ -363,7 +375,8 @@ impl StreamingManager {
         self.out.stats.placements_wanted = placements;
         self.out.stats.demanded_bytes = demanded;
         self.out.stats.wanted_bytes = demanded;
-        if demanded <= self.config.memory_budget {
+        self.over_budget = demanded > self.config.memory_budget;
+        if !self.over_budget {
             return;
         }
         s.candidates.clear();
