@@ -157,7 +157,7 @@ fn throttled_frame(
         }
     }
     pending.extend(update.loads.iter().chain(&update.upgrades).copied());
-    pending.sort_by(|a, b| b.priority.cmp(&a.priority));
+    pending.sort_by_key(|r| std::cmp::Reverse(r.priority));
     for r in pending.drain(..per_frame.min(pending.len())) {
         m.mark_loaded(r.asset, r.level).expect("level");
     }
