@@ -494,11 +494,12 @@ fn evaluate(
         }
     }
     let active = cell_on || in_load || entering || (was && in_unload);
-    if !cell_on {
-        slack = slack.min(if active { keep } else { bring });
-    }
     if !active {
-        return (Contribution::NONE, slack, turn_slack);
+        // Only coming into reach can change an unwanted placement.
+        return (Contribution::NONE, bring, f32::INFINITY);
+    }
+    if !cell_on {
+        slack = slack.min(keep);
     }
     if cell_on && tier < IN_RANGE {
         tier = IN_RANGE;
