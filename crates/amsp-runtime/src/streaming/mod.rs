@@ -79,18 +79,22 @@
 mod budget;
 mod cells;
 mod chain;
+mod config;
 mod demand;
 mod error;
+mod evaluate;
 mod grid;
 mod manager;
 mod math;
 mod observer;
+mod output;
 mod update;
 
 pub use cells::{CellId, WorldCell};
 pub use chain::{Level, LevelChain, LodLevel, MAX_LEVELS, MipChain};
+pub use config::StreamingConfig;
 pub use error::StreamingError;
-pub use manager::{PlacementDesc, PlacementId, StreamingConfig, StreamingManager};
+pub use manager::{PlacementDesc, PlacementId, StreamingManager};
 pub use math::{Aabb, Frustum, Plane, Sphere, Vec3};
 pub use observer::{Observer, ObserverId};
-pub use update::{Downgrade, StreamRequest, StreamingUpdate, UpdateStats, Want};
+pub use output::{Downgrade, StreamRequest, StreamingUpdate, UpdateStats, Want};

@@ -2,112 +2,16 @@
 //! asset needs, the budget, and the requests, downgrades and releases that
 //! follow.
 
-use amsp_core::{AssetId, Priority, PriorityClass};
+use amsp_core::{Priority, PriorityClass};
 
 use super::StreamingError;
 use super::budget::Candidate;
-use super::cells::CellId;
-use super::chain::{Chain, Level};
-use super::demand::Contribution;
-use super::grid::{Due, Member};
+use super::evaluate::{IN_RANGE, Params, SOON, VISIBLE, evaluate};
+use super::grid::Due;
 use super::manager::{AssetEntry, StreamingManager};
 use super::math::Vec3;
 use super::observer::{Observer, View};
-
-/// A request for the host to load (or keep loading) one level of an asset.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StreamRequest {
-    /// The asset.
-    pub asset: AssetId,
-    /// The level to load (including every coarser level of the chain).
-    pub level: Level,
-    /// Its priority: the class from visibility (Critical: visible now and
-    /// nothing resident; High: visible now at too coarse a level, or visible
-    /// within the horizon; Normal: in range; Low: prefetch), the urgency
-    /// from the projected size in pixels and the time until visible.
-    pub priority: Priority,
-}
-
-/// Levels finer than `level` of an asset are no longer wanted: drop them
-/// and cancel their requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Downgrade {
-    /// The asset.
-    pub asset: AssetId,
-    /// The finest level still wanted.
-    pub level: Level,
-}
-
-/// An asset that is wanted after an update.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Want {
-    /// The asset.
-    pub asset: AssetId,
-    /// The finest level wanted (after the budget).
-    pub level: Level,
-    /// Its priority.
-    pub priority: Priority,
-    /// The finest level reported loaded, if any.
-    pub resident: Option<Level>,
-}
-
-/// Counters of one update.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct UpdateStats {
-    /// Grid cells whose placements were examined.
-    pub grid_cells_visited: usize,
-    /// Placements whose grid cells were examined.
-    pub placements_visited: usize,
-    /// Placements evaluated (the others could not have changed).
-    pub placements_evaluated: usize,
-    /// Placements wanted.
-    pub placements_wanted: usize,
-    /// Assets wanted after the budget.
-    pub assets_wanted: usize,
-    /// Bytes the wanted set would take without a budget.
-    pub demanded_bytes: u64,
-    /// Bytes the wanted set takes after the budget.
-    pub wanted_bytes: u64,
-}
-
-/// What an update decided. Lists are in no particular order; an asset
-/// appears in at most one of `loads`, `upgrades`, `reprioritized` (and may
-/// also appear in `downgrades` with an upgrade below the old level).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StreamingUpdate {
-    /// First requests of newly wanted assets, at their coarsest level (mip
-    /// tail, coarsest LOD).
-    pub loads: Vec<StreamRequest>,
-    /// The next finer level of assets whose previous level is resident and
-    /// which need more.
-    pub upgrades: Vec<StreamRequest>,
-    /// Requests in flight whose priority changed (class, or urgency by more
-    /// than the configured ratio).
-    pub reprioritized: Vec<StreamRequest>,
-    /// Assets that need fewer levels than requested.
-    pub downgrades: Vec<Downgrade>,
-    /// Assets no longer wanted at all.
-    pub releases: Vec<AssetId>,
-    /// World cells that became wanted (their placements are in `loads`).
-    pub cells_loaded: Vec<CellId>,
-    /// World cells released.
-    pub cells_released: Vec<CellId>,
-    /// Counters.
-    pub stats: UpdateStats,
-}
-
-impl StreamingUpdate {
-    fn clear(&mut self) {
-        self.loads.clear();
-        self.upgrades.clear();
-        self.reprioritized.clear();
-        self.downgrades.clear();
-        self.releases.clear();
-        self.cells_loaded.clear();
-        self.cells_released.clear();
-        self.stats = UpdateStats::default();
-    }
-}
+use super::output::{Downgrade, StreamRequest, StreamingUpdate, Want};
 
 /// Buffers reused between updates.
 #[derive(Debug, Default)]
@@ -119,22 +23,6 @@ pub(crate) struct Scratch {
     candidates: Vec<Candidate>,
     kept: Vec<i8>,
     toggled: Vec<u32>,
-}
-
-/// Visibility tiers of a placement, most urgent last.
-const PREFETCH: u8 = 0;
-const IN_RANGE: u8 = 1;
-const SOON: u8 = 2;
-const VISIBLE: u8 = 3;
-
-/// Budget value of a pixel of a placement at each tier.
-const TIER_WEIGHT: [f32; 4] = [0.25, 1.0, 4.0, 8.0];
-
-/// Per-update constants of the placement evaluation.
-struct Params {
-    unload: f32,
-    margin: f32,
-    target_px: f32,
 }
 
 impl StreamingManager {
@@ -428,109 +316,6 @@ fn angle(a: Vec3, b: Vec3) -> f32 {
 /// Whether the parameters that scale what an observer sees changed.
 fn view_changed(a: &Observer, b: &Observer) -> bool {
     a.fov_y != b.fov_y || a.viewport != b.viewport || a.near != b.near || a.far != b.far
-}
-
-/// Evaluates one placement for all views: its contribution, and how far
-/// the views may move (metres) and turn (radians) before any part of it
-/// other than urgency and the "visible soon" tier can change.
-///
-/// `cell_on` is `None` outside a world cell, else whether the cell is
-/// wanted.
-#[inline]
-fn evaluate(
-    m: &Member,
-    views: &[View],
-    cell_on: Option<bool>,
-    chain: &Chain,
-    p: &Params,
-) -> (Contribution, f32, f32) {
-    if cell_on == Some(false) {
-        // Waits for its cell, whose change of state makes it due.
-        return (Contribution::NONE, f32::INFINITY, f32::INFINITY);
-    }
-    let cell_on = cell_on == Some(true);
-    let reach = m.range * p.unload;
-    let was = m.c.step >= 0;
-    let diameter = 2.0 * m.radius;
-    let (mut ppu, mut in_load, mut in_unload, mut entering) = (0.0f32, false, false, false);
-    let (mut tier, mut urgency) = (PREFETCH, 0.0f32);
-    // Slack of being wanted: for a wanted placement, the largest margin by
-    // which some view keeps it; otherwise the smallest by which a view
-    // would bring it in.
-    let mut keep = f32::NEG_INFINITY;
-    let mut bring = f32::INFINITY;
-    let mut slack = f32::INFINITY;
-    let mut turn_slack = f32::INFINITY;
-    for v in views {
-        let sight = match v.sight_if_near(m.center, m.radius, m.range, reach) {
-            Ok(sight) => sight,
-            Err(far) => {
-                bring = bring.min(far);
-                continue;
-            }
-        };
-        let d = sight.distance;
-        ppu = ppu.max(sight.ppu);
-        let px = sight.ppu * diameter;
-        in_load |= d <= m.range;
-        in_unload |= d <= reach;
-        entering |= sight.time_to_range.is_some_and(|t| t > 0.0);
-        keep = keep.max((reach - d).max(m.range - sight.path_distance));
-        bring = bring.min((d - m.range).min(sight.path_distance - m.range));
-        // Visible now can change when the frustum planes or the range are
-        // crossed.
-        let margin = sight.frustum_margin.abs();
-        slack = slack.min((d - m.range).abs()).min(margin * 0.5);
-        turn_slack = turn_slack.min(margin * 0.5 / d.max(1e-3));
-        let (t, u) = match (sight.time_to_visible, sight.time_to_range) {
-            (Some(t), _) if t <= 0.0 => (VISIBLE, px),
-            (Some(t), _) => (SOON, px / (1.0 + t)),
-            (None, Some(t)) if t <= 0.0 => (IN_RANGE, px),
-            (None, Some(t)) => (PREFETCH, px / (1.0 + t)),
-            (None, None) => (PREFETCH, px * 0.5),
-        };
-        if (t, u) > (tier, urgency) {
-            (tier, urgency) = (t, u);
-        }
-    }
-    let active = cell_on || in_load || entering || (was && in_unload);
-    if !active {
-        // Only coming into reach can change an unwanted placement.
-        return (Contribution::NONE, bring, f32::INFINITY);
-    }
-    if !cell_on {
-        slack = slack.min(keep);
-    }
-    if cell_on && tier < IN_RANGE {
-        tier = IN_RANGE;
-    }
-    let need = chain.step_for(ppu, diameter, p.target_px);
-    let step = if !was || need as i8 > m.c.step {
-        need
-    } else {
-        chain.step_for(ppu * p.margin, diameter, p.target_px).min(m.c.step as u8)
-    };
-    // The step holds while the densest view stays in (lo / margin, hi]:
-    // no view may pass `hi`'s distance, and one must stay within `lo`'s.
-    let (lo, hi) = chain.ppu_bounds(step, diameter, p.target_px);
-    let (mut cap, mut hold) = (f32::INFINITY, f32::NEG_INFINITY);
-    for v in views {
-        let d = (m.center - v.position).length();
-        let at = |density: f32| v.ppu_at_1() / density + m.radius;
-        if hi.is_finite() {
-            cap = cap.min(d - at(hi).max(v.near() + m.radius));
-        }
-        hold = hold.max(if lo > 0.0 { at(lo / p.margin) - d } else { f32::INFINITY });
-    }
-    slack = slack.min(cap).min(hold);
-    let c = Contribution {
-        step: step as i8,
-        tier,
-        urgency,
-        value: TIER_WEIGHT[usize::from(tier)] * ppu * diameter,
-        protect: tier == VISIBLE || cell_on,
-    };
-    (c, slack, turn_slack)
 }
 
 /// The priority of an asset's request from its best placement's tier and
