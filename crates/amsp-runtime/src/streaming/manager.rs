@@ -308,7 +308,8 @@ impl StreamingManager {
 
     fn check_geometry(&self, bounds: &Aabb, range: Option<f32>) -> Result<f32, StreamingError> {
         let range = range.unwrap_or(self.config.default_range);
-        if !(bounds.is_finite() && range.is_finite() && range > 0.0) {
+        let sphere_ok = bounds.bounding_sphere().radius.is_finite();
+        if !(bounds.is_finite() && sphere_ok && range.is_finite() && range > 0.0) {
             return Err(StreamingError::InvalidGeometry(
                 "placement bounds must be finite and its range positive and finite",
             ));
@@ -353,7 +354,7 @@ impl StreamingManager {
     /// [`StreamingError::InvalidGeometry`].
     pub fn move_to(&mut self, id: PlacementId, bounds: Aabb) -> Result<(), StreamingError> {
         let i = self.slot(id)?;
-        if !bounds.is_finite() {
+        if !bounds.is_finite() || !bounds.bounding_sphere().radius.is_finite() {
             return Err(StreamingError::InvalidGeometry("placement bounds must be finite"));
         }
         let Some((old_cell, mut member)) = self.grid.remove(i) else {
