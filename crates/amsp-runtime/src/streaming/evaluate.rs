@@ -57,11 +57,14 @@ pub(crate) fn evaluate(
     let mut bring = f32::INFINITY;
     let mut slack = f32::INFINITY;
     let mut turn_slack = f32::INFINITY;
+    let mut far_views = f32::INFINITY;
     for v in views {
         let sight = match v.sight_if_near(m.center, m.radius, m.range, reach) {
             Ok(sight) => sight,
             Err(far) => {
+                // Coming nearer could bring it in, or raise its level.
                 bring = bring.min(far);
+                far_views = far_views.min(far);
                 continue;
             }
         };
@@ -97,6 +100,7 @@ pub(crate) fn evaluate(
     if !cell_on {
         slack = slack.min(keep);
     }
+    slack = slack.min(far_views);
     if cell_on && tier < IN_RANGE {
         tier = IN_RANGE;
     }
@@ -111,6 +115,9 @@ pub(crate) fn evaluate(
     let (lo, hi) = chain.ppu_bounds(step, diameter, p.target_px);
     let (mut cap, mut hold) = (f32::INFINITY, f32::NEG_INFINITY);
     for v in views {
+        if v.far_slack(m.center, m.range, reach).is_some() {
+            continue; // not part of the decision (its approach is in `far_views`)
+        }
         let d = (m.center - v.position).length();
         let at = |density: f32| v.ppu_at_1() / density + m.radius;
         if hi.is_finite() {

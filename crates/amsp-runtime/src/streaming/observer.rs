@@ -179,13 +179,24 @@ impl View {
         range: f32,
         reach: f32,
     ) -> Result<Sight, f32> {
+        match self.far_slack(center, range, reach) {
+            Some(slack) => Err(slack),
+            None => Ok(self.sight(center, radius, range)),
+        }
+    }
+
+    /// `Some(slack)` when a placement is too far to matter to this view
+    /// (beyond `reach` and unable to come within `range` inside the
+    /// horizon), with how far the view must move before it can.
+    #[inline]
+    pub fn far_slack(&self, center: Vec3, range: f32, reach: f32) -> Option<f32> {
         let dist_sq = (center - self.position).length_squared();
         let travel = self.speed * self.horizon + range;
         if dist_sq > reach * reach && dist_sq > travel * travel {
             let d = dist_sq.sqrt();
-            return Err((d - reach).min(d - travel));
+            return Some((d - reach).min(d - travel));
         }
-        Ok(self.sight(center, radius, range))
+        None
     }
 
     /// Pixels per world unit at distance 1.
