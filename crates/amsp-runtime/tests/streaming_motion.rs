@@ -274,3 +274,29 @@ fn without_hysteresis_the_same_oscillations_thrash() {
     oscillate(&mut m, &mut host, -(93.53 + 3f32.sqrt()));
     assert!(Host::count(&host.downgrades, ROCK) > 10, "{:?}", host.downgrades);
 }
+
+#[test]
+fn a_pending_request_gains_urgency_as_its_placement_grows_on_screen() {
+    // Loads never complete; walking towards the rock at 10 m/s from 250 m,
+    // its request is re-prioritised as it grows on screen, staying
+    // Critical (visible, nothing resident), at most every 8 frames and only
+    // when the urgency moved by more than 25%.
+    let mut m = world(Vec3::new(0.0, 0.0, 250.0));
+    let obs = m
+        .add_observer(Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::new(0.0, 0.0, 10.0)))
+        .unwrap();
+    let mut host = Host::stalled();
+    let mut urgencies = Vec::new();
+    for frame in 0..1380 {
+        m.observer_mut(obs).unwrap().position = Vec3::new(0.0, 0.0, 10.0 * DT * frame as f32);
+        let u = host.frame(&mut m, DT);
+        for r in u.loads.iter().chain(&u.reprioritized) {
+            assert_eq!(r.priority.class, PriorityClass::Critical);
+            urgencies.push(r.priority.urgency);
+        }
+    }
+    assert!(urgencies.len() >= 5, "{urgencies:?}");
+    assert!(urgencies.windows(2).all(|w| w[1] > w[0] * 1.25), "{urgencies:?}");
+    // From about 13 px at 250 m to about 177 px at 20 m (within 25%).
+    assert!(urgencies[0] < 15.0 && *urgencies.last().unwrap() > 177.0 / 1.25, "{urgencies:?}");
+}

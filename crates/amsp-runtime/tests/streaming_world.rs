@@ -328,3 +328,27 @@ fn extreme_but_finite_geometry_does_not_break_an_update() {
     assert!(m.query_sphere(Vec3::ZERO, huge).len() >= 2);
     assert!(m.update(DT).unwrap().stats.wanted_bytes < u64::MAX);
 }
+
+#[test]
+fn an_evicted_asset_is_requested_again_coarse_first() {
+    let mut m = manager();
+    let a = AssetId::from_u128(1);
+    m.register_asset(a, &mesh()).unwrap();
+    m.insert(&PlacementDesc::new(a, cube(Vec3::new(0.0, 0.0, 30.0), 1.0))).unwrap();
+    m.add_observer(Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::ZERO)).unwrap();
+    let mut host = Host::completing();
+    for _ in 0..5 {
+        host.frame(&mut m, DT);
+    }
+    // 28.3 m to its sphere: 33 px/m, LOD 2 errs 0.83 px.
+    assert_eq!(m.resident_level(a).unwrap(), Some(Level::Lod(2)));
+    m.mark_unloaded(a).unwrap();
+    assert_eq!(m.resident_level(a).unwrap(), None);
+    let u = host.frame(&mut m, DT);
+    assert_eq!(u.loads.len(), 1);
+    assert_eq!(u.loads[0].level, Level::Lod(0));
+    assert_eq!(u.loads[0].priority.class, PriorityClass::Critical);
+    // A completion for a level never asked for again is ignored.
+    m.mark_loaded(a, Level::Lod(3)).unwrap();
+    assert_eq!(m.resident_level(a).unwrap(), Some(Level::Lod(0)));
+}
