@@ -300,3 +300,47 @@ fn a_pending_request_gains_urgency_as_its_placement_grows_on_screen() {
     // From about 13 px at 250 m to about 177 px at 20 m (within 25%).
     assert!(urgencies[0] < 15.0 && *urgencies.last().unwrap() > 177.0 / 1.25, "{urgencies:?}");
 }
+
+#[test]
+fn spinning_in_place_requests_what_the_turn_brings_into_view_first() {
+    // Standing at the origin looking +z, turning towards +x at 90°/s (the
+    // view's half-width is 45.7° on a 16:9 screen): a rock 50 m along +x
+    // comes into view in about 0.5 s, one along -x not within the 1 s
+    // horizon.
+    let mut m = StreamingManager::new(StreamingConfig::default()).unwrap();
+    let (ahead, behind) = (AssetId::from_u128(1), AssetId::from_u128(2));
+    for (a, x) in [(ahead, 50.0), (behind, -50.0)] {
+        m.register_asset(a, &mesh()).unwrap();
+        m.insert(&PlacementDesc::new(a, cube(Vec3::new(x, 0.0, 0.0), 1.0)).with_range(300.0))
+            .unwrap();
+    }
+    let mut spinning = Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::ZERO);
+    spinning.yaw_rate = Some(std::f32::consts::FRAC_PI_2);
+    let obs = m.add_observer(spinning).unwrap();
+    let mut host = Host::stalled();
+    let u = host.frame(&mut m, DT);
+    let class = |a| u.loads.iter().find(|r| r.asset == a).map(|r| r.priority.class);
+    assert_eq!(class(ahead), Some(PriorityClass::High));
+    assert_eq!(class(behind), Some(PriorityClass::Normal));
+    // The same spin, estimated from the forward direction between updates.
+    m.observer_mut(obs).unwrap().yaw_rate = None;
+    let mut angle = 0.0f32;
+    let mut classes = Vec::new();
+    for _ in 0..20 {
+        angle += std::f32::consts::FRAC_PI_2 * DT;
+        m.observer_mut(obs).unwrap().forward = Vec3::Z.rotated_about_y(angle);
+        host.frame(&mut m, DT);
+        classes.push(m.wanted().find(|w| w.asset == ahead).map(|w| w.priority.class));
+    }
+    assert!(classes.iter().all(|&c| c == Some(PriorityClass::High)), "{classes:?}");
+    // Once in view: Critical (nothing resident).
+    for _ in 0..40 {
+        angle += std::f32::consts::FRAC_PI_2 * DT;
+        m.observer_mut(obs).unwrap().forward = Vec3::Z.rotated_about_y(angle);
+        host.frame(&mut m, DT);
+    }
+    assert_eq!(
+        m.wanted().find(|w| w.asset == ahead).map(|w| w.priority.class),
+        Some(PriorityClass::Critical)
+    );
+}

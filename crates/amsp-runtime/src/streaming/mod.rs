@@ -22,7 +22,8 @@
 //!   of an observer an update computes the projected size (pixels per
 //!   metre), whether it is in the frustum, and the exact time at which it
 //!   will enter the frustum and its range under constant velocity within
-//!   the prediction horizon. Several observers: the most demanding wins.
+//!   the prediction horizon (a turning observer's frustum is also sampled
+//!   over the horizon). Several observers: the most demanding wins.
 //! - **Levels**: an LOD is the coarsest whose geometric error projects to at
 //!   most `target_error_px`; a mip is the finest whose texels are about a
 //!   pixel. Requests start at the coarsest level (mip tail, coarsest LOD)

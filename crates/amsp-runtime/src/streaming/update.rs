@@ -104,6 +104,13 @@ impl StreamingManager {
         let horizon = self.config.horizon;
         for o in &mut self.observers {
             let pos = o.observer.position;
+            let yaw_rate = o.observer.yaw_rate.unwrap_or_else(|| match &o.last {
+                Some((last, _)) if dt > 0.0 => {
+                    let turn = yaw_between(last.forward, o.observer.forward);
+                    if turn.abs() <= std::f32::consts::FRAC_PI_2 { turn / dt } else { 0.0 }
+                }
+                _ => 0.0,
+            });
             let velocity = o.observer.velocity.unwrap_or_else(|| match &o.last {
                 Some((last, _)) if dt > 0.0 && (pos - last.position).length() <= teleport => {
                     (pos - last.position) * (1.0 / dt)
@@ -122,7 +129,7 @@ impl StreamingManager {
                 }
             }
             o.last = Some((o.observer.clone(), velocity));
-            s.views.push(View::new(&o.observer, velocity, horizon));
+            s.views.push(View::new(&o.observer, velocity, yaw_rate, horizon));
         }
     }
 
@@ -309,6 +316,16 @@ impl StreamingManager {
 fn angle(a: Vec3, b: Vec3) -> f32 {
     match (a.normalized(), b.normalized()) {
         (Some(a), Some(b)) => a.dot(b).clamp(-1.0, 1.0).acos(),
+        _ => 0.0,
+    }
+}
+
+/// The signed turn about world up from `a` to `b`, in radians (positive
+/// turns +z towards +x), of their horizontal parts; 0 if either is vertical.
+fn yaw_between(a: Vec3, b: Vec3) -> f32 {
+    let flat = |v: Vec3| Vec3::new(v.x, 0.0, v.z).normalized();
+    match (flat(a), flat(b)) {
+        (Some(a), Some(b)) => a.cross(b).y.atan2(a.dot(b)),
         _ => 0.0,
     }
 }
