@@ -1,7 +1,9 @@
 //! One `StreamingManager::update` for 1,000,000 placements over 10 km²
 //! (3,000 distinct assets) and one observer driving through it at 20 m/s,
-//! against a reference measured in the same run: one pass over the same
-//! 1,000,000 placement centres doing nothing but a distance test.
+//! against two references measured in the same run: one pass over the same
+//! 1,000,000 placement centres doing nothing but a distance test, and the
+//! same update with `incremental: false` (every placement within reach
+//! evaluated every frame).
 //!
 //! World: a 3,162 m square; 70% small props (bounding radius 0.3–2 m), 25%
 //! medium (2–8 m), 5% large (8–30 m); each placement's load distance is
@@ -11,13 +13,14 @@
 //! loaded at once (outside the timed section), so the manager runs in a
 //! steady state of upgrades, downgrades and releases as the observer moves.
 
+use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use amsp_core::AssetId;
 use amsp_runtime::streaming::{
-    Aabb, LevelChain, LodLevel, MipChain, Observer, ObserverId, PlacementDesc, StreamingConfig,
-    StreamingManager, Vec3,
+    Aabb, LevelChain, LodLevel, MipChain, Observer, ObserverId, PlacementDesc, StreamRequest,
+    StreamingConfig, StreamingManager, Vec3,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -75,9 +78,10 @@ fn chains(rng: &mut Rng) -> Vec<(AssetId, LevelChain)> {
 
 /// Builds the world; returns the manager, the observer and every centre
 /// with its load distance (for the reference pass).
-fn world() -> (StreamingManager, ObserverId, Vec<[f32; 4]>) {
+fn world(incremental: bool) -> (StreamingManager, ObserverId, Vec<[f32; 4]>) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut m = StreamingManager::new(StreamingConfig::default()).expect("config");
+    let config = StreamingConfig { incremental, ..StreamingConfig::default() };
+    let mut m = StreamingManager::new(config).expect("config");
     let assets = chains(&mut rng);
     for (id, chain) in &assets {
         m.register_asset(*id, chain).expect("chain");
@@ -130,6 +134,36 @@ fn frame(m: &mut StreamingManager, obs: ObserverId, n: u64) -> Duration {
     took
 }
 
+/// One frame with a loader that completes only the `per_frame` most urgent
+/// requests in flight (a bandwidth-bound disk): requests pile up, and their
+/// placements' urgency is kept fresh, so more placements are evaluated.
+fn throttled_frame(
+    m: &mut StreamingManager,
+    obs: ObserverId,
+    n: u64,
+    pending: &mut Vec<StreamRequest>,
+    per_frame: usize,
+) -> Duration {
+    place_observer(m, obs, n);
+    let start = Instant::now();
+    let update = m.update(DT).expect("update");
+    let took = start.elapsed();
+    let released: HashSet<AssetId> = update.releases.iter().copied().collect();
+    let downgraded: HashSet<AssetId> = update.downgrades.iter().map(|d| d.asset).collect();
+    pending.retain(|r| !released.contains(&r.asset) && !downgraded.contains(&r.asset));
+    for r in &update.reprioritized {
+        if let Some(p) = pending.iter_mut().find(|p| p.asset == r.asset) {
+            p.priority = r.priority;
+        }
+    }
+    pending.extend(update.loads.iter().chain(&update.upgrades).copied());
+    pending.sort_by_key(|r| std::cmp::Reverse(r.priority));
+    for r in pending.drain(..per_frame.min(pending.len())) {
+        m.mark_loaded(r.asset, r.level).expect("level");
+    }
+    took
+}
+
 /// The reference: one pass over every centre with a distance test.
 fn distance_pass(centres: &[[f32; 4]], eye: Vec3) -> usize {
     centres
@@ -147,7 +181,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn streaming_update(c: &mut Criterion) {
     let built = Instant::now();
-    let (mut m, obs, centres) = world();
+    let (mut m, obs, centres) = world(true);
     println!(
         "world: {} placements, {} assets, built in {:.1} s",
         m.len(),
@@ -169,8 +203,10 @@ fn streaming_update(c: &mut Criterion) {
     // reference pass so both see the same machine load.
     let mut updates = Vec::new();
     let mut references = Vec::new();
+    let mut evaluated = Vec::new();
     for _ in 0..600 {
         updates.push(frame(&mut m, obs, n));
+        evaluated.push(m.last_update().stats.placements_evaluated);
         n += 1;
         let eye = m.observer_mut(obs).expect("observer").position;
         let start = Instant::now();
@@ -179,20 +215,88 @@ fn streaming_update(c: &mut Criterion) {
     }
     updates.sort_unstable();
     references.sort_unstable();
+    evaluated.sort_unstable();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let stats = m.last_update().stats;
     println!(
         "update: p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms; reference distance pass over 1M: p50 {:.3} ms; \
-         update / reference = {:.2}; last update visited {} grid cells, {} placements, {} wanted, {} assets wanted",
+         update / reference = {:.2}; placements evaluated per update: p50 {}, p90 {}, max {}; \
+         last update visited {} grid cells, {} placements, {} wanted, {} assets wanted",
         ms(percentile(&updates, 0.5)),
         ms(percentile(&updates, 0.9)),
         ms(percentile(&updates, 0.99)),
         ms(percentile(&references, 0.5)),
         percentile(&updates, 0.5).as_secs_f64() / percentile(&references, 0.5).as_secs_f64(),
+        evaluated[evaluated.len() / 2],
+        evaluated[evaluated.len() * 9 / 10],
+        evaluated[evaluated.len() - 1],
         stats.grid_cells_visited,
         stats.placements_visited,
         stats.placements_wanted,
         stats.assets_wanted,
+    );
+
+    // A loader completing 16 requests a frame (960 a second).
+    let (mut slow, slow_obs, _) = world(true);
+    let mut pending = Vec::new();
+    let mut n_slow = 0u64;
+    for _ in 0..121 {
+        throttled_frame(&mut slow, slow_obs, n_slow, &mut pending, 16);
+        n_slow += 1;
+    }
+    let mut slows = Vec::new();
+    let mut slow_evaluated = Vec::new();
+    let mut in_flight = Vec::new();
+    for _ in 0..600 {
+        slows.push(throttled_frame(&mut slow, slow_obs, n_slow, &mut pending, 16));
+        n_slow += 1;
+        slow_evaluated.push(slow.last_update().stats.placements_evaluated);
+        in_flight.push(pending.len());
+    }
+    slows.sort_unstable();
+    slow_evaluated.sort_unstable();
+    in_flight.sort_unstable();
+    println!(
+        "update with a loader completing 16 requests a frame: p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms; \
+         requests in flight p50 {}; placements evaluated per update p50 {}, p90 {}",
+        ms(percentile(&slows, 0.5)),
+        ms(percentile(&slows, 0.9)),
+        ms(percentile(&slows, 0.99)),
+        in_flight[in_flight.len() / 2],
+        slow_evaluated[slow_evaluated.len() / 2],
+        slow_evaluated[slow_evaluated.len() * 9 / 10],
+    );
+    drop(slow);
+
+    // The full update on the same world and path, alternating with the
+    // distance pass (fewer frames: it is slow).
+    let (mut full, full_obs, _) = world(false);
+    let mut n_full = 0u64;
+    for _ in 0..121 {
+        frame(&mut full, full_obs, n_full);
+        n_full += 1;
+    }
+    let mut fulls = Vec::new();
+    let mut full_references = Vec::new();
+    for _ in 0..120 {
+        fulls.push(frame(&mut full, full_obs, n_full));
+        n_full += 1;
+        let eye = full.observer_mut(full_obs).expect("observer").position;
+        let start = Instant::now();
+        black_box(distance_pass(black_box(&centres), eye));
+        full_references.push(start.elapsed());
+    }
+    fulls.sort_unstable();
+    full_references.sort_unstable();
+    println!(
+        "full update (incremental: false): p50 {:.3} ms, p90 {:.3} ms; reference distance pass p50 {:.3} ms; \
+         full / reference = {:.2}; full / incremental (p50) = {:.1}; last full update evaluated {} placements",
+        ms(percentile(&fulls, 0.5)),
+        ms(percentile(&fulls, 0.9)),
+        ms(percentile(&full_references, 0.5)),
+        percentile(&fulls, 0.5).as_secs_f64() / percentile(&full_references, 0.5).as_secs_f64(),
+        percentile(&fulls, 0.5).as_secs_f64() / percentile(&updates, 0.5).as_secs_f64(),
+        full.last_update().stats.placements_evaluated,
     );
 
     let mut group = c.benchmark_group("streaming_update");
@@ -210,6 +314,17 @@ fn streaming_update(c: &mut Criterion) {
     group.bench_function("reference_distance_pass_1m", |b| {
         let eye = Vec3::new(SIDE * 0.5, 2.0, SIDE * 0.5);
         b.iter(|| distance_pass(black_box(&centres), eye))
+    });
+    group.sample_size(10);
+    group.bench_function("reference_full_update_1m", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    n_full += 1;
+                    frame(&mut full, full_obs, n_full)
+                })
+                .sum()
+        })
     });
     group.finish();
 }

@@ -199,3 +199,50 @@ fn incremental_and_full_updates_decide_the_same() {
         evaluated.0
     );
 }
+
+#[test]
+fn an_observer_arriving_from_afar_raises_the_level_as_in_a_full_update() {
+    // A keeps the rock wanted at a coarse level from 250 m; B comes from
+    // 3 km away at 100 m/s and passes it at 5 m: the level must rise when B
+    // is near, although the rock was last evaluated while B was out of reach.
+    let run = |incremental: bool| {
+        let config = StreamingConfig { incremental, ..StreamingConfig::default() };
+        let mut m = StreamingManager::new(config).unwrap();
+        let rock = AssetId::from_u128(1);
+        let levels = [(0.4, 10_000), (0.1, 40_000), (0.025, 160_000), (0.006_25, 640_000)]
+            .iter()
+            .map(|&(error, bytes)| LodLevel { error, triangles: 100, bytes })
+            .collect();
+        m.register_asset(rock, &LevelChain::Lod(levels)).unwrap();
+        let at = Vec3::new(0.0, 0.0, 0.0);
+        m.insert(
+            &PlacementDesc::new(rock, Aabb::from_center(at, Vec3::new(1.0, 1.0, 1.0)))
+                .with_range(300.0),
+        )
+        .unwrap();
+        m.add_observer(
+            Observer::new(Vec3::new(0.0, 0.0, -250.0), Vec3::Z).with_velocity(Vec3::ZERO),
+        )
+        .unwrap();
+        let b = m
+            .add_observer(
+                Observer::new(Vec3::new(5.0, 0.0, -3000.0), Vec3::Z)
+                    .with_velocity(Vec3::new(0.0, 0.0, 100.0)),
+            )
+            .unwrap();
+        let mut log = Vec::new();
+        for frame in 0..3600 {
+            m.observer_mut(b).unwrap().position =
+                Vec3::new(5.0, 0.0, -3000.0 + 100.0 * DT * frame as f32);
+            let u = m.update(DT).unwrap().clone();
+            for r in u.loads.iter().chain(&u.upgrades) {
+                m.mark_loaded(r.asset, r.level).unwrap();
+            }
+            log.push(decisions(&u));
+        }
+        log
+    };
+    let (full, inc) = (run(false), run(true));
+    assert!(full.iter().map(Vec::len).sum::<usize>() >= 6, "{full:?}");
+    assert_eq!(full, inc);
+}

@@ -274,3 +274,73 @@ fn without_hysteresis_the_same_oscillations_thrash() {
     oscillate(&mut m, &mut host, -(93.53 + 3f32.sqrt()));
     assert!(Host::count(&host.downgrades, ROCK) > 10, "{:?}", host.downgrades);
 }
+
+#[test]
+fn a_pending_request_gains_urgency_as_its_placement_grows_on_screen() {
+    // Loads never complete; walking towards the rock at 10 m/s from 250 m,
+    // its request is re-prioritised as it grows on screen, staying
+    // Critical (visible, nothing resident), at most every 8 frames and only
+    // when the urgency moved by more than 25%.
+    let mut m = world(Vec3::new(0.0, 0.0, 250.0));
+    let obs = m
+        .add_observer(Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::new(0.0, 0.0, 10.0)))
+        .unwrap();
+    let mut host = Host::stalled();
+    let mut urgencies = Vec::new();
+    for frame in 0..1380 {
+        m.observer_mut(obs).unwrap().position = Vec3::new(0.0, 0.0, 10.0 * DT * frame as f32);
+        let u = host.frame(&mut m, DT);
+        for r in u.loads.iter().chain(&u.reprioritized) {
+            assert_eq!(r.priority.class, PriorityClass::Critical);
+            urgencies.push(r.priority.urgency);
+        }
+    }
+    assert!(urgencies.len() >= 5, "{urgencies:?}");
+    assert!(urgencies.windows(2).all(|w| w[1] > w[0] * 1.25), "{urgencies:?}");
+    // From about 13 px at 250 m to about 177 px at 20 m (within 25%).
+    assert!(urgencies[0] < 15.0 && *urgencies.last().unwrap() > 177.0 / 1.25, "{urgencies:?}");
+}
+
+#[test]
+fn spinning_in_place_requests_what_the_turn_brings_into_view_first() {
+    // Standing at the origin looking +z, turning towards +x at 90°/s (the
+    // view's half-width is 45.7° on a 16:9 screen): a rock 50 m along +x
+    // comes into view in about 0.5 s, one along -x not within the 1 s
+    // horizon.
+    let mut m = StreamingManager::new(StreamingConfig::default()).unwrap();
+    let (ahead, behind) = (AssetId::from_u128(1), AssetId::from_u128(2));
+    for (a, x) in [(ahead, 50.0), (behind, -50.0)] {
+        m.register_asset(a, &mesh()).unwrap();
+        m.insert(&PlacementDesc::new(a, cube(Vec3::new(x, 0.0, 0.0), 1.0)).with_range(300.0))
+            .unwrap();
+    }
+    let mut spinning = Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::ZERO);
+    spinning.yaw_rate = Some(std::f32::consts::FRAC_PI_2);
+    let obs = m.add_observer(spinning).unwrap();
+    let mut host = Host::stalled();
+    let u = host.frame(&mut m, DT);
+    let class = |a| u.loads.iter().find(|r| r.asset == a).map(|r| r.priority.class);
+    assert_eq!(class(ahead), Some(PriorityClass::High));
+    assert_eq!(class(behind), Some(PriorityClass::Normal));
+    // The same spin, estimated from the forward direction between updates.
+    m.observer_mut(obs).unwrap().yaw_rate = None;
+    let mut angle = 0.0f32;
+    let mut classes = Vec::new();
+    for _ in 0..20 {
+        angle += std::f32::consts::FRAC_PI_2 * DT;
+        m.observer_mut(obs).unwrap().forward = Vec3::Z.rotated_about_y(angle);
+        host.frame(&mut m, DT);
+        classes.push(m.wanted().find(|w| w.asset == ahead).map(|w| w.priority.class));
+    }
+    assert!(classes.iter().all(|&c| c == Some(PriorityClass::High)), "{classes:?}");
+    // Once in view: Critical (nothing resident).
+    for _ in 0..40 {
+        angle += std::f32::consts::FRAC_PI_2 * DT;
+        m.observer_mut(obs).unwrap().forward = Vec3::Z.rotated_about_y(angle);
+        host.frame(&mut m, DT);
+    }
+    assert_eq!(
+        m.wanted().find(|w| w.asset == ahead).map(|w| w.priority.class),
+        Some(PriorityClass::Critical)
+    );
+}

@@ -293,3 +293,62 @@ fn bad_input_is_an_error_and_changes_nothing() {
             .is_err()
     );
 }
+
+#[test]
+fn extreme_but_finite_geometry_does_not_break_an_update() {
+    let mut m = manager();
+    let a = AssetId::from_u128(1);
+    m.register_asset(a, &texture()).unwrap();
+    // Squares of distances overflow f32 beyond about 1.8e19.
+    let huge = 1e18f32;
+    for (center, half, range) in [
+        (Vec3::new(1e30, 0.0, -1e30), 1.0, 10.0),
+        (Vec3::ZERO, huge, huge),
+        (Vec3::new(0.0, 0.0, 5.0), 0.0, 1e-6),
+        (Vec3::new(-2e38, 2e38, 2e38), huge, 3e38),
+    ] {
+        m.insert(
+            &PlacementDesc::new(a, Aabb::from_center(center, Vec3::new(half, half, half)))
+                .with_range(range),
+        )
+        .unwrap();
+    }
+    // Bounds whose corners are finite but whose sphere is not.
+    let overflowing = Aabb::from_center(Vec3::ZERO, Vec3::new(3e38, 3e38, 3e38));
+    assert!(matches!(
+        m.insert(&PlacementDesc::new(a, overflowing)),
+        Err(StreamingError::InvalidGeometry(_))
+    ));
+    let obs = m.add_observer(Observer::new(Vec3::ZERO, Vec3::Z)).unwrap();
+    let mut host = Host::completing();
+    for i in 0..20 {
+        m.observer_mut(obs).unwrap().position = Vec3::new(i as f32 * 1e17, 0.0, 0.0);
+        host.frame(&mut m, DT);
+    }
+    assert!(m.query_sphere(Vec3::ZERO, huge).len() >= 2);
+    assert!(m.update(DT).unwrap().stats.wanted_bytes < u64::MAX);
+}
+
+#[test]
+fn an_evicted_asset_is_requested_again_coarse_first() {
+    let mut m = manager();
+    let a = AssetId::from_u128(1);
+    m.register_asset(a, &mesh()).unwrap();
+    m.insert(&PlacementDesc::new(a, cube(Vec3::new(0.0, 0.0, 30.0), 1.0))).unwrap();
+    m.add_observer(Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::ZERO)).unwrap();
+    let mut host = Host::completing();
+    for _ in 0..5 {
+        host.frame(&mut m, DT);
+    }
+    // 28.3 m to its sphere: 33 px/m, LOD 2 errs 0.83 px.
+    assert_eq!(m.resident_level(a).unwrap(), Some(Level::Lod(2)));
+    m.mark_unloaded(a).unwrap();
+    assert_eq!(m.resident_level(a).unwrap(), None);
+    let u = host.frame(&mut m, DT);
+    assert_eq!(u.loads.len(), 1);
+    assert_eq!(u.loads[0].level, Level::Lod(0));
+    assert_eq!(u.loads[0].priority.class, PriorityClass::Critical);
+    // A completion for a level never asked for again is ignored.
+    m.mark_loaded(a, Level::Lod(3)).unwrap();
+    assert_eq!(m.resident_level(a).unwrap(), Some(Level::Lod(0)));
+}

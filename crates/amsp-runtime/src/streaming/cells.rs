@@ -57,10 +57,11 @@ impl CellTable {
         if self.by_id.contains_key(&cell.id) {
             return Err(StreamingError::DuplicateCell(cell.id));
         }
-        if !cell.bounds.is_finite()
-            || !(cell.load_radius >= 0.0 && cell.unload_radius >= cell.load_radius)
-            || !cell.unload_radius.is_finite()
-        {
+        let valid = cell.bounds.is_finite()
+            && cell.load_radius >= 0.0
+            && cell.unload_radius >= cell.load_radius
+            && cell.unload_radius.is_finite();
+        if !valid {
             return Err(StreamingError::InvalidGeometry(
                 "a cell needs finite bounds and 0 ≤ load radius ≤ unload radius < ∞",
             ));

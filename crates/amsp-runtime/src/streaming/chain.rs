@@ -164,9 +164,8 @@ impl Chain {
                 // one texel per pixel.
                 let texels_per_unit = texels / diameter.max(1e-6);
                 let ratio = texels_per_unit / ppu.max(1e-9);
-                let mip = if ratio.is_finite() && ratio > 1.0 { ratio.log2().floor() } else { 0.0 };
-                let mip = mip.min(f32::from(*tail_start)) as u8;
-                tail_start - mip
+                let mip = if ratio.is_finite() && ratio > 1.0 { floor_log2(ratio) } else { 0 };
+                tail_start - mip.min(*tail_start)
             }
             ChainKind::Whole => 0,
         }
@@ -189,8 +188,8 @@ impl Chain {
                 let m = i32::from(tail_start.saturating_sub(step));
                 // The tail (m = tail_start) takes every density below its
                 // upper end; mip 0 every density above half its own.
-                let lo = if m >= i32::from(*tail_start) { 0.0 } else { tpu / 2f32.powi(m + 1) };
-                let hi = if m == 0 { f32::INFINITY } else { tpu / 2f32.powi(m) };
+                let lo = if m >= i32::from(*tail_start) { 0.0 } else { tpu * inv_pow2(m + 1) };
+                let hi = if m == 0 { f32::INFINITY } else { tpu * inv_pow2(m) };
                 (lo, hi)
             }
             ChainKind::Whole => (0.0, f32::INFINITY),
@@ -219,6 +218,21 @@ impl Chain {
             _ => None,
         }
     }
+}
+
+/// `floor(log2(x))` for a finite `x > 1`, from the exponent bits (exact,
+/// and much cheaper than `log2`); saturates at 255.
+#[inline]
+fn floor_log2(x: f32) -> u8 {
+    // Normal floats above 1: the biased exponent minus 127.
+    let exponent = (x.to_bits() >> 23) & 0xff;
+    exponent.saturating_sub(127).min(255) as u8
+}
+
+/// `2^-m` for `0 ≤ m ≤ 126`, built from its exponent bits.
+#[inline]
+fn inv_pow2(m: i32) -> f32 {
+    f32::from_bits(((127 - m.clamp(0, 126)) as u32) << 23)
 }
 
 #[cfg(test)]
@@ -269,6 +283,17 @@ mod tests {
             LodLevel::from_triangles(1.0, 100, 0).error
                 > LodLevel::from_triangles(1.0, 10_000, 0).error
         );
+    }
+
+    #[test]
+    fn bit_tricks_match_libm() {
+        // (Not f32::MAX: its log2 rounds up to 128.0.)
+        for x in [1.0001f32, 1.5, 2.0, 3.99, 4.0, 1000.0, 1e30, 3e38] {
+            assert_eq!(u32::from(floor_log2(x)), x.log2().floor() as u32, "{x}");
+        }
+        for m in 0..40 {
+            assert_eq!(inv_pow2(m), 2f32.powi(-m));
+        }
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub(crate) struct Demand {
     /// window, so together they cover all of them.
     best: [f32; 4],
     best_previous: [f32; 4],
+    /// Whether a placement was observed in this window.
+    seen: bool,
 }
 
 impl Demand {
@@ -73,13 +75,19 @@ impl Demand {
         if c.step >= 0 {
             let b = &mut self.best[usize::from(c.tier.min(3))];
             *b = b.max(c.urgency);
+            self.seen = true;
         }
     }
 
-    /// Starts a new window of frames.
+    /// Starts a new window of frames. A window in which no placement was
+    /// observed (none is due: nothing waits on this asset) keeps the last
+    /// values.
     pub fn roll_window(&mut self) {
-        self.best_previous = self.best;
-        self.best = [0.0; 4];
+        if self.seen {
+            self.best_previous = self.best;
+            self.best = [0.0; 4];
+            self.seen = false;
+        }
     }
 
     /// The number of wanted placements.
@@ -137,6 +145,11 @@ mod tests {
         assert!(!d.protected());
         // b was seen this window at tier 1.
         assert_eq!(d.urgency(), 50.0);
+        d.roll_window();
+        d.roll_window();
+        // Nothing observed in the last window: the last values stay.
+        assert_eq!(d.urgency(), 50.0);
+        d.observe(&a);
         d.roll_window();
         d.roll_window();
         assert_eq!(d.urgency(), 0.0);

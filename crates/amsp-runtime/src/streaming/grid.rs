@@ -16,6 +16,7 @@
 //! empties starts afresh.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::demand::Contribution;
 use super::math::{Aabb, Frustum, Sphere, Vec3};
@@ -56,6 +57,24 @@ pub(crate) struct Due {
 impl Due {
     /// Due at once.
     pub const NOW: Self = Self { lin: f64::NEG_INFINITY, turn: f64::NEG_INFINITY, frame: 0 };
+    /// Never due.
+    pub const NEVER: Self = Self { lin: f64::INFINITY, turn: f64::INFINITY, frame: u32::MAX };
+
+    /// Whether the marks are passed.
+    #[inline]
+    pub fn passed(&self, lin: f64, turn: f64, frame: u32) -> bool {
+        lin >= self.lin || turn >= self.turn || frame >= self.frame
+    }
+
+    /// The earlier of two marks, mark by mark.
+    #[inline]
+    pub fn min(self, other: Self) -> Self {
+        Self {
+            lin: self.lin.min(other.lin),
+            turn: self.turn.min(other.turn),
+            frame: self.frame.min(other.frame),
+        }
+    }
 }
 
 /// One cell of the grid.
@@ -69,6 +88,11 @@ pub(crate) struct GridCell {
     /// The manager's epoch when the cell was last evaluated; a different
     /// epoch makes every member due.
     pub epoch: u32,
+    /// The earliest marks of `due`: until one is passed, no member is due
+    /// and the cell is skipped without reading its members.
+    pub next: Due,
+    /// How many members are wanted.
+    pub active: u32,
     /// The box around the members' spheres.
     pub bounds: Aabb,
     /// The largest `range * reach_factor + radius` of the members: beyond
@@ -85,6 +109,36 @@ struct Location {
 
 const NOWHERE: Location = Location { cell: u32::MAX, slot: u32::MAX };
 
+/// A multiply-rotate hasher for grid keys (small integers the program
+/// makes, so no flooding concern): a query probes thousands of keys per
+/// update, and SipHash was a tenth of its time.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_i32(&mut self, i: i32) {
+        self.write_u64(u64::from(i as u32));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 /// A loose uniform grid of placements over x/z.
 #[derive(Debug)]
 pub(crate) struct SpatialGrid {
@@ -92,7 +146,7 @@ pub(crate) struct SpatialGrid {
     /// Multiplies a member's range to get the distance it is tracked to
     /// (the unload distance).
     reach_factor: f32,
-    map: HashMap<(u8, i32, i32), u32>,
+    map: HashMap<(u8, i32, i32), u32, BuildHasherDefault<KeyHasher>>,
     pub cells: Vec<GridCell>,
     locations: Vec<Location>,
     layers: [Layer; LAYERS],
@@ -119,7 +173,7 @@ impl SpatialGrid {
         Self {
             cell_size,
             reach_factor,
-            map: HashMap::new(),
+            map: HashMap::default(),
             cells: Vec::new(),
             locations: Vec::new(),
             layers: Default::default(),
@@ -158,6 +212,8 @@ impl SpatialGrid {
                     members: Vec::new(),
                     due: Vec::new(),
                     epoch: u32::MAX,
+                    next: Due::NOW,
+                    active: 0,
                     bounds: Aabb { min: member.center, max: member.center },
                     reach: 0.0,
                 });
@@ -175,6 +231,8 @@ impl SpatialGrid {
         let slot = grid_cell.members.len() as u32;
         grid_cell.members.push(member);
         grid_cell.due.push(Due::NOW);
+        grid_cell.next = Due::NOW;
+        grid_cell.active += u32::from(member.c.step >= 0);
         let l = &mut self.layers[usize::from(layer)];
         l.max_reach = l.max_reach.max(reach);
         l.max_radius = l.max_radius.max(r);
@@ -198,6 +256,7 @@ impl SpatialGrid {
         cell.due.swap_remove(loc.slot as usize);
         let members = &mut cell.members;
         let member = members.swap_remove(loc.slot as usize);
+        cell.active -= u32::from(member.c.step >= 0);
         if let Some(moved) = members.get(loc.slot as usize) {
             self.locations[moved.index as usize].slot = loc.slot;
         }

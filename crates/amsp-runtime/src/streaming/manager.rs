@@ -9,70 +9,13 @@ use super::StreamingError;
 use super::budget::Budgeter;
 use super::cells::{CellId, CellTable, WorldCell};
 use super::chain::{Chain, Level, LevelChain};
+use super::config::StreamingConfig;
 use super::demand::{Contribution, Demand};
 use super::grid::{Member, SpatialGrid};
 use super::math::{Aabb, Frustum, Sphere, Vec3};
 use super::observer::{Observer, ObserverId};
-use super::update::{Scratch, StreamingUpdate};
-
-/// Tuning of a [`StreamingManager`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct StreamingConfig {
-    /// Side of the spatial grid's cells in metres (default 64).
-    pub grid_cell_size: f32,
-    /// Load distance of placements that do not give their own (default
-    /// 300 m).
-    pub default_range: f32,
-    /// A loaded placement is released only beyond `range * unload_factor`
-    /// (default 1.25): the distance hysteresis.
-    pub unload_factor: f32,
-    /// The margin between levels (default 0.25): a placement steps down to
-    /// a coarser level only when that level would still do at `1 + margin`
-    /// times its current pixel density.
-    pub level_margin: f32,
-    /// The largest geometric error an LOD may show, in pixels (default 1).
-    pub target_error_px: f32,
-    /// How far ahead the observers' motion is extrapolated, in seconds
-    /// (default 1).
-    pub horizon: f32,
-    /// The memory budget for the wanted set, in bytes (default unlimited).
-    pub memory_budget: u64,
-    /// An observer whose position jumps further than this between updates,
-    /// with an estimated velocity, is taken to have teleported (default
-    /// 100 m).
-    pub teleport_distance: f32,
-    /// An in-flight request is re-prioritised when its class changes or its
-    /// urgency changes by more than this fraction (default 0.25).
-    pub reprioritize_ratio: f32,
-    /// Re-evaluate a placement only when the observers have moved or turned
-    /// enough that its level, its being wanted or its visibility can have
-    /// changed (default true). Off, every placement within reach is
-    /// evaluated at every update (the reference the incremental update is
-    /// tested against).
-    pub incremental: bool,
-    /// Even when nothing says it can have changed, a placement is
-    /// re-evaluated at least every this many updates (default 8): the
-    /// bound on how stale its urgency and its "visible soon" tier may be.
-    pub max_staleness_frames: u32,
-}
-
-impl Default for StreamingConfig {
-    fn default() -> Self {
-        Self {
-            grid_cell_size: 64.0,
-            default_range: 300.0,
-            unload_factor: 1.25,
-            level_margin: 0.25,
-            target_error_px: 1.0,
-            horizon: 1.0,
-            memory_budget: u64::MAX,
-            teleport_distance: 100.0,
-            reprioritize_ratio: 0.25,
-            incremental: true,
-            max_staleness_frames: 8,
-        }
-    }
-}
+use super::output::StreamingUpdate;
+use super::update::Scratch;
 
 /// Identifies a placement: a slot index and a generation, so an id of a
 /// removed placement never names a later one.
@@ -207,6 +150,9 @@ pub struct StreamingManager {
     pub(crate) odometer: f64,
     /// Radians the observers' views have turned, in total.
     pub(crate) turn_odometer: f64,
+    /// Whether the last update's demand exceeded the budget (then every
+    /// wanted placement's value is kept fresh).
+    pub(crate) over_budget: bool,
     pub(crate) out: StreamingUpdate,
     pub(crate) scratch: Scratch,
 }
@@ -220,13 +166,16 @@ impl StreamingManager {
     /// positive and finite, or the unload factor is below 1.
     pub fn new(config: StreamingConfig) -> Result<Self, StreamingError> {
         let positive = |v: f32| v.is_finite() && v > 0.0;
-        if !positive(config.grid_cell_size)
-            || !positive(config.default_range)
-            || !(config.unload_factor >= 1.0 && config.unload_factor.is_finite())
-            || !(config.level_margin >= 0.0 && config.level_margin.is_finite())
-            || !positive(config.target_error_px)
-            || !(config.horizon >= 0.0 && config.horizon.is_finite())
-        {
+        let valid = positive(config.grid_cell_size)
+            && positive(config.default_range)
+            && config.unload_factor >= 1.0
+            && config.unload_factor.is_finite()
+            && config.level_margin >= 0.0
+            && config.level_margin.is_finite()
+            && positive(config.target_error_px)
+            && config.horizon >= 0.0
+            && config.horizon.is_finite();
+        if !valid {
             return Err(StreamingError::InvalidGeometry("streaming configuration out of range"));
         }
         Ok(Self {
@@ -247,6 +196,7 @@ impl StreamingManager {
             epoch: 0,
             odometer: 0.0,
             turn_odometer: 0.0,
+            over_budget: false,
             out: StreamingUpdate::default(),
             scratch: Scratch::default(),
         })
@@ -358,7 +308,8 @@ impl StreamingManager {
 
     fn check_geometry(&self, bounds: &Aabb, range: Option<f32>) -> Result<f32, StreamingError> {
         let range = range.unwrap_or(self.config.default_range);
-        if !bounds.is_finite() || !(range.is_finite() && range > 0.0) {
+        let sphere_ok = bounds.bounding_sphere().radius.is_finite();
+        if !(bounds.is_finite() && sphere_ok && range.is_finite() && range > 0.0) {
             return Err(StreamingError::InvalidGeometry(
                 "placement bounds must be finite and its range positive and finite",
             ));
@@ -403,7 +354,7 @@ impl StreamingManager {
     /// [`StreamingError::InvalidGeometry`].
     pub fn move_to(&mut self, id: PlacementId, bounds: Aabb) -> Result<(), StreamingError> {
         let i = self.slot(id)?;
-        if !bounds.is_finite() {
+        if !bounds.is_finite() || !bounds.bounding_sphere().radius.is_finite() {
             return Err(StreamingError::InvalidGeometry("placement bounds must be finite"));
         }
         let Some((old_cell, mut member)) = self.grid.remove(i) else {

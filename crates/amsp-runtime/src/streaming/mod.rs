@@ -3,9 +3,10 @@
 //!
 //! It is pure computation: each [`StreamingManager::update`] returns what
 //! to request, upgrade, re-prioritise, downgrade and release; the host
-//! turns that into loads (e.g. [`AssetServer::load_with_priority`]
-//! (crate::AssetServer::load_with_priority) and per-chunk reads) and
-//! reports completions with [`StreamingManager::mark_loaded`].
+//! turns that into loads (e.g.
+//! [`AssetServer::load_with_priority`](crate::AssetServer::load_with_priority)
+//! and per-chunk reads) and reports completions with
+//! [`StreamingManager::mark_loaded`].
 //!
 //! - **Placements** ([`PlacementDesc`]): an instance of an asset with
 //!   bounds, a load distance and optionally a [`WorldCell`]. Assets are
@@ -21,7 +22,8 @@
 //!   of an observer an update computes the projected size (pixels per
 //!   metre), whether it is in the frustum, and the exact time at which it
 //!   will enter the frustum and its range under constant velocity within
-//!   the prediction horizon. Several observers: the most demanding wins.
+//!   the prediction horizon (a turning observer's frustum is also sampled
+//!   over the horizon). Several observers: the most demanding wins.
 //! - **Levels**: an LOD is the coarsest whose geometric error projects to at
 //!   most `target_error_px`; a mip is the finest whose texels are about a
 //!   pixel. Requests start at the coarsest level (mip tail, coarsest LOD)
@@ -34,6 +36,14 @@
 //!   High when visible at too coarse a level or visible within the horizon,
 //!   Normal when in range, Low for prefetch; urgency from the projected
 //!   size and the time until visible.
+//! - **Incremental**: an update evaluates a placement again only when the
+//!   observers have moved (eye or predicted end point) or turned further
+//!   than its slack — the distance to its next load, unload, level or
+//!   frustum threshold — or, for a wanted placement, when
+//!   `max_staleness_frames` have passed (the bound on how stale its urgency
+//!   may be). Grid cells none of whose placements is due are skipped whole.
+//!   Assets sum their placements' contributions, updated as they change.
+//!   Decisions are the same as a full update's (tested).
 //! - **Budget**: above the memory budget, levels are kept by value per byte
 //!   (visibility tier × pixels), fine levels dropped before coarse ones and
 //!   the coarsest level of what is visible dropped last.
@@ -70,18 +80,22 @@
 mod budget;
 mod cells;
 mod chain;
+mod config;
 mod demand;
 mod error;
+mod evaluate;
 mod grid;
 mod manager;
 mod math;
 mod observer;
+mod output;
 mod update;
 
 pub use cells::{CellId, WorldCell};
 pub use chain::{Level, LevelChain, LodLevel, MAX_LEVELS, MipChain};
+pub use config::StreamingConfig;
 pub use error::StreamingError;
-pub use manager::{PlacementDesc, PlacementId, StreamingConfig, StreamingManager};
+pub use manager::{PlacementDesc, PlacementId, StreamingManager};
 pub use math::{Aabb, Frustum, Plane, Sphere, Vec3};
 pub use observer::{Observer, ObserverId};
-pub use update::{Downgrade, StreamRequest, StreamingUpdate, UpdateStats, Want};
+pub use output::{Downgrade, StreamRequest, StreamingUpdate, UpdateStats, Want};

@@ -21,6 +21,11 @@ pub struct Observer {
     /// [`StreamingConfig::teleport_distance`](super::StreamingConfig::teleport_distance)
     /// counts as a teleport: zero velocity).
     pub velocity: Option<Vec3>,
+    /// Turning speed about world up in radians per second (positive turns
+    /// +z towards +x); `None` to let the manager estimate it from the turn
+    /// between updates (a turn of more than 90° in one update counts as a
+    /// cut: no turning). Used to predict what a turn brings into view.
+    pub yaw_rate: Option<f32>,
     /// View direction (need not be unit length).
     pub forward: Vec3,
     /// Up direction (need not be unit length or orthogonal to `forward`).
@@ -44,6 +49,7 @@ impl Observer {
         Self {
             position,
             velocity: None,
+            yaw_rate: None,
             forward,
             up: Vec3::Y,
             fov_y: 60f32.to_radians(),
@@ -81,8 +87,11 @@ impl Observer {
     /// [`StreamingError::InvalidObserver`] naming the bad parameter.
     pub fn validate(&self) -> Result<(), StreamingError> {
         let bad = StreamingError::InvalidObserver;
-        if !self.position.is_finite() || !self.velocity.unwrap_or(Vec3::ZERO).is_finite() {
-            return Err(bad("position and velocity must be finite"));
+        if !self.position.is_finite()
+            || !self.velocity.unwrap_or(Vec3::ZERO).is_finite()
+            || !self.yaw_rate.unwrap_or(0.0).is_finite()
+        {
+            return Err(bad("position, velocity and yaw rate must be finite"));
         }
         if !(self.fov_y > 0.0 && self.fov_y < std::f32::consts::PI) {
             return Err(bad("the vertical field of view must be in (0, π)"));
@@ -133,6 +142,9 @@ pub(crate) struct View {
     frustum: Frustum,
     /// `normal · velocity` of each plane.
     plane_rates: [f32; 6],
+    /// When the view turns: the frustum at a few instants of the horizon
+    /// (turned and moved), to find when a placement comes into view.
+    turning: Vec<(f32, Frustum)>,
     /// Pixels per world unit at distance 1.
     ppu_at_1: f32,
     near: f32,
@@ -140,15 +152,40 @@ pub(crate) struct View {
 }
 
 impl View {
-    /// Prepares `obs` (validated) moving at `velocity`.
-    pub fn new(obs: &Observer, velocity: Vec3, horizon: f32) -> Self {
+    /// Samples of a turning view over the horizon.
+    const TURN_SAMPLES: usize = 4;
+
+    /// Prepares `obs` (validated) moving at `velocity` and turning at
+    /// `yaw_rate` radians per second.
+    pub fn new(obs: &Observer, velocity: Vec3, yaw_rate: f32, horizon: f32) -> Self {
         let forward = obs.forward.normalized().unwrap_or(Vec3::Z);
         let right = forward.cross(obs.up).normalized().unwrap_or(Vec3::X);
         let up = right.cross(forward);
         let aspect = obs.viewport.0 as f32 / obs.viewport.1 as f32;
-        let frustum =
-            Frustum::perspective(obs.position, forward, up, obs.fov_y, aspect, obs.near, obs.far);
+        let frustum_at = |t: f32| {
+            let turn = yaw_rate * t;
+            Frustum::perspective(
+                obs.position + velocity * t,
+                forward.rotated_about_y(turn),
+                up.rotated_about_y(turn),
+                obs.fov_y,
+                aspect,
+                obs.near,
+                obs.far,
+            )
+        };
+        let frustum = frustum_at(0.0);
         let plane_rates = frustum.planes.map(|p| p.normal.dot(velocity));
+        let turning = if yaw_rate.abs() > 1e-3 && horizon > 0.0 {
+            (1..=Self::TURN_SAMPLES)
+                .map(|k| {
+                    let t = horizon * k as f32 / Self::TURN_SAMPLES as f32;
+                    (t, frustum_at(t))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Self {
             position: obs.position,
             velocity,
@@ -156,6 +193,7 @@ impl View {
             speed: velocity.length(),
             frustum,
             plane_rates,
+            turning,
             ppu_at_1: obs.viewport.1 as f32 / (2.0 * (obs.fov_y * 0.5).tan()),
             near: obs.near,
             horizon,
@@ -179,13 +217,24 @@ impl View {
         range: f32,
         reach: f32,
     ) -> Result<Sight, f32> {
+        match self.far_slack(center, range, reach) {
+            Some(slack) => Err(slack),
+            None => Ok(self.sight(center, radius, range)),
+        }
+    }
+
+    /// `Some(slack)` when a placement is too far to matter to this view
+    /// (beyond `reach` and unable to come within `range` inside the
+    /// horizon), with how far the view must move before it can.
+    #[inline]
+    pub fn far_slack(&self, center: Vec3, range: f32, reach: f32) -> Option<f32> {
         let dist_sq = (center - self.position).length_squared();
         let travel = self.speed * self.horizon + range;
         if dist_sq > reach * reach && dist_sq > travel * travel {
             let d = dist_sq.sqrt();
-            return Err((d - reach).min(d - travel));
+            return Some((d - reach).min(d - travel));
         }
-        Ok(self.sight(center, radius, range))
+        None
     }
 
     /// Pixels per world unit at distance 1.
@@ -246,11 +295,26 @@ impl View {
             hi = -1.0;
             None
         };
-        let time_to_visible = if frustum_margin >= 0.0 && in_range {
+        let mut time_to_visible = if frustum_margin >= 0.0 && in_range {
             Some(0.0)
         } else {
             (lo <= hi && lo <= self.horizon).then_some(lo)
         };
+        if time_to_visible != Some(0.0) {
+            // A turn may bring it in sooner (sampled).
+            let sphere = super::math::Sphere { center, radius };
+            let r2 = range * range;
+            for (t, f) in &self.turning {
+                if time_to_visible.is_some_and(|v| v <= *t) {
+                    break;
+                }
+                let eye = self.position + self.velocity * *t;
+                if (center - eye).length_squared() <= r2 && f.intersects_sphere(&sphere) {
+                    time_to_visible = Some(*t);
+                    break;
+                }
+            }
+        }
         let path_distance = if self.speed_sq > 1e-12 {
             let t = (w.dot(self.velocity) / self.speed_sq).clamp(0.0, self.horizon);
             (w - self.velocity * t).length()
@@ -269,7 +333,7 @@ mod tests {
         let obs = Observer::new(Vec3::ZERO, Vec3::Z)
             .with_viewport(1000, 1000)
             .with_fov_y(90f32.to_radians());
-        View::new(&obs, velocity, 2.0)
+        View::new(&obs, velocity, 0.0, 2.0)
     }
 
     #[test]

@@ -2,112 +2,16 @@
 //! asset needs, the budget, and the requests, downgrades and releases that
 //! follow.
 
-use amsp_core::{AssetId, Priority, PriorityClass};
+use amsp_core::{Priority, PriorityClass};
 
 use super::StreamingError;
 use super::budget::Candidate;
-use super::cells::CellId;
-use super::chain::{Chain, Level};
-use super::demand::Contribution;
-use super::grid::{Due, Member};
+use super::evaluate::{IN_RANGE, Params, SOON, VISIBLE, evaluate};
+use super::grid::Due;
 use super::manager::{AssetEntry, StreamingManager};
 use super::math::Vec3;
 use super::observer::{Observer, View};
-
-/// A request for the host to load (or keep loading) one level of an asset.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StreamRequest {
-    /// The asset.
-    pub asset: AssetId,
-    /// The level to load (including every coarser level of the chain).
-    pub level: Level,
-    /// Its priority: the class from visibility (Critical: visible now and
-    /// nothing resident; High: visible now at too coarse a level, or visible
-    /// within the horizon; Normal: in range; Low: prefetch), the urgency
-    /// from the projected size in pixels and the time until visible.
-    pub priority: Priority,
-}
-
-/// Levels finer than `level` of an asset are no longer wanted: drop them
-/// and cancel their requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Downgrade {
-    /// The asset.
-    pub asset: AssetId,
-    /// The finest level still wanted.
-    pub level: Level,
-}
-
-/// An asset that is wanted after an update.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Want {
-    /// The asset.
-    pub asset: AssetId,
-    /// The finest level wanted (after the budget).
-    pub level: Level,
-    /// Its priority.
-    pub priority: Priority,
-    /// The finest level reported loaded, if any.
-    pub resident: Option<Level>,
-}
-
-/// Counters of one update.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct UpdateStats {
-    /// Grid cells whose placements were examined.
-    pub grid_cells_visited: usize,
-    /// Placements whose grid cells were examined.
-    pub placements_visited: usize,
-    /// Placements evaluated (the others could not have changed).
-    pub placements_evaluated: usize,
-    /// Placements wanted.
-    pub placements_wanted: usize,
-    /// Assets wanted after the budget.
-    pub assets_wanted: usize,
-    /// Bytes the wanted set would take without a budget.
-    pub demanded_bytes: u64,
-    /// Bytes the wanted set takes after the budget.
-    pub wanted_bytes: u64,
-}
-
-/// What an update decided. Lists are in no particular order; an asset
-/// appears in at most one of `loads`, `upgrades`, `reprioritized` (and may
-/// also appear in `downgrades` with an upgrade below the old level).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StreamingUpdate {
-    /// First requests of newly wanted assets, at their coarsest level (mip
-    /// tail, coarsest LOD).
-    pub loads: Vec<StreamRequest>,
-    /// The next finer level of assets whose previous level is resident and
-    /// which need more.
-    pub upgrades: Vec<StreamRequest>,
-    /// Requests in flight whose priority changed (class, or urgency by more
-    /// than the configured ratio).
-    pub reprioritized: Vec<StreamRequest>,
-    /// Assets that need fewer levels than requested.
-    pub downgrades: Vec<Downgrade>,
-    /// Assets no longer wanted at all.
-    pub releases: Vec<AssetId>,
-    /// World cells that became wanted (their placements are in `loads`).
-    pub cells_loaded: Vec<CellId>,
-    /// World cells released.
-    pub cells_released: Vec<CellId>,
-    /// Counters.
-    pub stats: UpdateStats,
-}
-
-impl StreamingUpdate {
-    fn clear(&mut self) {
-        self.loads.clear();
-        self.upgrades.clear();
-        self.reprioritized.clear();
-        self.downgrades.clear();
-        self.releases.clear();
-        self.cells_loaded.clear();
-        self.cells_released.clear();
-        self.stats = UpdateStats::default();
-    }
-}
+use super::output::{Downgrade, StreamRequest, StreamingUpdate, Want};
 
 /// Buffers reused between updates.
 #[derive(Debug, Default)]
@@ -119,22 +23,6 @@ pub(crate) struct Scratch {
     candidates: Vec<Candidate>,
     kept: Vec<i8>,
     toggled: Vec<u32>,
-}
-
-/// Visibility tiers of a placement, most urgent last.
-const PREFETCH: u8 = 0;
-const IN_RANGE: u8 = 1;
-const SOON: u8 = 2;
-const VISIBLE: u8 = 3;
-
-/// Budget value of a pixel of a placement at each tier.
-const TIER_WEIGHT: [f32; 4] = [0.25, 1.0, 4.0, 8.0];
-
-/// Per-update constants of the placement evaluation.
-struct Params {
-    unload: f32,
-    margin: f32,
-    target_px: f32,
 }
 
 impl StreamingManager {
@@ -156,7 +44,7 @@ impl StreamingManager {
         }
         self.frame = self.frame.wrapping_add(1);
         let window = self.config.max_staleness_frames.max(1);
-        if self.frame % window == 0 {
+        if self.frame.is_multiple_of(window) {
             for e in &mut self.assets {
                 e.demand.roll_window();
             }
@@ -216,6 +104,13 @@ impl StreamingManager {
         let horizon = self.config.horizon;
         for o in &mut self.observers {
             let pos = o.observer.position;
+            let yaw_rate = o.observer.yaw_rate.unwrap_or_else(|| match &o.last {
+                Some((last, _)) if dt > 0.0 => {
+                    let turn = yaw_between(last.forward, o.observer.forward);
+                    if turn.abs() <= std::f32::consts::FRAC_PI_2 { turn / dt } else { 0.0 }
+                }
+                _ => 0.0,
+            });
             let velocity = o.observer.velocity.unwrap_or_else(|| match &o.last {
                 Some((last, _)) if dt > 0.0 && (pos - last.position).length() <= teleport => {
                     (pos - last.position) * (1.0 / dt)
@@ -234,7 +129,7 @@ impl StreamingManager {
                 }
             }
             o.last = Some((o.observer.clone(), velocity));
-            s.views.push(View::new(&o.observer, velocity, horizon));
+            s.views.push(View::new(&o.observer, velocity, yaw_rate, horizon));
         }
     }
 
@@ -269,18 +164,39 @@ impl StreamingManager {
             margin: 1.0 + self.config.level_margin,
             target_px: self.config.target_error_px,
         };
+        let refresh_all = self.over_budget;
         let stats = &mut self.out.stats;
         stats.grid_cells_visited = s.visit.len();
         for &c in &s.visit {
             let Some(cell) = self.grid.cells.get_mut(c as usize) else { continue };
             let fresh = !incremental || cell.epoch != epoch;
             cell.epoch = epoch;
-            let mut any_active = false;
+            if !fresh && !cell.next.passed(lin, turn, frame) {
+                if cell.active > 0 {
+                    self.active_grid_cells.push(c);
+                }
+                continue;
+            }
             stats.placements_visited += cell.members.len();
+            let mut next = Due::NEVER;
+            // Each cell has its own phase in the window, so the refreshes
+            // spread evenly over the frames.
+            let refresh = frame.wrapping_add(window - frame.wrapping_add(c) % window);
             for (m, due) in cell.members.iter_mut().zip(cell.due.iter_mut()) {
-                if !fresh && lin < due.lin && turn < due.turn && frame < due.frame {
-                    any_active |= m.c.step >= 0;
+                if !fresh && !due.passed(lin, turn, frame) {
+                    next = next.min(*due);
                     continue;
+                }
+                if !fresh && !refresh_all && lin < due.lin && turn < due.turn {
+                    // Due only to refresh its urgency: that matters only while
+                    // its asset has a request in flight (or the budget is
+                    // exceeded, for its value).
+                    let e = &self.assets[m.asset as usize];
+                    if e.requested >= 0 && e.requested <= e.resident {
+                        due.frame = refresh;
+                        next = next.min(*due);
+                        continue;
+                    }
                 }
                 stats.placements_evaluated += 1;
                 let cell_on = if m.world_cell == u32::MAX {
@@ -294,22 +210,30 @@ impl StreamingManager {
                 *due = Due {
                     lin: lin + f64::from(slack.max(0.0)),
                     turn: turn + f64::from(turn_slack.max(0.0)),
-                    frame: frame.wrapping_add(window),
+                    // Only a wanted placement's urgency and tier matter.
+                    frame: if new.step >= 0 { refresh } else { u32::MAX },
                 };
-                let changed = new != m.c;
-                if changed {
+                next = next.min(*due);
+                if new != m.c {
                     entry.demand.apply(&m.c, false);
                     entry.demand.apply(&new, true);
+                    cell.active = cell.active + u32::from(new.step >= 0) - u32::from(m.c.step >= 0);
+                    if !entry.dirty {
+                        entry.dirty = true;
+                        self.dirty.push(m.asset);
+                    }
                 }
-                entry.demand.observe(&new);
-                if (changed || new.step >= 0) && !entry.dirty {
-                    entry.dirty = true;
-                    self.dirty.push(m.asset);
+                if new.step >= 0 {
+                    entry.demand.observe(&new);
+                    if !entry.dirty {
+                        entry.dirty = true;
+                        self.dirty.push(m.asset);
+                    }
                 }
                 m.c = new;
-                any_active |= new.step >= 0;
             }
-            if any_active {
+            cell.next = next;
+            if cell.active > 0 {
                 self.active_grid_cells.push(c);
             }
         }
@@ -346,7 +270,8 @@ impl StreamingManager {
         self.out.stats.placements_wanted = placements;
         self.out.stats.demanded_bytes = demanded;
         self.out.stats.wanted_bytes = demanded;
-        if demanded <= self.config.memory_budget {
+        self.over_budget = demanded > self.config.memory_budget;
+        if !self.over_budget {
             return;
         }
         s.candidates.clear();
@@ -395,111 +320,19 @@ fn angle(a: Vec3, b: Vec3) -> f32 {
     }
 }
 
+/// The signed turn about world up from `a` to `b`, in radians (positive
+/// turns +z towards +x), of their horizontal parts; 0 if either is vertical.
+fn yaw_between(a: Vec3, b: Vec3) -> f32 {
+    let flat = |v: Vec3| Vec3::new(v.x, 0.0, v.z).normalized();
+    match (flat(a), flat(b)) {
+        (Some(a), Some(b)) => a.cross(b).y.atan2(a.dot(b)),
+        _ => 0.0,
+    }
+}
+
 /// Whether the parameters that scale what an observer sees changed.
 fn view_changed(a: &Observer, b: &Observer) -> bool {
     a.fov_y != b.fov_y || a.viewport != b.viewport || a.near != b.near || a.far != b.far
-}
-
-/// Evaluates one placement for all views: its contribution, and how far
-/// the views may move (metres) and turn (radians) before any part of it
-/// other than urgency and the "visible soon" tier can change.
-///
-/// `cell_on` is `None` outside a world cell, else whether the cell is
-/// wanted.
-#[inline]
-fn evaluate(
-    m: &Member,
-    views: &[View],
-    cell_on: Option<bool>,
-    chain: &Chain,
-    p: &Params,
-) -> (Contribution, f32, f32) {
-    if cell_on == Some(false) {
-        // Waits for its cell, whose change of state makes it due.
-        return (Contribution::NONE, f32::INFINITY, f32::INFINITY);
-    }
-    let cell_on = cell_on == Some(true);
-    let reach = m.range * p.unload;
-    let was = m.c.step >= 0;
-    let diameter = 2.0 * m.radius;
-    let (mut ppu, mut in_load, mut in_unload, mut entering) = (0.0f32, false, false, false);
-    let (mut tier, mut urgency) = (PREFETCH, 0.0f32);
-    // Slack of being wanted: for a wanted placement, the largest margin by
-    // which some view keeps it; otherwise the smallest by which a view
-    // would bring it in.
-    let mut keep = f32::NEG_INFINITY;
-    let mut bring = f32::INFINITY;
-    let mut slack = f32::INFINITY;
-    let mut turn_slack = f32::INFINITY;
-    for v in views {
-        let sight = match v.sight_if_near(m.center, m.radius, m.range, reach) {
-            Ok(sight) => sight,
-            Err(far) => {
-                bring = bring.min(far);
-                continue;
-            }
-        };
-        let d = sight.distance;
-        ppu = ppu.max(sight.ppu);
-        let px = sight.ppu * diameter;
-        in_load |= d <= m.range;
-        in_unload |= d <= reach;
-        entering |= sight.time_to_range.is_some_and(|t| t > 0.0);
-        keep = keep.max((reach - d).max(m.range - sight.path_distance));
-        bring = bring.min((d - m.range).min(sight.path_distance - m.range));
-        // Visible now can change when the frustum planes or the range are
-        // crossed.
-        let margin = sight.frustum_margin.abs();
-        slack = slack.min((d - m.range).abs()).min(margin * 0.5);
-        turn_slack = turn_slack.min(margin * 0.5 / d.max(1e-3));
-        let (t, u) = match (sight.time_to_visible, sight.time_to_range) {
-            (Some(t), _) if t <= 0.0 => (VISIBLE, px),
-            (Some(t), _) => (SOON, px / (1.0 + t)),
-            (None, Some(t)) if t <= 0.0 => (IN_RANGE, px),
-            (None, Some(t)) => (PREFETCH, px / (1.0 + t)),
-            (None, None) => (PREFETCH, px * 0.5),
-        };
-        if (t, u) > (tier, urgency) {
-            (tier, urgency) = (t, u);
-        }
-    }
-    let active = cell_on || in_load || entering || (was && in_unload);
-    if !cell_on {
-        slack = slack.min(if active { keep } else { bring });
-    }
-    if !active {
-        return (Contribution::NONE, slack, turn_slack);
-    }
-    if cell_on && tier < IN_RANGE {
-        tier = IN_RANGE;
-    }
-    let need = chain.step_for(ppu, diameter, p.target_px);
-    let step = if !was || need as i8 > m.c.step {
-        need
-    } else {
-        chain.step_for(ppu * p.margin, diameter, p.target_px).min(m.c.step as u8)
-    };
-    // The step holds while the densest view stays in (lo / margin, hi]:
-    // no view may pass `hi`'s distance, and one must stay within `lo`'s.
-    let (lo, hi) = chain.ppu_bounds(step, diameter, p.target_px);
-    let (mut cap, mut hold) = (f32::INFINITY, f32::NEG_INFINITY);
-    for v in views {
-        let d = (m.center - v.position).length();
-        let at = |density: f32| v.ppu_at_1() / density + m.radius;
-        if hi.is_finite() {
-            cap = cap.min(d - at(hi).max(v.near() + m.radius));
-        }
-        hold = hold.max(if lo > 0.0 { at(lo / p.margin) - d } else { f32::INFINITY });
-    }
-    slack = slack.min(cap).min(hold);
-    let c = Contribution {
-        step: step as i8,
-        tier,
-        urgency,
-        value: TIER_WEIGHT[usize::from(tier)] * ppu * diameter,
-        protect: tier == VISIBLE || cell_on,
-    };
-    (c, slack, turn_slack)
 }
 
 /// The priority of an asset's request from its best placement's tier and
