@@ -96,7 +96,7 @@ fn mesh_asset(record: &AssetRecord, scale: f32) -> Option<StreamAsset> {
     if lods.is_empty() {
         return None;
     }
-    lods.sort_by(|a, b| b.level.cmp(&a.level));
+    lods.sort_by_key(|l| std::cmp::Reverse(l.level));
     let chain = LevelChain::Lod(
         lods.iter()
             .map(|l| LodLevel {

@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 use super::plot::{PALETTE, Series, line_chart, map};
 use super::run::{RunResult, SimConfig};
 
+/// A chart of a run: file stem, title, and the value of a frame.
+type Chart = (&'static str, &'static str, fn(&super::run::FrameSample) -> f32);
+
 /// The table printed by `amsp simulate`.
 #[must_use]
 pub fn table(results: &[RunResult]) -> String {
@@ -137,7 +140,7 @@ pub fn write_report(dir: &Path, results: &[RunResult], config: &SimConfig) -> io
         let colour = |r: &RunResult| {
             PALETTE[strategies.iter().position(|s| *s == r.strategy).unwrap_or(0) % PALETTE.len()]
         };
-        let charts: [(&str, &str, fn(&super::run::FrameSample) -> f32); 3] = [
+        let charts: [Chart; 3] = [
             ("popin", "visible placements missing or too coarse", |s| s.popped as f32),
             ("inflight", "bytes requested, not yet read (MiB)", |s| {
                 s.in_flight as f32 / (1 << 20) as f32

@@ -102,6 +102,11 @@ pub struct FrameSample {
     pub resident: u64,
 }
 
+/// What is resident around the observer at one frame: the frame, the
+/// observer's (x, z) on the map, and the placements' (x, z, share of their
+/// mesh's LODs resident, -1 for none).
+pub type Snapshot = (u32, (f32, f32), Vec<(f32, f32, f32)>);
+
 /// What a run measured.
 #[derive(Debug, Clone, Default)]
 pub struct RunResult {
@@ -130,7 +135,7 @@ pub struct RunResult {
     /// Snapshots: frame, observer (x, z), and the placements in the
     /// kilometre square around the observer (x, z relative to its corner,
     /// and the share of their mesh's LOD chain resident, -1 for none).
-    pub snapshots: Vec<(u32, (f32, f32), Vec<(f32, f32, f32)>)>,
+    pub snapshots: Vec<Snapshot>,
 }
 
 /// A request waiting for the disk.
