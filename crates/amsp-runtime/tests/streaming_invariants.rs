@@ -32,7 +32,7 @@ impl Rng {
 /// The step index of a level within its chain, coarsest 0.
 fn step(level: Level, chain: &LevelChain) -> usize {
     match (level, chain) {
-        (Level::Lod(n), LevelChain::Lod(_)) => usize::from(n),
+        (Level::Lod(n), LevelChain::Lod(levels)) => levels.len() - 1 - usize::from(n),
         (Level::Mip(m), LevelChain::Mip(c)) => {
             let largest = c.width.max(c.height);
             let tail = (0..c.mip_bytes.len())
