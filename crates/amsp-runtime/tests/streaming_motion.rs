@@ -315,8 +315,9 @@ fn spinning_in_place_requests_what_the_turn_brings_into_view_first() {
         m.insert(&PlacementDesc::new(a, cube(Vec3::new(x, 0.0, 0.0), 1.0)).with_range(300.0))
             .unwrap();
     }
-    let mut spinning = Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::ZERO);
-    spinning.yaw_rate = Some(std::f32::consts::FRAC_PI_2);
+    let spinning = Observer::new(Vec3::ZERO, Vec3::Z)
+        .with_velocity(Vec3::ZERO)
+        .with_yaw_rate(std::f32::consts::FRAC_PI_2);
     let obs = m.add_observer(spinning).unwrap();
     let mut host = Host::stalled();
     let u = host.frame(&mut m, DT);
