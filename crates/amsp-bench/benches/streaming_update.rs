@@ -25,6 +25,12 @@ use amsp_runtime::streaming::{
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const PLACEMENTS: usize = 1_000_000;
+
+/// `full` under `cargo bench`; a fiftieth (at least 2) under `cargo test`,
+/// which runs benches once as tests without optimising the workspace.
+fn scaled(full: usize) -> usize {
+    if std::env::args().any(|a| a == "--bench") { full } else { (full / 50).max(2) }
+}
 const SIDE: f32 = 3162.0;
 const MESHES: u128 = 2000;
 const TEXTURES: u128 = 1000;
@@ -86,8 +92,9 @@ fn world(incremental: bool) -> (StreamingManager, ObserverId, Vec<[f32; 4]>) {
     for (id, chain) in &assets {
         m.register_asset(*id, chain).expect("chain");
     }
-    let mut centres = Vec::with_capacity(PLACEMENTS);
-    for _ in 0..PLACEMENTS {
+    let placements = scaled(PLACEMENTS);
+    let mut centres = Vec::with_capacity(placements);
+    for _ in 0..placements {
         let kind = rng.next();
         let radius = if kind < 0.7 {
             rng.range(0.3, 2.0)
@@ -195,7 +202,7 @@ fn streaming_update(c: &mut Criterion) {
         m.last_update().stats
     );
     let mut n = 1u64;
-    for _ in 0..120 {
+    for _ in 0..scaled(120) {
         frame(&mut m, obs, n);
         n += 1;
     }
@@ -204,7 +211,7 @@ fn streaming_update(c: &mut Criterion) {
     let mut updates = Vec::new();
     let mut references = Vec::new();
     let mut evaluated = Vec::new();
-    for _ in 0..600 {
+    for _ in 0..scaled(600) {
         updates.push(frame(&mut m, obs, n));
         evaluated.push(m.last_update().stats.placements_evaluated);
         n += 1;
@@ -240,14 +247,14 @@ fn streaming_update(c: &mut Criterion) {
     let (mut slow, slow_obs, _) = world(true);
     let mut pending = Vec::new();
     let mut n_slow = 0u64;
-    for _ in 0..121 {
+    for _ in 0..scaled(121) {
         throttled_frame(&mut slow, slow_obs, n_slow, &mut pending, 16);
         n_slow += 1;
     }
     let mut slows = Vec::new();
     let mut slow_evaluated = Vec::new();
     let mut in_flight = Vec::new();
-    for _ in 0..600 {
+    for _ in 0..scaled(600) {
         slows.push(throttled_frame(&mut slow, slow_obs, n_slow, &mut pending, 16));
         n_slow += 1;
         slow_evaluated.push(slow.last_update().stats.placements_evaluated);
@@ -272,13 +279,13 @@ fn streaming_update(c: &mut Criterion) {
     // distance pass (fewer frames: it is slow).
     let (mut full, full_obs, _) = world(false);
     let mut n_full = 0u64;
-    for _ in 0..121 {
+    for _ in 0..scaled(121) {
         frame(&mut full, full_obs, n_full);
         n_full += 1;
     }
     let mut fulls = Vec::new();
     let mut full_references = Vec::new();
-    for _ in 0..120 {
+    for _ in 0..scaled(120) {
         fulls.push(frame(&mut full, full_obs, n_full));
         n_full += 1;
         let eye = full.observer_mut(full_obs).expect("observer").position;

@@ -14,10 +14,11 @@ use streaming_common::{DT, Host, cube, mesh};
 
 // Four meshes (LOD bytes 10k / 40k / 160k / 640k; resident 10k, 50k, 210k,
 // 850k), seen by an observer at the origin looking +z:
-// - NEAR: visible at 10 m, needs LOD 3 (850k);
-// - BEHIND: 10 m behind (in range, not visible), needs LOD 3 (850k);
-// - MID: visible at 60 m, needs LOD 2 (210k);
-// - FAR: visible at 250 m, 13 px wide, needs LOD 1 (50k).
+// Steps count from the coarsest (0) to the finest (3, `Level::Lod(0)`).
+// - NEAR: visible at 10 m, needs step 3 (850k);
+// - BEHIND: 10 m behind (in range, not visible), needs step 3 (850k);
+// - MID: visible at 60 m, needs step 2 (210k);
+// - FAR: visible at 250 m, 13 px wide, needs step 1 (50k).
 const NEAR: AssetId = AssetId::from_u128(1);
 const BEHIND: AssetId = AssetId::from_u128(2);
 const MID: AssetId = AssetId::from_u128(3);
@@ -45,7 +46,7 @@ fn settle(m: &mut StreamingManager, host: &mut Host) -> HashMap<AssetId, Option<
         .into_iter()
         .map(|a| {
             let level = m.resident_level(a).unwrap().map(|l| match l {
-                Level::Lod(n) => n,
+                Level::Lod(n) => 3 - n, // the step, 0 the coarsest
                 other => panic!("{other:?}"),
             });
             (a, level)
@@ -75,8 +76,8 @@ fn under_pressure_fine_levels_of_what_is_least_worth_go_first() {
     // 990 kB of the 1,960 kB demanded. Value per byte (tier weight × pixels
     // / bytes): NEAR's finer levels are worth most (visible, 391 px); BEHIND
     // is as large but not visible (weight 1 against 8), so it keeps only
-    // LOD 1; MID keeps LOD 1 (its LOD 2, 160 kB, no longer fits); FAR, 13 px
-    // wide, keeps its coarsest level.
+    // step 1; MID keeps step 1 (its step 2, 160 kB, no longer fits); FAR,
+    // 13 px wide, keeps its coarsest level.
     let mut m = world(990_000);
     let mut host = Host::completing();
     assert_eq!(settle(&mut m, &mut host), levels(3, 1, 1, 0));
@@ -111,7 +112,7 @@ fn lowering_the_budget_downgrades_before_it_releases() {
     downgraded.sort_by_key(|d| d.0);
     assert_eq!(
         downgraded,
-        vec![(BEHIND, Level::Lod(1)), (MID, Level::Lod(1)), (FAR, Level::Lod(0))]
+        vec![(BEHIND, Level::Lod(2)), (MID, Level::Lod(2)), (FAR, Level::Lod(3))]
     );
     assert_eq!(settle(&mut m, &mut host), levels(3, 1, 1, 0));
     m.set_memory_budget(35_000);
@@ -124,7 +125,7 @@ fn lowering_the_budget_downgrades_before_it_releases() {
     let behind: Vec<Level> = host.requests[&BEHIND].iter().map(|r| r.level).collect();
     assert_eq!(
         behind,
-        [0, 1, 2, 3, 0, 1, 2, 3].map(Level::Lod).to_vec(),
+        [3, 2, 1, 0, 3, 2, 1, 0].map(Level::Lod).to_vec(),
         "loaded, released, loaded again coarse first"
     );
 }

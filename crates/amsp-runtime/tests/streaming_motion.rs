@@ -8,7 +8,7 @@ use amsp_core::{AssetId, PriorityClass};
 use amsp_runtime::streaming::{
     Level, Observer, PlacementDesc, StreamingConfig, StreamingManager, Vec3,
 };
-use streaming_common::{DT, Host, cube, lod, mesh, texture};
+use streaming_common::{DT, Host, cube, mesh, mesh_step, texture};
 
 const ROCK: AssetId = AssetId::from_u128(1);
 
@@ -37,7 +37,7 @@ fn approach_requests_ahead_coarse_first_then_leave_releases_past_the_unload_dist
         if let Some(r) = u.loads.first() {
             assert_eq!(first_load_at, None, "one first load");
             first_load_at = Some(distance);
-            assert_eq!(r.level, Level::Lod(0), "coarsest first");
+            assert_eq!(r.level, Level::Lod(3), "coarsest first");
             // In the frustum and entering range within the 1 s horizon.
             assert_eq!(r.priority.class, PriorityClass::High);
         }
@@ -49,9 +49,9 @@ fn approach_requests_ahead_coarse_first_then_leave_releases_past_the_unload_dist
     let at = first_load_at.expect("loaded");
     assert!(at > 300.0 && at <= 320.0 + 20.0 * DT, "first load at {at} m");
     // Level by level: 0, 1, 2, 3.
-    let levels: Vec<u8> = host.requests[&ROCK].iter().map(|r| lod(r.level)).collect();
+    let levels: Vec<u8> = host.requests[&ROCK].iter().map(|r| mesh_step(r.level)).collect();
     assert_eq!(levels, vec![0, 1, 2, 3]);
-    assert_eq!(m.resident_level(ROCK).unwrap(), Some(Level::Lod(3)));
+    assert_eq!(m.resident_level(ROCK).unwrap(), Some(Level::Lod(0)));
 
     // Leave: back away at 20 m/s, still looking at it.
     m.observer_mut(obs).unwrap().velocity = Some(Vec3::new(0.0, 0.0, -20.0));
@@ -63,7 +63,7 @@ fn approach_requests_ahead_coarse_first_then_leave_releases_past_the_unload_dist
         let distance = 1000.0 - z;
         assert!(u.loads.is_empty() && u.upgrades.is_empty(), "at {distance} m: {u:?}");
         for d in &u.downgrades {
-            downgraded_at.push((lod(d.level), distance));
+            downgraded_at.push((mesh_step(d.level), distance));
         }
         if !u.releases.is_empty() {
             assert_eq!(released_at, None);
@@ -107,12 +107,12 @@ fn turning_around_makes_a_pending_request_critical() {
     let u = host.frame(&mut m, DT);
     assert_eq!(u.reprioritized.len(), 1, "{u:?}");
     assert_eq!(u.reprioritized[0].priority.class, PriorityClass::Critical);
-    assert_eq!(u.reprioritized[0].level, Level::Lod(0));
+    assert_eq!(u.reprioritized[0].level, Level::Lod(3));
     // The coarse level arrives: the finer one is requested at High.
-    m.mark_loaded(ROCK, Level::Lod(0)).unwrap();
+    m.mark_loaded(ROCK, Level::Lod(3)).unwrap();
     let u = host.frame(&mut m, DT);
     assert_eq!(u.upgrades.len(), 1);
-    assert_eq!(u.upgrades[0].level, Level::Lod(1));
+    assert_eq!(u.upgrades[0].level, Level::Lod(2));
     assert_eq!(u.upgrades[0].priority.class, PriorityClass::High);
     // Turning while rotating towards it: a placement that will only be seen
     // after a turn is not predicted (orientation is held constant), so
@@ -218,11 +218,12 @@ fn oscillating_at_the_unload_distance_unloads_once_and_never_reloads() {
 
 #[test]
 fn oscillating_at_an_lod_boundary_upgrades_once_and_never_downgrades() {
-    // LOD 2 is needed within d_eff 93.5 m (+1.73 m radius); oscillate across.
+    // Step 2 (`Lod(1)`) is needed within d_eff 93.5 m (+1.73 m radius);
+    // oscillate across.
     let mut m = world(Vec3::ZERO);
     let mut host = Host::completing();
     oscillate(&mut m, &mut host, -(93.53 + 3f32.sqrt()));
-    let levels: Vec<u8> = host.requests[&ROCK].iter().map(|r| lod(r.level)).collect();
+    let levels: Vec<u8> = host.requests[&ROCK].iter().map(|r| mesh_step(r.level)).collect();
     assert_eq!(levels, vec![0, 1, 2]);
     assert_eq!(Host::count(&host.downgrades, ROCK), 0);
     assert_eq!(Host::count(&host.releases, ROCK), 0);
@@ -314,8 +315,9 @@ fn spinning_in_place_requests_what_the_turn_brings_into_view_first() {
         m.insert(&PlacementDesc::new(a, cube(Vec3::new(x, 0.0, 0.0), 1.0)).with_range(300.0))
             .unwrap();
     }
-    let mut spinning = Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::ZERO);
-    spinning.yaw_rate = Some(std::f32::consts::FRAC_PI_2);
+    let spinning = Observer::new(Vec3::ZERO, Vec3::Z)
+        .with_velocity(Vec3::ZERO)
+        .with_yaw_rate(std::f32::consts::FRAC_PI_2);
     let obs = m.add_observer(spinning).unwrap();
     let mut host = Host::stalled();
     let u = host.frame(&mut m, DT);

@@ -58,7 +58,7 @@ fn a_cell_loads_as_a_bundle_and_is_released_with_hysteresis() {
             // Every member requested in the same update, coarsest first.
             let requested: HashSet<AssetId> = u.loads.iter().map(|r| r.asset).collect();
             assert!(members.is_subset(&requested), "{u:?}");
-            assert!(u.loads.iter().all(|r| r.level == Level::Lod(0)));
+            assert!(u.loads.iter().all(|r| r.level == Level::Lod(3)));
         } else if loaded_at.is_none() {
             assert!(
                 u.loads.iter().all(|r| !members.contains(&r.asset)),
@@ -116,13 +116,14 @@ fn with_several_observers_the_most_demanding_wins() {
     for _ in 0..10 {
         host.frame(&mut m, DT);
     }
-    assert_eq!(m.resident_level(shared).unwrap(), Some(Level::Lod(3)));
+    assert_eq!(m.resident_level(shared).unwrap(), Some(Level::Lod(0)));
     assert_eq!(m.resident_level(only_b).unwrap(), None);
-    // A leaves: B alone needs LOD 1 at 200 m; it is behind B, so Normal.
+    // A leaves: B alone needs step 1 (`Lod(2)`) at 200 m; it is behind B,
+    // so Normal.
     m.remove_observer(a).unwrap();
     let u = host.frame(&mut m, DT);
     assert_eq!(u.downgrades.len(), 1);
-    assert_eq!(u.downgrades[0].level, Level::Lod(1));
+    assert_eq!(u.downgrades[0].level, Level::Lod(2));
     assert_eq!(m.wanted().next().unwrap().priority.class, PriorityClass::Normal);
     // A third observer near `only_b` brings it in; the first keeps its level.
     m.add_observer(Observer::new(Vec3::new(2000.0, 0.0, 0.0), Vec3::Z).with_velocity(Vec3::ZERO))
@@ -166,8 +167,8 @@ fn removing_and_moving_placements_changes_what_is_wanted() {
     m.add_observer(Observer::new(Vec3::ZERO, Vec3::Z).with_velocity(Vec3::ZERO)).unwrap();
     let mut host = Host::completing();
     host.frame(&mut m, DT);
-    // 18.3 m to its sphere: 51 px/m, LOD 2 errs 1.3 px: LOD 3.
-    assert_eq!(m.placement_level(pa).unwrap(), Some(Level::Lod(3)));
+    // 18.3 m to its sphere: 51 px/m; `Lod(1)` errs 1.3 px: the finest.
+    assert_eq!(m.placement_level(pa).unwrap(), Some(Level::Lod(0)));
     assert_eq!(m.placement_level(pb).unwrap(), None);
     m.remove(pa).unwrap();
     assert_eq!(m.remove(pa), Err(StreamingError::UnknownPlacement(pa)));
@@ -340,15 +341,15 @@ fn an_evicted_asset_is_requested_again_coarse_first() {
     for _ in 0..5 {
         host.frame(&mut m, DT);
     }
-    // 28.3 m to its sphere: 33 px/m, LOD 2 errs 0.83 px.
-    assert_eq!(m.resident_level(a).unwrap(), Some(Level::Lod(2)));
+    // 28.3 m to its sphere: 33 px/m; `Lod(1)` errs 0.83 px.
+    assert_eq!(m.resident_level(a).unwrap(), Some(Level::Lod(1)));
     m.mark_unloaded(a).unwrap();
     assert_eq!(m.resident_level(a).unwrap(), None);
     let u = host.frame(&mut m, DT);
     assert_eq!(u.loads.len(), 1);
-    assert_eq!(u.loads[0].level, Level::Lod(0));
+    assert_eq!(u.loads[0].level, Level::Lod(3));
     assert_eq!(u.loads[0].priority.class, PriorityClass::Critical);
     // A completion for a level never asked for again is ignored.
-    m.mark_loaded(a, Level::Lod(3)).unwrap();
-    assert_eq!(m.resident_level(a).unwrap(), Some(Level::Lod(0)));
+    m.mark_loaded(a, Level::Lod(0)).unwrap();
+    assert_eq!(m.resident_level(a).unwrap(), Some(Level::Lod(3)));
 }

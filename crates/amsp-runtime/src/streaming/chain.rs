@@ -75,7 +75,9 @@ pub enum LevelChain {
 /// A level of an asset, as the loader understands it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
-    /// LOD chunks `0..=n` of a mesh are loaded (0 is the coarsest).
+    /// LODs from this one (0 is the finest) down to the coarsest, as the
+    /// mesh loader's `LodSelection::From`; a chain of `n` LODs starts at
+    /// `Lod(n - 1)`.
     Lod(u8),
     /// Mips from this one (0 is the finest) down to the smallest.
     Mip(u8),
@@ -198,8 +200,10 @@ impl Chain {
 
     /// The loader's level for a step.
     pub fn level(&self, step: u8) -> Level {
-        match self.kind {
-            ChainKind::Lod { .. } => Level::Lod(step),
+        match &self.kind {
+            ChainKind::Lod { errors } => {
+                Level::Lod((errors.len() - 1).saturating_sub(usize::from(step)) as u8)
+            }
             ChainKind::Mip { tail_start, .. } => Level::Mip(tail_start.saturating_sub(step)),
             ChainKind::Whole => Level::Whole,
         }
@@ -208,7 +212,9 @@ impl Chain {
     /// The step of a loader's level, if it belongs to this chain.
     pub fn step_of(&self, level: Level) -> Option<u8> {
         match (&self.kind, level) {
-            (ChainKind::Lod { errors }, Level::Lod(s)) if usize::from(s) < errors.len() => Some(s),
+            (ChainKind::Lod { errors }, Level::Lod(n)) if usize::from(n) < errors.len() => {
+                Some((errors.len() - 1 - usize::from(n)) as u8)
+            }
             (ChainKind::Mip { tail_start, count, .. }, Level::Mip(m))
                 if usize::from(m) < *count =>
             {
@@ -279,6 +285,11 @@ mod tests {
         assert_eq!(chain.step_for(10.0, 1.0, 1.0), 2);
         assert_eq!(chain.step_for(1000.0, 1.0, 1.0), 2);
         assert_eq!(chain.cumulative, vec![10, 20, 30]);
+        // Loader levels count from the finest, steps from the coarsest.
+        assert_eq!(chain.level(0), Level::Lod(2));
+        assert_eq!(chain.level(2), Level::Lod(0));
+        assert_eq!(chain.step_of(Level::Lod(2)), Some(0));
+        assert_eq!(chain.step_of(Level::Lod(3)), None);
         assert!(
             LodLevel::from_triangles(1.0, 100, 0).error
                 > LodLevel::from_triangles(1.0, 10_000, 0).error

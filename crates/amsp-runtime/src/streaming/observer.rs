@@ -66,6 +66,14 @@ impl Observer {
         self
     }
 
+    /// Sets the turning speed about world up (radians per second, positive
+    /// turns +z towards +x).
+    #[must_use]
+    pub fn with_yaw_rate(mut self, yaw_rate: f32) -> Self {
+        self.yaw_rate = Some(yaw_rate);
+        self
+    }
+
     /// Sets the viewport size in pixels.
     #[must_use]
     pub fn with_viewport(mut self, width: u32, height: u32) -> Self {

@@ -15,9 +15,10 @@ use amsp_runtime::streaming::{
 /// Frames per second of the simulated loops.
 pub const DT: f32 = 1.0 / 60.0;
 
-/// A mesh with four LODs, errors 0.4 / 0.1 / 0.025 / 0.00625 m and
+/// A mesh with four LODs, coarsest first (steps 0–3, loader levels
+/// `Lod(3)`–`Lod(0)`), errors 0.4 / 0.1 / 0.025 / 0.00625 m and
 /// 10 / 40 / 160 / 640 kB. With the default observer (1080 px, 60°:
-/// 935.3 px per metre at 1 m), LOD k suffices from 935.3 × error_k metres
+/// 935.3 px per metre at 1 m), step k suffices from 935.3 × error_k metres
 /// (of distance to the bounding sphere): 374, 93.5, 23.4, 5.8 m.
 pub fn mesh() -> LevelChain {
     LevelChain::Lod(
@@ -100,10 +101,11 @@ impl Host {
     }
 }
 
-/// Steps of an LOD level, for comparisons.
-pub fn lod(level: Level) -> u8 {
+/// The step (0 the coarsest) of a level of [`mesh`]'s four LODs (whose
+/// loader levels count from the finest: `Lod(3)` is the coarsest).
+pub fn mesh_step(level: Level) -> u8 {
     match level {
-        Level::Lod(n) => n,
+        Level::Lod(n) => 3 - n,
         other => panic!("not an LOD level: {other:?}"),
     }
 }
