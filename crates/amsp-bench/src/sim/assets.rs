@@ -47,7 +47,8 @@ impl StreamAsset {
     #[must_use]
     pub fn step_of(&self, level: Level) -> usize {
         match level {
-            Level::Lod(n) => usize::from(n).min(self.steps.len() - 1),
+            // LODs count from the finest (0), steps from the coarsest.
+            Level::Lod(n) => (self.steps.len() - 1).saturating_sub(usize::from(n)),
             Level::Mip(m) => usize::from(self.tail_start.saturating_sub(m)),
             Level::Whole => 0,
         }

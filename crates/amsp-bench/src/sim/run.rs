@@ -413,7 +413,9 @@ fn loaded_bytes(asset: &StreamAsset, resident: i32) -> u64 {
 
 fn level_of(asset: &StreamAsset, step: usize) -> Level {
     match &asset.chain {
-        amsp_runtime::streaming::LevelChain::Lod(_) => Level::Lod(step as u8),
+        amsp_runtime::streaming::LevelChain::Lod(_) => {
+            Level::Lod((asset.steps.len() - 1 - step) as u8)
+        }
         amsp_runtime::streaming::LevelChain::Mip(_) => {
             let tail = asset.step_of(Level::Mip(0)) as u8;
             Level::Mip(tail - step as u8)
