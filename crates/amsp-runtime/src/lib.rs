@@ -103,7 +103,7 @@ mod error;
 mod executor;
 mod handle;
 mod loader;
-mod queue;
+mod sched;
 mod server;
 mod slot;
 

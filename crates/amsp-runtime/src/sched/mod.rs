@@ -1,0 +1,320 @@
+//! The scheduler: the two stages every load goes through, ordered by one
+//! priority, with aging, cheap re-prioritisation, cancellation and
+//! backpressure.
+//!
+//! - **Stages.** A request waits in the *I/O queue* until a job reads the
+//!   first chunks of its entry (the [`budget`] module says which), then in the
+//!   *decode queue* until a job runs its loader. Both queues are ordered by
+//!   the same [`key`]: class, urgency, and time waited (aging). A job takes
+//!   whichever head is more urgent, an I/O head only when fewer than the
+//!   I/O concurrency limit are reading and its read-ahead fits the byte
+//!   budget (an I/O head that does not fit waits; decodes free the budget).
+//! - **Inbox.** The request path never takes the scheduler's lock: a new or
+//!   re-prioritised request is pushed (once, thanks to a flag on its slot)
+//!   on a lock-free inbox, and a request whose last strong handle was
+//!   dropped is noted on a second one. Jobs apply both, under the lock,
+//!   before each pick: a new request is inserted, a re-prioritised one is
+//!   moved (O(log n)), an unwanted one is taken out to be cancelled.
+//! - **Cancellation.** A request nobody wants is cancelled wherever it is:
+//!   in a queue (taken out by the inbox), in the I/O stage (checked between
+//!   chunks and before the decode queue), in the decode stage (its loader's
+//!   next `read_chunk` returns [`LoadError::Cancelled`](crate::LoadError::Cancelled)),
+//!   or waiting for dependencies. Its slot leaves the registry and ends
+//!   `Unloaded` (not `Failed`); if a handle was taken again meanwhile, the
+//!   request goes on instead.
+
+pub(crate) mod budget;
+pub(crate) mod key;
+mod queue;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use amsp_io::{AssetDescriptor, AssetSource};
+use crossbeam_queue::SegQueue;
+use parking_lot::Mutex;
+
+use crate::loader::ErasedLoader;
+use crate::slot::{ErasedSlot, LOADING, QUEUED, SlotKey, WAITING};
+use budget::{Budget, StageLink};
+use key::{Aging, Key};
+use queue::{StageQueue, slot_addr};
+
+/// Default byte budget for data in flight between the stages.
+pub(crate) const DEFAULT_IO_BUDGET: usize = 64 << 20;
+/// Default bytes one request may read ahead of its loader.
+pub(crate) const DEFAULT_READ_AHEAD: usize = 4 << 20;
+/// Default reads in progress at once on the source.
+pub(crate) const DEFAULT_IO_CONCURRENCY: usize = 8;
+/// Default aging: one class gained per this much time waited.
+pub(crate) const DEFAULT_AGING: Duration = Duration::from_secs(2);
+
+/// Scheduler settings (from the builder).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SchedConfig {
+    pub io_budget: usize,
+    pub read_ahead: usize,
+    pub io_concurrency: usize,
+    pub aging: Option<Duration>,
+}
+
+impl Default for SchedConfig {
+    fn default() -> Self {
+        Self {
+            io_budget: DEFAULT_IO_BUDGET,
+            read_ahead: DEFAULT_READ_AHEAD,
+            io_concurrency: DEFAULT_IO_CONCURRENCY,
+            aging: Some(DEFAULT_AGING),
+        }
+    }
+}
+
+/// What the request path and handles tell the scheduler, lock-free.
+#[derive(Default)]
+pub(crate) struct Inbox {
+    /// New or re-prioritised requests (each slot at most once).
+    pub slots: SegQueue<Arc<dyn ErasedSlot>>,
+    /// Requests whose last strong handle was dropped.
+    pub unwanted: SegQueue<SlotKey>,
+}
+
+impl Inbox {
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty() && self.unwanted.is_empty()
+    }
+}
+
+/// A request between the stages: read ahead, waiting for its loader.
+pub(crate) struct DecodeTask {
+    pub slot: Arc<dyn ErasedSlot>,
+    pub desc: Arc<AssetDescriptor>,
+    pub loader: Arc<dyn ErasedLoader>,
+    pub link: Arc<StageLink>,
+}
+
+/// The next thing a job should do.
+pub(crate) enum Work {
+    /// Read ahead for this request (claimed: `Loading`), with `reserved`
+    /// bytes of the budget.
+    Io { slot: Arc<dyn ErasedSlot>, reserved: usize },
+    /// Run the loader of this request.
+    Decode(DecodeTask),
+}
+
+/// Requests the scheduler took out of its queues because nobody wants
+/// them; the server cancels them outside the lock.
+pub(crate) enum Unwanted {
+    /// From the I/O queue (still `Queued`).
+    Queued(Arc<dyn ErasedSlot>),
+    /// From the decode queue.
+    Decode(DecodeTask),
+    /// Waiting for its dependencies.
+    Waiting(Arc<dyn ErasedSlot>),
+}
+
+#[derive(Default)]
+struct State {
+    io: StageQueue<Arc<dyn ErasedSlot>>,
+    decode: StageQueue<DecodeTask>,
+    io_running: usize,
+    seq: u64,
+}
+
+impl State {
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+}
+
+/// Counts of the scheduler's queues.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SchedCounts {
+    pub io_queued: usize,
+    pub decode_queued: usize,
+    pub io_running: usize,
+}
+
+/// The two stage queues and the budget.
+pub(crate) struct Scheduler {
+    pub inbox: Arc<Inbox>,
+    state: Mutex<State>,
+    pub budget: Arc<Budget>,
+    aging: Aging,
+    epoch: Instant,
+    pub config: SchedConfig,
+}
+
+impl Scheduler {
+    pub fn new(config: SchedConfig, inbox: Arc<Inbox>) -> Self {
+        Self {
+            inbox,
+            state: Mutex::new(State::default()),
+            budget: Arc::new(Budget::new(config.io_budget)),
+            aging: Aging::new(config.aging),
+            epoch: Instant::now(),
+            config: SchedConfig { io_concurrency: config.io_concurrency.max(1), ..config },
+        }
+    }
+
+    /// Nanoseconds since the server started (the clock aging counts in).
+    pub fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// Tells the scheduler that `slot` is new or its priority changed
+    /// (lock-free; at most one inbox entry per slot).
+    pub fn submit(&self, slot: &Arc<dyn ErasedSlot>) {
+        if !slot.core().in_inbox.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            self.inbox.slots.push(Arc::clone(slot));
+        }
+    }
+
+    fn score(&self, slot: &Arc<dyn ErasedSlot>) -> u64 {
+        let core = slot.core();
+        self.aging.score(core.priority(), core.since())
+    }
+
+    /// Applies the inbox under the lock; unwanted requests are moved to
+    /// `unwanted` (looked up with `lookup`).
+    fn apply_inbox(
+        &self,
+        state: &mut State,
+        lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>,
+        unwanted: &mut Vec<Unwanted>,
+    ) {
+        use std::sync::atomic::Ordering;
+        while let Some(slot) = self.inbox.slots.pop() {
+            slot.core().in_inbox.store(false, Ordering::Release);
+            let addr = slot_addr(&slot);
+            let score = self.score(&slot);
+            match slot.core().state_code() {
+                QUEUED if state.io.key_of(addr).is_some() => state.io.rekey(addr, score),
+                QUEUED => {
+                    let seq = state.next_seq();
+                    state.io.insert(addr, Key::new(score, seq), slot);
+                }
+                LOADING => state.decode.rekey(addr, score),
+                _ => {}
+            }
+        }
+        while let Some(key) = self.inbox.unwanted.pop() {
+            let Some(slot) = lookup(key) else { continue };
+            let core = slot.core();
+            core.cancel_noted.store(false, Ordering::Release);
+            if core.is_wanted() {
+                continue;
+            }
+            let addr = slot_addr(&slot);
+            if let Some(slot) = state.io.remove(addr) {
+                unwanted.push(Unwanted::Queued(slot));
+            } else if let Some(task) = state.decode.remove(addr) {
+                unwanted.push(Unwanted::Decode(task));
+            } else if core.state_code() == WAITING {
+                unwanted.push(Unwanted::Waiting(slot));
+            }
+        }
+    }
+
+    /// The bytes the I/O head would reserve.
+    fn need(&self, source: &dyn AssetSource, slot: &Arc<dyn ErasedSlot>) -> usize {
+        source.describe(slot.core().id).map_or(0, |desc| {
+            usize::try_from(desc.raw_size).unwrap_or(usize::MAX).min(self.config.read_ahead)
+        })
+    }
+
+    /// Picks the next work: the more urgent of the decode head and the I/O
+    /// head (if a read may start and its read-ahead fits the budget). The
+    /// inbox is applied first; requests found unwanted go to `unwanted`.
+    pub fn next(
+        &self,
+        source: &dyn AssetSource,
+        lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>,
+        unwanted: &mut Vec<Unwanted>,
+    ) -> Option<Work> {
+        let mut state = self.state.lock();
+        self.apply_inbox(&mut state, lookup, unwanted);
+        loop {
+            let decode_key = state.decode.peek().map(|(key, _)| *key);
+            let io = if state.io_running < self.config.io_concurrency {
+                state.io.peek().map(|(key, slot)| (*key, self.need(source, slot)))
+            } else {
+                None
+            };
+            let io = io.filter(|(key, need)| {
+                decode_key.is_none_or(|d| *key > d) && self.budget.fits(*need)
+            });
+            if let Some((_, need)) = io {
+                let slot = state.io.pop(slot_addr)?;
+                if !slot.core().try_claim() {
+                    continue; // claimed at shutdown
+                }
+                if !self.budget.try_reserve(need) {
+                    unreachable!("the budget only shrinks outside the scheduler lock");
+                }
+                state.io_running += 1;
+                return Some(Work::Io { slot, reserved: need.min(self.budget.limit()) });
+            }
+            return state.decode.pop(|task| slot_addr(&task.slot)).map(Work::Decode);
+        }
+    }
+
+    /// Whether a job would find work now.
+    pub fn has_runnable(&self, source: &dyn AssetSource) -> bool {
+        if !self.inbox.is_empty() {
+            return true;
+        }
+        let state = self.state.lock();
+        if !state.decode.is_empty() {
+            return true;
+        }
+        state.io_running < self.config.io_concurrency
+            && state.io.peek().is_some_and(|(_, slot)| self.budget.fits(self.need(source, slot)))
+    }
+
+    /// An I/O stage ended.
+    pub fn io_done(&self) {
+        self.state.lock().io_running -= 1;
+    }
+
+    /// Queues a request for its loader; gives the task back if nobody wants
+    /// it any more (the caller cancels it).
+    pub fn push_decode(&self, task: DecodeTask) -> Result<(), DecodeTask> {
+        let mut state = self.state.lock();
+        if !task.slot.core().is_wanted() {
+            return Err(task);
+        }
+        let addr = slot_addr(&task.slot);
+        let score = self.score(&task.slot);
+        let seq = state.next_seq();
+        state.decode.insert(addr, Key::new(score, seq), task);
+        Ok(())
+    }
+
+    /// Applies the inbox now (from `maintain`).
+    pub fn apply(&self, lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>) -> Vec<Unwanted> {
+        let mut unwanted = Vec::new();
+        self.apply_inbox(&mut self.state.lock(), lookup, &mut unwanted);
+        unwanted
+    }
+
+    /// Empties every queue (at shutdown): slots still queued or in the
+    /// inbox, and requests waiting for their loader.
+    pub fn take_all(&self) -> (Vec<Arc<dyn ErasedSlot>>, Vec<DecodeTask>) {
+        let mut state = self.state.lock();
+        let mut queued = state.io.drain_all();
+        while let Some(slot) = self.inbox.slots.pop() {
+            queued.push(slot);
+        }
+        (queued, state.decode.drain_all())
+    }
+
+    pub fn counts(&self) -> SchedCounts {
+        let state = self.state.lock();
+        SchedCounts {
+            io_queued: state.io.len(),
+            decode_queued: state.decode.len(),
+            io_running: state.io_running,
+        }
+    }
+}
