@@ -79,6 +79,11 @@ impl Key {
         self.score
     }
 
+    /// The sequence number the key was made with.
+    pub fn seq(self) -> u64 {
+        u64::MAX - self.order
+    }
+
     pub fn with_score(self, score: u64) -> Self {
         Self { score, ..self }
     }

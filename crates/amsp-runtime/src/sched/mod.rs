@@ -87,6 +87,8 @@ impl Inbox {
 /// A request between the stages: read ahead, waiting for its loader.
 pub(crate) struct DecodeTask {
     pub slot: Arc<dyn ErasedSlot>,
+    /// The request's place in first-come order, kept from the I/O queue.
+    pub seq: u64,
     pub desc: Arc<AssetDescriptor>,
     pub loader: Arc<dyn ErasedLoader>,
     pub link: Arc<StageLink>,
@@ -95,8 +97,8 @@ pub(crate) struct DecodeTask {
 /// The next thing a job should do.
 pub(crate) enum Work {
     /// Read ahead for this request (claimed: `Loading`), with `reserved`
-    /// bytes of the budget.
-    Io { slot: Arc<dyn ErasedSlot>, reserved: usize },
+    /// bytes of the budget; `seq` is its place in first-come order.
+    Io { slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64 },
     /// Run the loader of this request.
     Decode(DecodeTask),
 }
@@ -244,7 +246,7 @@ impl Scheduler {
             let io = io.filter(|(key, need)| {
                 decode_key.is_none_or(|d| *key > d) && self.budget.fits(*need)
             });
-            if let Some((_, need)) = io {
+            if let Some((key, need)) = io {
                 let slot = state.io.pop(slot_addr)?;
                 if !slot.core().try_claim() {
                     continue; // claimed at shutdown
@@ -253,7 +255,8 @@ impl Scheduler {
                     unreachable!("the budget only shrinks outside the scheduler lock");
                 }
                 state.io_running += 1;
-                return Some(Work::Io { slot, reserved: need.min(self.budget.limit()) });
+                let reserved = need.min(self.budget.limit());
+                return Some(Work::Io { slot, reserved, seq: key.seq() });
             }
             return state.decode.pop(|task| slot_addr(&task.slot)).map(Work::Decode);
         }
@@ -285,9 +288,8 @@ impl Scheduler {
             return Err(task);
         }
         let addr = slot_addr(&task.slot);
-        let score = self.score(&task.slot);
-        let seq = state.next_seq();
-        state.decode.insert(addr, Key::new(score, seq), task);
+        let key = Key::new(self.score(&task.slot), task.seq);
+        state.decode.insert(addr, key, task);
         Ok(())
     }
 

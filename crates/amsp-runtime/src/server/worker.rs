@@ -25,7 +25,7 @@ use crate::slot::ErasedSlot;
 /// Runs one piece of work the scheduler picked.
 pub(crate) fn run(inner: &Inner, work: Work) {
     match work {
-        Work::Io { slot, reserved } => run_io(inner, slot, reserved),
+        Work::Io { slot, reserved, seq } => run_io(inner, slot, reserved, seq),
         Work::Decode(task) => run_decode(inner, task),
     }
 }
@@ -41,7 +41,7 @@ fn source_panic(inner: &Inner, slot: &Arc<dyn ErasedSlot>, panic: &(dyn Any + Se
     }
 }
 
-fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize) {
+fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64) {
     // The link owns the reservation from here on: every way out releases it.
     let link = StageLink::new(Arc::clone(&slot), Arc::clone(&inner.sched.budget), reserved);
     let result = if inner.is_shut_down() {
@@ -50,7 +50,7 @@ fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize) {
         inner.sched.io_done();
         return;
     } else {
-        catch_unwind(AssertUnwindSafe(|| read_ahead(inner, &slot, &link)))
+        catch_unwind(AssertUnwindSafe(|| read_ahead(inner, &slot, &link, seq)))
             .unwrap_or_else(|panic| Err(source_panic(inner, &slot, panic.as_ref())))
     };
     inner.sched.io_done();
@@ -73,6 +73,7 @@ fn read_ahead(
     inner: &Inner,
     slot: &Arc<dyn ErasedSlot>,
     link: &Arc<StageLink>,
+    seq: u64,
 ) -> Result<DecodeTask, LoadError> {
     let core = slot.core();
     let desc = inner.source.describe(core.id).ok_or_else(|| LoadError::NotFound {
@@ -99,11 +100,11 @@ fn read_ahead(
             break;
         }
     }
-    Ok(DecodeTask { slot: Arc::clone(slot), desc, loader, link: Arc::clone(link) })
+    Ok(DecodeTask { slot: Arc::clone(slot), seq, desc, loader, link: Arc::clone(link) })
 }
 
 fn run_decode(inner: &Inner, task: DecodeTask) {
-    let DecodeTask { slot, desc, loader, link } = task;
+    let DecodeTask { slot, desc, loader, link, .. } = task;
     let result = catch_unwind(AssertUnwindSafe(|| {
         let core = slot.core();
         let mut ctx = LoadContext::new(inner, &slot, &desc, core.priority());
