@@ -87,10 +87,17 @@ fn read_ahead(
         inner.request_catalog_dependency(slot, dep, priority)?;
     }
     // Read chunks in order (the order loaders ask for them: headers, mip
-    // tails, coarse LODs) while they fit the reservation. A failed read is
-    // left for the loader, which may never need that chunk.
+    // tails, coarse LODs) while they fit the reservation: a chunk of unknown
+    // size only if the whole entry fits. A failed read is left for the
+    // loader, which may never need that chunk.
+    let whole_fits = usize::try_from(desc.raw_size).is_ok_and(|whole| whole <= link.room());
     for chunk in 0..desc.chunk_count {
-        if link.room() == 0 || !core.is_wanted() {
+        let room = link.room();
+        let fits = match inner.source.chunk_size(desc.id, chunk) {
+            Some(size) => usize::try_from(size).is_ok_and(|size| size <= room),
+            None => whole_fits,
+        };
+        if !fits || !core.is_wanted() {
             break;
         }
         let mut bytes = Vec::new();

@@ -43,6 +43,7 @@ struct Gate {
     open: bool,
     permits: usize,
     waiting: usize,
+    peak_waiting: usize,
     reads: Vec<AssetId>,
     chunk_reads: Vec<(AssetId, u32)>,
 }
@@ -105,6 +106,11 @@ impl GatedSource {
         self.gate.lock().unwrap().reads.clone()
     }
 
+    /// The most reads that waited at the gate at once.
+    pub fn peak_waiting(&self) -> usize {
+        self.gate.lock().unwrap().peak_waiting
+    }
+
     /// The chunk reads that passed the gate, in order.
     pub fn chunk_reads(&self) -> Vec<(AssetId, u32)> {
         self.gate.lock().unwrap().chunk_reads.clone()
@@ -129,11 +135,16 @@ impl AssetSource for GatedSource {
         self.inner.describe(id)
     }
 
+    fn chunk_size(&self, id: AssetId, chunk: u32) -> Option<u64> {
+        self.inner.chunk_size(id, chunk)
+    }
+
     fn read_chunk(&self, id: AssetId, chunk: u32, out: &mut Vec<u8>) -> Result<(), ReadError> {
         {
             let deadline = Instant::now() + TIMEOUT;
             let mut gate = self.gate.lock().unwrap();
             gate.waiting += 1;
+            gate.peak_waiting = gate.peak_waiting.max(gate.waiting);
             self.changed.notify_all();
             while !gate.open && gate.permits == 0 {
                 let left =
@@ -383,15 +394,17 @@ impl AssetLoader for GatedLoader {
 
     fn load(&self, input: LoadInput, _ctx: &mut LoadContext<'_>) -> Result<Chunks, LoadError> {
         let mut chunks = Vec::new();
-        let result = (|| {
-            for chunk in 0..input.chunk_count() {
-                self.gate.pass();
-                let mut bytes = Vec::new();
-                input.read_chunk(chunk, &mut bytes)?;
-                chunks.push(bytes);
+        let mut result = Ok(0);
+        for chunk in 0..input.chunk_count() {
+            self.gate.pass();
+            let mut bytes = Vec::new();
+            if let Err(err) = input.read_chunk(chunk, &mut bytes) {
+                result = Err(err);
+                break;
             }
-            Ok(chunks.len())
-        })();
+            chunks.push(bytes);
+            result = Ok(chunks.len());
+        }
         self.outcomes.lock().unwrap().push(result.clone());
         result.map(|_| Chunks(chunks))
     }
