@@ -132,7 +132,7 @@ fn low_under_high_stream(
     let gated = GatedSource::new(blobs(give_up as u128 + QUEUED + 10), false);
     let server = one_worker(gated.clone(), aging);
     let started = Instant::now();
-    let low = server.load_with_priority::<Blob>(id(LOW), PriorityClass::Low);
+    let _low = server.load_with_priority::<Blob>(id(LOW), PriorityClass::Low);
     let after_low = Instant::now();
     let mut submitted = Vec::new();
     let mut stream = Vec::new();
