@@ -109,7 +109,9 @@ mod slot;
 
 pub use asset::{Asset, BLOB_TYPES, Blob, BlobLoader, TEXT_TYPES, Text, TextLoader};
 pub use error::{AssetName, LoadError, LoadState};
-pub use executor::{Executor, Job, WorkerPool};
+pub use executor::{
+    Executor, ExecutorConfig, Job, LOAD_SUBSYSTEM, Subsystem, SubsystemId, WorkerPool,
+};
 pub use handle::{AssetRef, Handle, WeakHandle};
 pub use loader::{AssetLoader, LoadContext, LoadInput};
 pub use server::{AssetServer, AssetServerBuilder, AssetStats, BuildError};

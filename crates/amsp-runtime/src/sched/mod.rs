@@ -228,17 +228,19 @@ impl Scheduler {
     /// Picks the next work: the more urgent of the decode head and the I/O
     /// head (if a read may start and its read-ahead fits the budget). The
     /// inbox is applied first; requests found unwanted go to `unwanted`.
+    /// Without `start_io` (at shutdown) only decodes are picked.
     pub fn next(
         &self,
         source: &dyn AssetSource,
         lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>,
         unwanted: &mut Vec<Unwanted>,
+        start_io: bool,
     ) -> Option<Work> {
         let mut state = self.state.lock();
         self.apply_inbox(&mut state, lookup, unwanted);
         loop {
             let decode_key = state.decode.peek().map(|(key, _)| *key);
-            let io = if state.io_running < self.config.io_concurrency {
+            let io = if start_io && state.io_running < self.config.io_concurrency {
                 state.io.peek().map(|(key, slot)| (*key, self.need(source, slot)))
             } else {
                 None
@@ -263,7 +265,8 @@ impl Scheduler {
     }
 
     /// Whether a job would find work now.
-    pub fn has_runnable(&self, source: &dyn AssetSource) -> bool {
+    /// Without `start_io` (at shutdown) only decodes count.
+    pub fn has_runnable(&self, source: &dyn AssetSource, start_io: bool) -> bool {
         if !self.inbox.is_empty() {
             return true;
         }
@@ -271,7 +274,8 @@ impl Scheduler {
         if !state.decode.is_empty() {
             return true;
         }
-        state.io_running < self.config.io_concurrency
+        start_io
+            && state.io_running < self.config.io_concurrency
             && state.io.peek().is_some_and(|(_, slot)| self.budget.fits(self.need(source, slot)))
     }
 
@@ -300,15 +304,16 @@ impl Scheduler {
         unwanted
     }
 
-    /// Empties every queue (at shutdown): slots still queued or in the
-    /// inbox, and requests waiting for their loader.
-    pub fn take_all(&self) -> (Vec<Arc<dyn ErasedSlot>>, Vec<DecodeTask>) {
+    /// Empties the queues (at shutdown): slots still queued or in the
+    /// inbox, and, with `decode`, requests waiting for their loader.
+    pub fn take_all(&self, decode: bool) -> (Vec<Arc<dyn ErasedSlot>>, Vec<DecodeTask>) {
         let mut state = self.state.lock();
         let mut queued = state.io.drain_all();
         while let Some(slot) = self.inbox.slots.pop() {
             queued.push(slot);
         }
-        (queued, state.decode.drain_all())
+        let decoding = if decode { state.decode.drain_all() } else { Vec::new() };
+        (queued, decoding)
     }
 
     pub fn counts(&self) -> SchedCounts {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use amsp_io::AssetSource;
 
 use super::AssetServer;
-use crate::executor::{Executor, WorkerPool};
+use crate::executor::{Executor, LOAD_SUBSYSTEM, WorkerPool};
 use crate::sched::SchedConfig;
 
 /// Registry shards by default: enough that requests from many threads rarely
@@ -52,6 +52,7 @@ pub struct AssetServerBuilder {
     memory_budget: Option<usize>,
     shards: Option<usize>,
     sched: SchedConfig,
+    subsystem: Option<String>,
 }
 
 impl AssetServerBuilder {
@@ -66,6 +67,16 @@ impl AssetServerBuilder {
     /// ignored, and dropping the server does not join the host's threads).
     pub fn executor(mut self, executor: Arc<dyn Executor>) -> Self {
         self.executor = Some(executor);
+        self
+    }
+
+    /// The executor's subsystem the server's jobs run in (default
+    /// [`LOAD_SUBSYSTEM`], `"load"`): the server keeps no more jobs live
+    /// than its quota, and the executor weighs them against its other
+    /// subsystems. An executor without that subsystem runs them as plain
+    /// jobs.
+    pub fn subsystem(mut self, name: impl Into<String>) -> Self {
+        self.subsystem = Some(name.into());
         self
     }
 
@@ -148,6 +159,7 @@ impl AssetServerBuilder {
             self.memory_budget,
             self.shards.unwrap_or(DEFAULT_SHARDS),
             self.sched,
+            self.subsystem.as_deref().unwrap_or(LOAD_SUBSYSTEM),
         ))
     }
 }

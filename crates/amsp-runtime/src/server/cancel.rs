@@ -79,9 +79,11 @@ pub(crate) fn handle_unwanted(inner: &Inner, unwanted: Vec<Unwanted>) {
     }
 }
 
-/// Fails every queued request with [`LoadError::Cancelled`] (at shutdown).
-pub(crate) fn cancel_queued(inner: &Inner) {
-    let (queued, decoding) = inner.sched.take_all();
+/// Fails every queued request with [`LoadError::Cancelled`] (at shutdown);
+/// with `decode`, also those read ahead and waiting for their loader (which
+/// live jobs otherwise finish, as loads in progress).
+pub(crate) fn cancel_queued(inner: &Inner, decode: bool) {
+    let (queued, decoding) = inner.sched.take_all(decode);
     for slot in queued {
         if slot.core().try_claim() {
             let err = LoadError::Cancelled { asset: slot.core().name() };

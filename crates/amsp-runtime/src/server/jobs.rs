@@ -75,7 +75,8 @@ impl Inner {
     fn next_work(&self) -> Option<Work> {
         let mut unwanted = Vec::new();
         let lookup = |key| self.registry.get(key);
-        let work = self.sched.next(self.source.as_ref(), &lookup, &mut unwanted);
+        let start_io = !self.is_shut_down();
+        let work = self.sched.next(self.source.as_ref(), &lookup, &mut unwanted, start_io);
         if !unwanted.is_empty() {
             cancel::handle_unwanted(self, unwanted);
         }
@@ -84,13 +85,13 @@ impl Inner {
 
     /// Whether a job would find work now.
     fn has_runnable(&self) -> bool {
-        self.sched.has_runnable(self.source.as_ref())
+        self.sched.has_runnable(self.source.as_ref(), !self.is_shut_down())
     }
 
     /// Spawns a job that holds a place already counted.
     fn spawn_drain_job(&self) {
         let inner = self.weak_self.clone();
-        self.executor.spawn(Box::new(move || {
+        self.spawn(Box::new(move || {
             if let Some(inner) = inner.upgrade() {
                 drain(&inner);
             }

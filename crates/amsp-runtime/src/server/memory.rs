@@ -82,7 +82,7 @@ impl Tracker {
             match self.inner.upgrade() {
                 Some(inner) if !inner.is_shut_down() => {
                     let weak = Weak::clone(&self.inner);
-                    inner.executor.spawn(Box::new(move || {
+                    inner.spawn(Box::new(move || {
                         if let Some(inner) = weak.upgrade() {
                             inner.tracker.scheduled.store(false, Ordering::Release);
                             inner.maintain();

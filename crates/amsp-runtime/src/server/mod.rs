@@ -30,7 +30,7 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use crate::asset::{Asset, BlobLoader, TextLoader};
 use crate::error::LoadState;
-use crate::executor::{Executor, WorkerPool};
+use crate::executor::{Executor, SubsystemId, WorkerPool};
 use crate::handle::{AssetRef, Handle};
 use crate::loader::{AssetLoader, LoaderRegistry};
 use crate::sched::{Inbox, SchedConfig, Scheduler};
@@ -141,6 +141,8 @@ impl Counters {
 pub(crate) struct Inner {
     pub source: Arc<dyn AssetSource>,
     pub executor: Arc<dyn Executor>,
+    /// The executor's subsystem the server's jobs run in, if it has one.
+    subsystem: Option<SubsystemId>,
     registry: Registry,
     pub loaders: RwLock<LoaderRegistry>,
     pub sched: Scheduler,
@@ -159,6 +161,14 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// Runs `job` on the executor, in the server's subsystem.
+    pub fn spawn(&self, job: crate::executor::Job) {
+        match self.subsystem {
+            Some(sub) => self.executor.spawn_in(sub, job),
+            None => self.executor.spawn(job),
+        }
+    }
+
     pub fn is_shut_down(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
     }
@@ -202,11 +212,15 @@ impl AssetServer {
         memory_budget: Option<usize>,
         shards: usize,
         sched: SchedConfig,
+        subsystem: &str,
     ) -> Self {
         let mut loaders = LoaderRegistry::default();
         loaders.register(BlobLoader);
         loaders.register(TextLoader);
-        let job_limit = executor.worker_count();
+        let subsystem = executor.subsystem(subsystem);
+        let job_limit = subsystem.map_or(executor.worker_count(), |sub| {
+            executor.quota(sub).min(executor.worker_count())
+        });
         let inbox = Arc::new(Inbox::default());
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
             source,
@@ -214,6 +228,7 @@ impl AssetServer {
             registry: Registry::new(shards),
             loaders: RwLock::new(loaders),
             sched: Scheduler::new(sched, Arc::clone(&inbox)),
+            subsystem,
             jobs: Jobs::new(job_limit),
             graph: Mutex::new(()),
             tracker: Arc::new(Tracker::new(weak.clone(), inbox, memory_budget)),
@@ -416,11 +431,11 @@ impl Drop for AssetServer {
     /// progress finish, and joins the server's own workers.
     fn drop(&mut self) {
         self.inner.shutdown.store(true, Ordering::SeqCst);
-        cancel::cancel_queued(&self.inner);
+        cancel::cancel_queued(&self.inner, false);
         if let Some(pool) = &self.pool {
             pool.shutdown();
         }
-        cancel::cancel_queued(&self.inner);
+        cancel::cancel_queued(&self.inner, true);
         self.inner.signal.notify();
         self.inner.idle.notify();
     }
