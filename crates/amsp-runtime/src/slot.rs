@@ -95,9 +95,10 @@ pub(crate) struct SlotCore {
     /// started; `u64::MAX` until then), lowered to the time of an older
     /// dependent: the scheduler's aging counts from it.
     since: AtomicU64,
-    /// Whether the slot sits in the scheduler's inbox (so it is pushed at
-    /// most once until the scheduler looks at it).
-    pub in_inbox: AtomicBool,
+    /// The most urgent class (plus one) of the scheduler's inboxes the slot
+    /// was pushed on since the scheduler last took it out (0: none), so that
+    /// it is pushed again only when it becomes more urgent.
+    pub in_inbox: AtomicU8,
     /// Whether the scheduler was told that nobody wants this request.
     pub cancel_noted: AtomicBool,
     tracker: Option<Arc<Tracker>>,
@@ -130,7 +131,7 @@ impl SlotCore {
             unused_since: AtomicU64::new(0),
             unused_queued: AtomicBool::new(false),
             since: AtomicU64::new(u64::MAX),
-            in_inbox: AtomicBool::new(false),
+            in_inbox: AtomicU8::new(0),
             cancel_noted: AtomicBool::new(false),
             tracker,
         }

@@ -30,6 +30,7 @@ mod queue;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use amsp_core::PriorityClass;
 use amsp_io::{AssetDescriptor, AssetSource};
 use crossbeam_queue::SegQueue;
 use parking_lot::Mutex;
@@ -69,18 +70,24 @@ impl Default for SchedConfig {
     }
 }
 
+/// Inbox entries of a class below the best queued work that one pick
+/// applies at most: a Critical request never waits for thousands of Low
+/// ones to be sorted in.
+const LOWER_CLASS_BATCH: usize = 16;
+
 /// What the request path and handles tell the scheduler, lock-free.
 #[derive(Default)]
 pub(crate) struct Inbox {
-    /// New or re-prioritised requests (each slot at most once).
-    pub slots: SegQueue<Arc<dyn ErasedSlot>>,
+    /// New or re-prioritised requests, one queue per class (most urgent
+    /// first); a slot is pushed again only when it became more urgent.
+    pub slots: [SegQueue<Arc<dyn ErasedSlot>>; 4],
     /// Requests whose last strong handle was dropped.
     pub unwanted: SegQueue<SlotKey>,
 }
 
 impl Inbox {
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty() && self.unwanted.is_empty()
+        self.slots.iter().all(SegQueue::is_empty) && self.unwanted.is_empty()
     }
 }
 
@@ -165,10 +172,36 @@ impl Scheduler {
     }
 
     /// Tells the scheduler that `slot` is new or its priority changed
-    /// (lock-free; at most one inbox entry per slot).
+    /// (lock-free; a slot already in the inbox is pushed again only on the
+    /// inbox of a more urgent class).
     pub fn submit(&self, slot: &Arc<dyn ErasedSlot>) {
-        if !slot.core().in_inbox.swap(true, std::sync::atomic::Ordering::AcqRel) {
-            self.inbox.slots.push(Arc::clone(slot));
+        let class = slot.core().priority().class;
+        let mark = class as u8 + 1;
+        if slot.core().in_inbox.fetch_max(mark, std::sync::atomic::Ordering::AcqRel) < mark {
+            self.inbox.slots[class.queue_index()].push(Arc::clone(slot));
+        }
+    }
+
+    /// The class of the most urgent queued work.
+    fn best_class(state: &State) -> Option<PriorityClass> {
+        let io = state.io.peek().map(|(_, slot)| slot.core().priority().class);
+        let decode = state.decode.peek().map(|(_, task)| task.slot.core().priority().class);
+        io.max(decode)
+    }
+
+    /// Inserts or moves a slot taken from the inbox.
+    fn place(&self, state: &mut State, slot: Arc<dyn ErasedSlot>) {
+        slot.core().in_inbox.store(0, std::sync::atomic::Ordering::Release);
+        let addr = slot_addr(&slot);
+        let score = self.score(&slot);
+        match slot.core().state_code() {
+            QUEUED if state.io.key_of(addr).is_some() => state.io.rekey(addr, score),
+            QUEUED => {
+                let seq = state.next_seq();
+                state.io.insert(addr, Key::new(score, seq), slot);
+            }
+            LOADING => state.decode.rekey(addr, score),
+            _ => {}
         }
     }
 
@@ -177,28 +210,42 @@ impl Scheduler {
         self.aging.score(core.priority(), core.since())
     }
 
-    /// Applies the inbox under the lock; unwanted requests are moved to
-    /// `unwanted` (looked up with `lookup`).
+    /// Applies the inbox under the lock, most urgent class first; with
+    /// `bounded`, at most [`LOWER_CLASS_BATCH`] entries of each class below
+    /// the best queued work. Unwanted requests are moved to `unwanted`
+    /// (looked up with `lookup`).
     fn apply_inbox(
         &self,
         state: &mut State,
         lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>,
         unwanted: &mut Vec<Unwanted>,
+        bounded: bool,
     ) {
         use std::sync::atomic::Ordering;
-        while let Some(slot) = self.inbox.slots.pop() {
-            slot.core().in_inbox.store(false, Ordering::Release);
-            let addr = slot_addr(&slot);
-            let score = self.score(&slot);
-            match slot.core().state_code() {
-                QUEUED if state.io.key_of(addr).is_some() => state.io.rekey(addr, score),
-                QUEUED => {
-                    let seq = state.next_seq();
-                    state.io.insert(addr, Key::new(score, seq), slot);
+        // A more urgent entry arriving while a long run of less urgent ones
+        // is sorted in goes first: every few entries, look for one.
+        'restart: loop {
+            for class in PriorityClass::ALL {
+                let limit = if bounded && Self::best_class(state).is_some_and(|best| best > class) {
+                    LOWER_CLASS_BATCH
+                } else {
+                    usize::MAX
+                };
+                let index = class.queue_index();
+                let inbox = &self.inbox.slots[index];
+                let mut applied = 0;
+                while applied < limit {
+                    let Some(slot) = inbox.pop() else { break };
+                    self.place(state, slot);
+                    applied += 1;
+                    if applied % 64 == 0
+                        && self.inbox.slots[..index].iter().any(|more| !more.is_empty())
+                    {
+                        continue 'restart;
+                    }
                 }
-                LOADING => state.decode.rekey(addr, score),
-                _ => {}
             }
+            break;
         }
         while let Some(key) = self.inbox.unwanted.pop() {
             let Some(slot) = lookup(key) else { continue };
@@ -237,7 +284,7 @@ impl Scheduler {
         start_io: bool,
     ) -> Option<Work> {
         let mut state = self.state.lock();
-        self.apply_inbox(&mut state, lookup, unwanted);
+        self.apply_inbox(&mut state, lookup, unwanted, true);
         loop {
             let decode_key = state.decode.peek().map(|(key, _)| *key);
             let io = if start_io && state.io_running < self.config.io_concurrency {
@@ -300,7 +347,7 @@ impl Scheduler {
     /// Applies the inbox now (from `maintain`).
     pub fn apply(&self, lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>) -> Vec<Unwanted> {
         let mut unwanted = Vec::new();
-        self.apply_inbox(&mut self.state.lock(), lookup, &mut unwanted);
+        self.apply_inbox(&mut self.state.lock(), lookup, &mut unwanted, false);
         unwanted
     }
 
@@ -309,8 +356,10 @@ impl Scheduler {
     pub fn take_all(&self, decode: bool) -> (Vec<Arc<dyn ErasedSlot>>, Vec<DecodeTask>) {
         let mut state = self.state.lock();
         let mut queued = state.io.drain_all();
-        while let Some(slot) = self.inbox.slots.pop() {
-            queued.push(slot);
+        for inbox in &self.inbox.slots {
+            while let Some(slot) = inbox.pop() {
+                queued.push(slot);
+            }
         }
         let decoding = if decode { state.decode.drain_all() } else { Vec::new() };
         (queued, decoding)

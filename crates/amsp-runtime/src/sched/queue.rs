@@ -2,6 +2,7 @@
 //! key so that a queued request can be re-keyed or removed in O(log n).
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::key::Key;
@@ -12,15 +13,36 @@ pub(crate) fn slot_addr(slot: &Arc<dyn ErasedSlot>) -> usize {
     Arc::as_ptr(slot).cast::<()>() as usize
 }
 
+/// Hashes a slot address: one multiply (addresses need mixing, not
+/// protection from adversarial input).
+#[derive(Default)]
+pub(crate) struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, addr: usize) {
+        self.0 = (addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+}
+
 /// Requests of one stage, most urgent last in key order.
 pub(crate) struct StageQueue<V> {
     order: BTreeMap<Key, V>,
-    keys: HashMap<usize, Key>,
+    keys: HashMap<usize, Key, BuildHasherDefault<AddrHasher>>,
 }
 
 impl<V> Default for StageQueue<V> {
     fn default() -> Self {
-        Self { order: BTreeMap::new(), keys: HashMap::new() }
+        Self { order: BTreeMap::new(), keys: HashMap::default() }
     }
 }
 
