@@ -108,10 +108,9 @@ impl Inner {
         make: impl FnOnce() -> Arc<dyn ErasedSlot>,
     ) -> Arc<dyn ErasedSlot> {
         let (slot, created) = self.registry.acquire_or_insert(key, make);
-        let since = since.unwrap_or_else(|| self.sched.now());
         if created {
             self.counters.request();
-            slot.core().inherit_since(since);
+            slot.core().inherit_since(since.unwrap_or_else(|| self.sched.now()));
             if self.is_shut_down() {
                 if slot.core().try_claim() {
                     let err = LoadError::Cancelled { asset: slot.core().name() };
@@ -122,7 +121,8 @@ impl Inner {
                 self.wake_jobs();
             }
         } else {
-            self.raise_priority(&slot, priority, since);
+            // A caller's request never makes an existing one older.
+            self.raise_priority(&slot, priority, since.unwrap_or(u64::MAX));
         }
         slot
     }
