@@ -55,6 +55,20 @@ pub trait AssetLoader: Send + Sync + 'static {
         &[]
     }
 
+    /// How many of the asset's first chunks this loader reads, in order,
+    /// before any other: the server's I/O stage reads up to that many ahead
+    /// of the loader (as far as they fit its read-ahead limit and byte
+    /// budget), and `read_chunk` hands them over without another read. The
+    /// default, 1, is the first chunk (a header, a coarsest LOD, or the
+    /// whole of a one-chunk asset); a loader that reads every chunk returns
+    /// `u32::MAX`. A chunk read ahead that the loader never asks for is
+    /// wasted I/O, so a loader that reads only some chunks (a mip tail, a
+    /// streamed clip's header) must not claim more.
+    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32 {
+        let _ = descriptor;
+        1
+    }
+
     /// Makes the asset.
     ///
     /// # Errors
@@ -351,6 +365,9 @@ pub(crate) trait ErasedLoader: Send + Sync + 'static {
         ctx: &mut LoadContext<'_>,
     ) -> Result<Box<dyn Any + Send + Sync>, LoadError>;
 
+    /// [`AssetLoader::read_ahead`].
+    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32;
+
     /// [`Asset::TYPE_NAME`] of the output.
     fn output_name(&self) -> &'static str;
 
@@ -376,6 +393,10 @@ impl<L: AssetLoader> ErasedLoader for Erased<L> {
         ctx: &mut LoadContext<'_>,
     ) -> Result<Box<dyn Any + Send + Sync>, LoadError> {
         self.0.load(input, ctx).map(|asset| Box::new(asset) as Box<dyn Any + Send + Sync>)
+    }
+
+    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32 {
+        self.0.read_ahead(descriptor)
     }
 
     fn output_name(&self) -> &'static str {

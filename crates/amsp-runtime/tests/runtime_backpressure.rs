@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use amsp_io::MemorySource;
-use amsp_runtime::{AssetServer, Blob, Handle};
+use amsp_runtime::{AssetLoader, AssetServer, Blob, Handle, LoadContext, LoadError, LoadInput};
 use common::{Chunks, GatedLoader, GatedSource, LoaderGate, TIMEOUT, add, id, path};
 
 #[test]
@@ -111,4 +111,53 @@ fn a_blob_bigger_than_the_read_ahead_is_read_by_its_loader() {
     assert_eq!(server.get(&handle).unwrap().len(), 50_000);
     assert_eq!(gated.chunk_reads(), [(id(1), 0)]);
     assert_eq!(server.stats().peak_in_flight_bytes, 0);
+}
+
+/// Reads only the first chunk (the default read-ahead of one chunk), after
+/// waiting at its gate.
+struct HeaderOnly(Arc<LoaderGate>);
+
+impl AssetLoader for HeaderOnly {
+    type Asset = Chunks;
+
+    fn asset_types(&self) -> &[&str] {
+        &["header"]
+    }
+
+    fn load(&self, input: LoadInput, _ctx: &mut LoadContext<'_>) -> Result<Chunks, LoadError> {
+        self.0.pass();
+        let mut header = Vec::new();
+        input.read_chunk(0, &mut header)?;
+        Ok(Chunks(vec![header]))
+    }
+}
+
+#[test]
+fn only_the_chunks_a_loader_reads_first_are_read_ahead_and_reserved() {
+    let mut source = MemorySource::new("test");
+    for i in 1..=2u128 {
+        let chunks = vec![vec![1; 100], vec![2; 3900]];
+        source.insert(id(i), path(&format!("h/{i}.bin")), "header", chunks, vec![]);
+    }
+    let gated = GatedSource::new(source, true);
+    let server = AssetServer::builder()
+        .source(gated.clone())
+        .worker_threads(2)
+        .io_budget(5000)
+        .read_ahead(4000)
+        .build()
+        .unwrap();
+    let gate = LoaderGate::new();
+    server.register_loader(HeaderOnly(gate.clone()));
+    let a = server.load::<Chunks>(id(1));
+    let b = server.load::<Chunks>(id(2));
+    // Each reserves 4,000 bytes to read ahead, reads only its 100-byte
+    // header and gives the rest back: both fit the 5,000-byte budget.
+    gate.wait_for_waiting(2);
+    assert_eq!(server.stats().in_flight_bytes, 200);
+    gate.open();
+    assert!(server.wait_for(&a, TIMEOUT).is_loaded() && server.wait_for(&b, TIMEOUT).is_loaded());
+    let mut reads = gated.chunk_reads();
+    reads.sort_unstable();
+    assert_eq!(reads, [(id(1), 0), (id(2), 0)], "the second chunks are never read");
 }

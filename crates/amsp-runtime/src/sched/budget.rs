@@ -159,6 +159,15 @@ impl StageLink {
         true
     }
 
+    /// Gives back the part of the reservation that was not filled (once the
+    /// I/O stage is done reading ahead).
+    pub fn trim(&self) {
+        if let Some(staged) = self.state.lock().as_mut() {
+            staged.budget.release(staged.reserved - staged.stored);
+            staged.reserved = staged.stored;
+        }
+    }
+
     /// Hands chunk `chunk` to the loader if it was read ahead; its bytes
     /// leave the budget then.
     pub fn take(&self, chunk: u32) -> Taken {

@@ -91,7 +91,7 @@ fn read_ahead(
     // size only if the whole entry fits. A failed read is left for the
     // loader, which may never need that chunk.
     let whole_fits = usize::try_from(desc.raw_size).is_ok_and(|whole| whole <= link.room());
-    for chunk in 0..desc.chunk_count {
+    for chunk in 0..desc.chunk_count.min(loader.read_ahead(&desc)) {
         let room = link.room();
         let fits = match inner.source.chunk_size(desc.id, chunk) {
             Some(size) => usize::try_from(size).is_ok_and(|size| size <= room),
@@ -107,6 +107,8 @@ fn read_ahead(
             break;
         }
     }
+    // What was reserved and not read ahead goes back to the budget now.
+    link.trim();
     Ok(DecodeTask { slot: Arc::clone(slot), seq, desc, loader, link: Arc::clone(link) })
 }
 

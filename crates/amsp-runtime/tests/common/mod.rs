@@ -392,6 +392,10 @@ impl AssetLoader for GatedLoader {
         &["chunks"]
     }
 
+    fn read_ahead(&self, _descriptor: &AssetDescriptor) -> u32 {
+        u32::MAX
+    }
+
     fn load(&self, input: LoadInput, _ctx: &mut LoadContext<'_>) -> Result<Chunks, LoadError> {
         let mut chunks = Vec::new();
         let mut result = Ok(0);
