@@ -70,10 +70,10 @@
 //! - **Scheduler.** A load goes through two stages, each a queue ordered by
 //!   one key (class, then urgency, then time waited: aging gains a request
 //!   one class per window waited, 2 s by default): the *I/O stage* reads the
-//!   entry's first chunks ahead of its loader, within a byte budget for data
-//!   in flight (64 MiB by default) and a limit on reads at once; the *decode
-//!   stage* runs the loader, whose `read_chunk` serves the chunks read ahead
-//!   and reads the rest itself. The request path only pushes the slot on a
+//!   chunks a loader reads first ([`AssetLoader::read_ahead`]) ahead of it,
+//!   within a byte budget for data in flight (64 MiB by default) and a limit
+//!   on reads at once; the *decode stage* runs the loader, whose
+//!   `read_chunk` serves the chunks read ahead and reads the rest itself. The request path only pushes the slot on a
 //!   lock-free per-class inbox, which jobs sort in before each pick (O(log n));
 //!   [`AssetServer::set_priority`] and [`set_priorities`](AssetServer::set_priorities)
 //!   move queued requests the same way, and a raise reaches the dependencies

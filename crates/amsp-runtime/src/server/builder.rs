@@ -103,9 +103,11 @@ impl AssetServerBuilder {
         self
     }
 
-    /// Bytes one request may read ahead of its loader (its first chunks, in
-    /// order: headers, mip tails, coarse LODs); default 4 MiB. Chunks
-    /// beyond it are read when the loader asks for them.
+    /// Bytes one request may read ahead of its loader (the first chunks it
+    /// reads, in order, as
+    /// [`AssetLoader::read_ahead`](crate::AssetLoader::read_ahead) says);
+    /// default 4 MiB. Chunks beyond it are read when the loader asks for
+    /// them.
     pub fn read_ahead(mut self, bytes: usize) -> Self {
         self.sched.read_ahead = bytes;
         self
