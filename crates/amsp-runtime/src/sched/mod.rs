@@ -374,3 +374,71 @@ impl Scheduler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::LoaderRegistry;
+    use crate::slot::Slot;
+    use amsp_core::{AssetId, AssetPath, Priority};
+    use amsp_io::MemorySource;
+
+    fn desc(n: u128) -> Arc<AssetDescriptor> {
+        let mut source = MemorySource::new("test");
+        source.insert(
+            AssetId::from_u128(n),
+            AssetPath::new(&format!("b/{n}.bin")).unwrap(),
+            "blob",
+            vec![vec![0; 10]],
+            vec![],
+        );
+        source.describe(AssetId::from_u128(n)).unwrap()
+    }
+
+    #[test]
+    fn a_request_between_the_stages_moves_in_the_decode_queue() {
+        let config = SchedConfig { aging: None, ..SchedConfig::default() };
+        let sched = Scheduler::new(config, Arc::new(Inbox::default()));
+        let tracker = crate::server::memory::Tracker::detached();
+        let mut loaders = LoaderRegistry::default();
+        loaders.register(crate::BlobLoader);
+        let loader = loaders.default_for(Some("blob")).unwrap();
+        let mut slots = Vec::new();
+        for n in 1..=3u128 {
+            let p = Priority::new(PriorityClass::Normal);
+            let slot: Arc<dyn ErasedSlot> = Slot::<crate::Blob>::new_queued(
+                AssetId::from_u128(n),
+                None,
+                p,
+                Arc::clone(&tracker),
+            );
+            assert!(slot.core().try_claim(), "read ahead: Loading");
+            let link = StageLink::new(Arc::clone(&slot), Arc::clone(&sched.budget), 0);
+            let task = DecodeTask {
+                slot: Arc::clone(&slot),
+                seq: n as u64,
+                desc: desc(n),
+                loader: Arc::clone(&loader),
+                link,
+            };
+            assert!(sched.push_decode(task).is_ok());
+            slots.push(slot);
+        }
+        // The last one becomes the most urgent; the first the least.
+        slots[2].core().set_priority(Priority::new(PriorityClass::Critical));
+        sched.submit(&slots[2]);
+        slots[0].core().set_priority(Priority::new(PriorityClass::Low));
+        sched.submit(&slots[0]);
+        let source = MemorySource::new("empty");
+        let mut unwanted = Vec::new();
+        let order: Vec<u128> =
+            std::iter::from_fn(|| match sched.next(&source, &|_| None, &mut unwanted, true)? {
+                Work::Decode(task) => Some(task.slot.core().id.as_u128()),
+                Work::Io { .. } => None,
+            })
+            .collect();
+        assert_eq!(order, [3, 2, 1]);
+        assert!(unwanted.is_empty());
+        assert_eq!(sched.counts().decode_queued, 0);
+    }
+}

@@ -77,6 +77,9 @@ pub(crate) fn handle_unwanted(inner: &Inner, unwanted: Vec<Unwanted>) {
             }
         }
     }
+    // Cancelled requests read ahead gave their bytes back: a read waiting
+    // for the budget may start.
+    inner.wake_jobs();
 }
 
 /// Fails every queued request with [`LoadError::Cancelled`] (at shutdown);
