@@ -214,11 +214,15 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
         // Dropping dependency handles may report them unused; never under a
         // slot lock.
         drop(released);
+        // Before the end is counted: a caller that saw the server idle and
+        // then dropped its handle must not have its drop reported again,
+        // later, by this load (which would make the asset look recently
+        // used to the memory budget).
+        core.report_if_unused();
         if inner.counters.end(outcome.is_ok()) {
             inner.idle.notify();
         }
         inner.signal.notify();
-        core.report_if_unused();
         for dependent in dependents {
             let step = match &outcome {
                 Ok(()) => Step::DepLoaded,
