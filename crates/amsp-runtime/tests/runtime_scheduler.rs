@@ -129,18 +129,22 @@ fn low_under_high_stream(
 ) -> (Option<Duration>, Vec<(u128, Instant)>, Instant) {
     const QUEUED: u128 = 32;
     const LOW: u128 = 1;
+    const BLOCKER: u128 = 2;
     let gated = GatedSource::new(blobs(give_up as u128 + QUEUED + 10), false);
     let server = one_worker(gated.clone(), aging);
+    // The worker waits at the gate with a first High request before the Low
+    // one is queued, so that it cannot take the Low one first.
+    let mut submitted = vec![(BLOCKER, Instant::now())];
+    let mut stream = vec![server.load_with_priority::<Blob>(id(BLOCKER), PriorityClass::High)];
+    gated.wait_for_waiting(1);
     let started = Instant::now();
     let _low = server.load_with_priority::<Blob>(id(LOW), PriorityClass::Low);
     let after_low = Instant::now();
-    let mut submitted = Vec::new();
-    let mut stream = Vec::new();
-    for n in LOW + 1..=LOW + QUEUED {
+    for n in BLOCKER + 1..=BLOCKER + QUEUED {
         submitted.push((n, Instant::now()));
         stream.push(server.load_with_priority::<Blob>(id(n), PriorityClass::High));
     }
-    let mut next = LOW + QUEUED + 1;
+    let mut next = BLOCKER + QUEUED + 1;
     let mut passed = 0;
     while !gated.reads().contains(&id(LOW)) && passed < give_up {
         gated.wait_for_waiting(1);
