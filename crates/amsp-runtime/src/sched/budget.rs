@@ -65,6 +65,11 @@ impl Budget {
         self.reserved.fetch_sub(bytes, Ordering::AcqRel);
     }
 
+    /// Gives back a reservation that no read took over.
+    pub fn unreserve(&self, bytes: usize) {
+        self.release(bytes);
+    }
+
     fn hold(&self, bytes: usize) {
         let now = self.held.fetch_add(bytes, Ordering::AcqRel) + bytes;
         self.peak.fetch_max(now, Ordering::AcqRel);

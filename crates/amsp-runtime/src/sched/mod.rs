@@ -293,18 +293,20 @@ impl Scheduler {
                 None
             };
             let io = io.filter(|(key, need)| {
-                decode_key.is_none_or(|d| *key > d) && self.budget.fits(*need)
+                decode_key.is_none_or(|d| *key > d) && self.budget.try_reserve(*need)
             });
             if let Some((key, need)) = io {
-                let slot = state.io.pop(slot_addr)?;
+                let reserved = need.min(self.budget.limit());
+                let Some(slot) = state.io.pop(slot_addr) else {
+                    self.budget.unreserve(reserved);
+                    return None;
+                };
                 if !slot.core().try_claim() {
-                    continue; // claimed at shutdown
-                }
-                if !self.budget.try_reserve(need) {
-                    unreachable!("the budget only shrinks outside the scheduler lock");
+                    // Claimed at shutdown.
+                    self.budget.unreserve(reserved);
+                    continue;
                 }
                 state.io_running += 1;
-                let reserved = need.min(self.budget.limit());
                 return Some(Work::Io { slot, reserved, seq: key.seq() });
             }
             return state.decode.pop(|task| slot_addr(&task.slot)).map(Work::Decode);
