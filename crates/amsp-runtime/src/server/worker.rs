@@ -48,6 +48,8 @@ fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64) {
         Err(LoadError::Cancelled { asset: slot.core().name() })
     } else if !slot.core().is_wanted() && cancel::try_cancel(inner, &slot) {
         inner.sched.io_done();
+        drop(link);
+        inner.wake_jobs();
         return;
     } else {
         catch_unwind(AssertUnwindSafe(|| read_ahead(inner, &slot, &link, seq)))
