@@ -171,6 +171,11 @@ impl AssetSource for CookedSource {
         self.assets.get(&id).map(|l| Arc::clone(&l.desc))
     }
 
+    fn chunk_size(&self, id: AssetId, chunk: u32) -> Option<u64> {
+        let (reader, entry) = self.locate(id, chunk).ok()?;
+        reader.chunks(entry).get(chunk as usize).map(|info| info.raw_len)
+    }
+
     fn read_chunk(&self, id: AssetId, chunk: u32, out: &mut Vec<u8>) -> Result<(), ReadError> {
         let (reader, entry) = self.locate(id, chunk)?;
         reader.read_chunk(entry, chunk, out).map_err(|e| pack_error(id, chunk, reader, e))

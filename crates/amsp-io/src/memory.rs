@@ -84,6 +84,11 @@ impl AssetSource for MemorySource {
         self.assets.get(&id).map(|(d, _)| Arc::clone(d))
     }
 
+    fn chunk_size(&self, id: AssetId, chunk: u32) -> Option<u64> {
+        let (_, chunks) = self.assets.get(&id)?;
+        chunks.get(chunk as usize).map(|data| data.len() as u64)
+    }
+
     fn read_chunk(&self, id: AssetId, chunk: u32, out: &mut Vec<u8>) -> Result<(), ReadError> {
         let data = self
             .assets

@@ -106,6 +106,15 @@ pub trait AssetSource: Send + Sync + 'static {
     /// stored bytes fail verification.
     fn read_chunk(&self, id: AssetId, chunk: u32, out: &mut Vec<u8>) -> Result<(), ReadError>;
 
+    /// The decoded size of chunk `chunk` of asset `id`, if the source knows
+    /// it without I/O (a pack's table of contents does). The runtime's I/O
+    /// stage reads a chunk ahead of its loader only when it knows the chunk
+    /// fits its byte budget. The default knows nothing.
+    fn chunk_size(&self, id: AssetId, chunk: u32) -> Option<u64> {
+        let _ = (id, chunk);
+        None
+    }
+
     /// Reads every chunk of asset `id`, concatenated in order.
     ///
     /// # Errors

@@ -159,6 +159,11 @@ pub struct BlobLoader;
 impl AssetLoader for BlobLoader {
     type Asset = Blob;
 
+    /// Every chunk: the whole asset is read.
+    fn read_ahead(&self, _descriptor: &amsp_io::AssetDescriptor) -> u32 {
+        u32::MAX
+    }
+
     fn asset_types(&self) -> &[&str] {
         BLOB_TYPES
     }
@@ -179,6 +184,11 @@ pub struct TextLoader;
 
 impl AssetLoader for TextLoader {
     type Asset = Text;
+
+    /// Every chunk: the whole asset is read.
+    fn read_ahead(&self, _descriptor: &amsp_io::AssetDescriptor) -> u32 {
+        u32::MAX
+    }
 
     fn asset_types(&self) -> &[&str] {
         TEXT_TYPES

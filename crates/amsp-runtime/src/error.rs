@@ -152,8 +152,11 @@ pub enum LoadError {
         /// The panic message, when it was a string.
         message: String,
     },
-    /// The asset server shut down before the asset finished loading.
-    #[error("{asset}: cancelled: the asset server shut down before it loaded")]
+    /// The load was cancelled: the asset server shut down before the asset
+    /// finished loading (the asset then fails with this error), or no strong
+    /// handle wants the asset any more (a loader's read returns this error;
+    /// the load then ends `Unloaded`, not failed).
+    #[error("{asset}: cancelled before it finished loading")]
     Cancelled {
         /// The asset.
         asset: AssetName,

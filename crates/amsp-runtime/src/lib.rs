@@ -22,8 +22,9 @@
 //!   `Loaded` only when they all are, fails with
 //!   [`LoadError::DependencyFailed`] if one fails, and a cycle fails with
 //!   [`LoadError::Cycle`] instead of hanging.
-//! - Handles are reference counted. The last strong handle dropped makes an
-//!   asset *unused*, not freed: [`AssetServer::unload_unused`] frees unused
+//! - Handles are reference counted. The last strong handle dropped before
+//!   the asset finished loading cancels its request; dropped after, it makes
+//!   the asset *unused*, not freed: [`AssetServer::unload_unused`] frees unused
 //!   assets, and a memory budget frees the least recently used of them
 //!   automatically. [`WeakHandle`] names an asset without keeping it.
 //! - Work runs on the server's own [`WorkerPool`] or on a host engine's pool
@@ -66,21 +67,31 @@
 //!   counts its strong handles itself rather than using the `Arc` count,
 //!   because queues, workers and the registry also hold the `Arc` and must
 //!   not count as "in use".
-//! - **Queues.** One lock-free FIFO per priority class; raising a request's
-//!   priority pushes it again at the higher class and the first worker to
-//!   claim the slot wins, so the stale entry is skipped. The streaming
-//!   scheduler can swap a class FIFO for an urgency-ordered structure
-//!   without touching the request path.
+//! - **Scheduler.** A load goes through two stages, each a queue ordered by
+//!   one key (class, then urgency, then time waited: aging gains a request
+//!   one class per window waited, 2 s by default): the *I/O stage* reads the
+//!   chunks a loader reads first ([`AssetLoader::read_ahead`]) ahead of it,
+//!   within a byte budget for data in flight (64 MiB by default) and a limit
+//!   on reads at once; the *decode stage* runs the loader, whose
+//!   `read_chunk` serves the chunks read ahead and reads the rest itself. The request path only pushes the slot on a
+//!   lock-free per-class inbox, which jobs sort in before each pick (O(log n));
+//!   [`AssetServer::set_priority`] and [`set_priorities`](AssetServer::set_priorities)
+//!   move queued requests the same way, and a raise reaches the dependencies
+//!   the request declared. A request whose last strong handle is dropped
+//!   before it finished is cancelled wherever it is (queued, waiting for the
+//!   budget, mid-load at the loader's next read, waiting for dependencies)
+//!   and ends `Unloaded`.
 //! - **Jobs.** Queued requests are run by *drain jobs* on the [`Executor`],
-//!   at most as many at once as it has workers: a request spawns one only
-//!   when fewer are live, so most requests cost no executor call. A job pops
-//!   whichever queued request is most urgent, loads it, and goes on until the
-//!   queues are empty (handing over to a fresh job every few dozen entries),
-//!   so a FIFO host pool still serves by priority. A job that finds the
-//!   queues empty gives up its place before looking once more, so a request
-//!   queued meanwhile is never stranded. Jobs never wait on each other (a
-//!   parent waiting for dependencies is a continuation, not a blocked
-//!   thread), so any number of threads, even one, makes progress.
+//!   at most as many at once as it has workers (and as its subsystem's
+//!   quota allows, see [`Subsystem`]): a request spawns one only when fewer
+//!   are live, so most requests cost no executor call. A job picks whichever
+//!   stage's head is more urgent, and goes on until nothing is runnable
+//!   (handing over to a fresh job every few dozen picks), so a FIFO host
+//!   pool still serves by priority. A job that finds nothing runnable gives
+//!   up its place before looking once more, so a request queued meanwhile is
+//!   never stranded. Jobs never wait on each other (a parent waiting for
+//!   dependencies is a continuation, not a blocked thread), so any number of
+//!   threads, even one, makes progress.
 //! - **Dependencies.** Cycle checks and edge insertions are serialised by a
 //!   graph lock that only workers take; the request path never does.
 //! - **Memory.** Handles never free on drop; they post a lock-free
@@ -95,22 +106,24 @@
 //!   240–260 ns, by path about 470–480 ns (the path is normalised and
 //!   resolved by the source first).
 //! - **Shutdown.** Dropping the server cancels queued requests
-//!   ([`LoadError::Cancelled`]), lets loads in progress finish and joins its
-//!   own workers; handles stay valid afterwards.
+//!   ([`LoadError::Cancelled`]), lets loads in progress (including those read
+//!   ahead) finish and joins its own workers; handles stay valid afterwards.
 
 mod asset;
 mod error;
 mod executor;
 mod handle;
 mod loader;
-mod queue;
+mod sched;
 mod server;
 mod slot;
 pub mod streaming;
 
 pub use asset::{Asset, BLOB_TYPES, Blob, BlobLoader, TEXT_TYPES, Text, TextLoader};
 pub use error::{AssetName, LoadError, LoadState};
-pub use executor::{Executor, Job, WorkerPool};
+pub use executor::{
+    Executor, ExecutorConfig, Job, LOAD_SUBSYSTEM, Subsystem, SubsystemId, WorkerPool,
+};
 pub use handle::{AssetRef, Handle, WeakHandle};
 pub use loader::{AssetLoader, LoadContext, LoadInput};
 pub use server::{AssetServer, AssetServerBuilder, AssetStats, BuildError};

@@ -24,6 +24,7 @@ use amsp_io::{AssetDescriptor, AssetSource, ReadError};
 use crate::asset::Asset;
 use crate::error::{AssetName, LoadError};
 use crate::handle::{AssetRef, Handle};
+use crate::sched::budget::{StageLink, Taken};
 use crate::server::Inner;
 use crate::server::deps;
 use crate::server::memory::Tracker;
@@ -54,6 +55,20 @@ pub trait AssetLoader: Send + Sync + 'static {
         &[]
     }
 
+    /// How many of the asset's first chunks this loader reads, in order,
+    /// before any other: the server's I/O stage reads up to that many ahead
+    /// of the loader (as far as they fit its read-ahead limit and byte
+    /// budget), and `read_chunk` hands them over without another read. The
+    /// default, 1, is the first chunk (a header, a coarsest LOD, or the
+    /// whole of a one-chunk asset); a loader that reads every chunk returns
+    /// `u32::MAX`. A chunk read ahead that the loader never asks for is
+    /// wasted I/O, so a loader that reads only some chunks (a mip tail, a
+    /// streamed clip's header) must not claim more.
+    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32 {
+        let _ = descriptor;
+        1
+    }
+
     /// Makes the asset.
     ///
     /// # Errors
@@ -65,10 +80,18 @@ pub trait AssetLoader: Send + Sync + 'static {
 /// by chunk, so that a loader reads only what it needs (a texture's mip
 /// tail, a mesh's coarse LODs) and can decode each chunk straight into its
 /// final buffer.
+///
+/// Inside the server, the first chunks were usually read ahead by the I/O
+/// stage: `read_chunk` hands those over without another read. While the
+/// loader runs, a read of an asset that nobody wants any more returns
+/// [`LoadError::Cancelled`]: return it, and the server ends the load as
+/// cancelled (not failed).
 pub struct LoadInput {
     descriptor: Arc<AssetDescriptor>,
     name: AssetName,
     backing: Backing,
+    /// The chunks read ahead and the cancellation check (server loads).
+    link: Option<Arc<StageLink>>,
 }
 
 enum Backing {
@@ -96,7 +119,18 @@ impl LoadInput {
     #[must_use]
     pub fn from_source(descriptor: Arc<AssetDescriptor>, source: Arc<dyn AssetSource>) -> Self {
         let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
-        Self { descriptor, name, backing: Backing::Source(source) }
+        Self { descriptor, name, backing: Backing::Source(source), link: None }
+    }
+
+    /// Input for the server's decode stage: chunks read ahead are served
+    /// from `link`, the rest from `source`.
+    pub(crate) fn staged(
+        descriptor: Arc<AssetDescriptor>,
+        source: Arc<dyn AssetSource>,
+        link: Arc<StageLink>,
+    ) -> Self {
+        let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
+        Self { descriptor, name, backing: Backing::Source(source), link: Some(link) }
     }
 
     /// Input made of a descriptor and its chunks, already in memory
@@ -105,7 +139,7 @@ impl LoadInput {
     #[must_use]
     pub fn new(descriptor: Arc<AssetDescriptor>, chunks: Vec<Vec<u8>>) -> Self {
         let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
-        Self { descriptor, name, backing: Backing::Chunks(chunks) }
+        Self { descriptor, name, backing: Backing::Chunks(chunks), link: None }
     }
 
     /// What the source knows of the asset.
@@ -128,8 +162,20 @@ impl LoadInput {
     ///
     /// # Errors
     /// [`LoadError::NotFound`] for a chunk the asset does not have,
-    /// [`LoadError::Io`] or [`LoadError::Corrupt`] when the source fails.
+    /// [`LoadError::Io`] or [`LoadError::Corrupt`] when the source fails,
+    /// [`LoadError::Cancelled`] when the server's load of the asset was
+    /// cancelled (nobody wants it any more).
     pub fn read_chunk(&self, chunk: u32, out: &mut Vec<u8>) -> Result<(), LoadError> {
+        if let Some(link) = &self.link {
+            match link.take(chunk) {
+                Taken::Bytes(bytes) => {
+                    *out = bytes;
+                    return Ok(());
+                }
+                Taken::Cancelled => return Err(LoadError::Cancelled { asset: self.name.clone() }),
+                Taken::Absent => {}
+            }
+        }
         match &self.backing {
             Backing::Source(source) => {
                 self.guarded(source, |source| source.read_chunk(self.descriptor.id, chunk, out))
@@ -199,6 +245,24 @@ impl LoadInput {
                 }
                 Ok(chunks.concat())
             }
+            Backing::Source(_) if self.link.as_ref().is_some_and(|l| l.is_active()) => {
+                // Through `read_chunk`, for the chunks read ahead and the
+                // cancellation check.
+                let count = self.chunk_count();
+                if count == 1 {
+                    let mut out = Vec::new();
+                    self.read_chunk(0, &mut out)?;
+                    return Ok(out);
+                }
+                let size = usize::try_from(self.descriptor.raw_size).unwrap_or(0);
+                let mut out = Vec::with_capacity(size.min(MAX_ALL_RESERVE));
+                let mut bytes = Vec::new();
+                for chunk in 0..count {
+                    self.read_chunk(chunk, &mut bytes)?;
+                    out.extend_from_slice(&bytes);
+                }
+                Ok(out)
+            }
             Backing::Source(ref source) => {
                 self.guarded(source, |source| source.read_all(self.descriptor.id))
             }
@@ -208,6 +272,10 @@ impl LoadInput {
 
 /// Chunks reserved up front at most, whatever the descriptor says.
 const MAX_CHUNK_RESERVE: usize = 256;
+
+/// Bytes reserved up front at most for `read_all`, whatever the descriptor
+/// says (the vector grows past it as chunks arrive).
+const MAX_ALL_RESERVE: usize = 64 << 20;
 
 /// What a loader may ask of the server while it loads one asset.
 pub struct LoadContext<'a> {
@@ -273,7 +341,8 @@ impl<'a> LoadContext<'a> {
     /// this asset fails with [`LoadError::DependencyFailed`]. A dependency
     /// that leads back to this asset fails it with [`LoadError::Cycle`].
     pub fn load_dependency<'r, U: Asset>(&mut self, asset: impl Into<AssetRef<'r>>) -> Handle<U> {
-        let handle = self.inner.load_typed::<U>(asset.into(), self.priority());
+        let since = Some(self.slot.core().since());
+        let handle = self.inner.load_typed_since::<U>(asset.into(), self.priority(), since);
         if let Err(err) = deps::declare(self.inner, self.slot, handle.erased()) {
             self.cycle.get_or_insert(err);
         }
@@ -295,6 +364,9 @@ pub(crate) trait ErasedLoader: Send + Sync + 'static {
         input: LoadInput,
         ctx: &mut LoadContext<'_>,
     ) -> Result<Box<dyn Any + Send + Sync>, LoadError>;
+
+    /// [`AssetLoader::read_ahead`].
+    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32;
 
     /// [`Asset::TYPE_NAME`] of the output.
     fn output_name(&self) -> &'static str;
@@ -321,6 +393,10 @@ impl<L: AssetLoader> ErasedLoader for Erased<L> {
         ctx: &mut LoadContext<'_>,
     ) -> Result<Box<dyn Any + Send + Sync>, LoadError> {
         self.0.load(input, ctx).map(|asset| Box::new(asset) as Box<dyn Any + Send + Sync>)
+    }
+
+    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32 {
+        self.0.read_ahead(descriptor)
     }
 
     fn output_name(&self) -> &'static str {

@@ -91,6 +91,16 @@ pub(crate) struct SlotCore {
     pub unused_since: AtomicU64,
     /// Whether an "unused" event for this slot is queued.
     pub unused_queued: AtomicBool,
+    /// When the request was first queued (nanoseconds since the server
+    /// started; `u64::MAX` until then), lowered to the time of an older
+    /// dependent: the scheduler's aging counts from it.
+    since: AtomicU64,
+    /// The most urgent class (plus one) of the scheduler's inboxes the slot
+    /// was pushed on since the scheduler last took it out (0: none), so that
+    /// it is pushed again only when it becomes more urgent.
+    pub in_inbox: AtomicU8,
+    /// Whether the scheduler was told that nobody wants this request.
+    pub cancel_noted: AtomicBool,
     tracker: Option<Arc<Tracker>>,
 }
 
@@ -120,6 +130,9 @@ impl SlotCore {
             links: Mutex::new(Links::default()),
             unused_since: AtomicU64::new(0),
             unused_queued: AtomicBool::new(false),
+            since: AtomicU64::new(u64::MAX),
+            in_inbox: AtomicU8::new(0),
+            cancel_noted: AtomicBool::new(false),
             tracker,
         }
     }
@@ -197,6 +210,28 @@ impl SlotCore {
         self.priority.fetch_max(packed, Ordering::AcqRel) < packed
     }
 
+    /// Sets the priority to `p`, more or less urgent; returns the old one.
+    pub fn set_priority(&self, p: Priority) -> Priority {
+        unpack_priority(self.priority.swap(pack_priority(p), Ordering::AcqRel))
+    }
+
+    /// When the request was queued (nanoseconds since the server started).
+    pub fn since(&self) -> u64 {
+        self.since.load(Ordering::Acquire)
+    }
+
+    /// Lowers the queue time to `since` (a dependent that waited longer);
+    /// true if it changed.
+    pub fn inherit_since(&self, since: u64) -> bool {
+        self.since.fetch_min(since, Ordering::AcqRel) > since
+    }
+
+    /// Whether a strong handle (a caller's or a dependent's) still wants
+    /// the asset; a request nobody wants is cancelled.
+    pub fn is_wanted(&self) -> bool {
+        self.handles.load(Ordering::Acquire) & !EVICTED != 0
+    }
+
     pub fn bytes(&self) -> usize {
         self.bytes.load(Ordering::Acquire)
     }
@@ -225,6 +260,10 @@ impl SlotCore {
         if self.handles.fetch_sub(1, Ordering::AcqRel) == 1
             && let Some(tracker) = &self.tracker
         {
+            if !self.is_terminal() && !self.cancel_noted.swap(true, Ordering::AcqRel) {
+                // A request nobody wants any more: the scheduler cancels it.
+                tracker.inbox.unwanted.push(self.key());
+            }
             tracker.became_unused(self);
         }
     }

@@ -74,15 +74,18 @@ fn loads_in_flight_are_not_unloaded() {
     let server = build(gated.clone(), None);
     let pending = server.load::<Blob>(id(3));
     let weak = pending.downgrade();
-    drop(pending);
     gated.wait_for_waiting(1);
+    // Held: in use, not unused; and never freed in the middle of its load.
+    assert_eq!(server.unload_unused(), 0);
+    drop(pending);
+    // Unwanted now, still at the gate: not unloaded either (it is cancelled
+    // by its load, which sees it wanted by nobody).
     assert_eq!(server.unload_unused(), 0);
     gated.open();
     assert!(server.wait_idle(TIMEOUT));
-    let again = weak.upgrade().expect("the load finished in its slot");
-    assert!(again.state().is_loaded());
-    drop(again);
-    assert_eq!(server.unload_unused(), 1000);
+    assert!(weak.upgrade().is_none(), "cancelled: out of the registry");
+    let stats = server.stats();
+    assert_eq!((stats.loaded, stats.cancelled, stats.resident), (0, 1, 0));
 }
 
 #[test]
@@ -132,15 +135,19 @@ fn the_budget_is_enforced_without_being_asked() {
         .build()
         .unwrap();
     let kept = server.load::<Blob>(id(10));
-    for i in 1..=9 {
-        drop(server.load::<Blob>(id(i)));
+    let handles: Vec<_> = (1..=9).map(|i| server.load::<Blob>(id(i))).collect();
+    executor.run_all();
+    assert_eq!(server.stats().loaded, 10);
+    // Dropped in order: 9 is the most recently used.
+    for handle in handles {
+        drop(handle);
     }
     assert_eq!(server.stats().evicted, 0);
     executor.run_all();
     let stats = server.stats();
     assert_eq!((stats.unused, stats.unused_bytes, stats.evicted), (1, 1000, 8));
     assert!(server.get(&kept).is_some());
-    // The most recently finished unused asset is the one kept.
+    // The most recently used unused asset is the one kept.
     assert!(server.load::<Blob>(id(9)).state().is_loaded());
     drop(kept);
     assert_eq!(server.stats().evicted, 8, "nothing is freed inside drop");
@@ -151,10 +158,9 @@ fn the_budget_is_enforced_without_being_asked() {
 #[test]
 fn lowering_the_budget_frees_at_once() {
     let server = build(Arc::new(source()), None);
-    for i in 1..=4 {
-        drop(server.load::<Blob>(id(i)));
-    }
+    let handles: Vec<_> = (1..=4).map(|i| server.load::<Blob>(id(i))).collect();
     assert!(server.wait_idle(TIMEOUT));
+    drop(handles);
     assert_eq!(server.stats().unused_bytes, 4000);
     assert_eq!(server.set_memory_budget(Some(1000)), 3000);
     assert_eq!(server.memory_budget(), Some(1000));

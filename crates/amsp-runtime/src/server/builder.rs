@@ -2,11 +2,13 @@
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use amsp_io::AssetSource;
 
 use super::AssetServer;
-use crate::executor::{Executor, WorkerPool};
+use crate::executor::{Executor, LOAD_SUBSYSTEM, WorkerPool};
+use crate::sched::SchedConfig;
 
 /// Registry shards by default: enough that requests from many threads rarely
 /// meet on one lock.
@@ -49,6 +51,8 @@ pub struct AssetServerBuilder {
     worker_threads: Option<usize>,
     memory_budget: Option<usize>,
     shards: Option<usize>,
+    sched: SchedConfig,
+    subsystem: Option<String>,
 }
 
 impl AssetServerBuilder {
@@ -66,6 +70,16 @@ impl AssetServerBuilder {
         self
     }
 
+    /// The executor's subsystem the server's jobs run in (default
+    /// [`LOAD_SUBSYSTEM`], `"load"`): the server keeps no more jobs live
+    /// than its quota, and the executor weighs them against its other
+    /// subsystems. An executor without that subsystem runs them as plain
+    /// jobs.
+    pub fn subsystem(mut self, name: impl Into<String>) -> Self {
+        self.subsystem = Some(name.into());
+        self
+    }
+
     /// Threads of the server's own pool (default: the available cores).
     pub fn worker_threads(mut self, threads: usize) -> Self {
         self.worker_threads = Some(threads);
@@ -77,6 +91,41 @@ impl AssetServerBuilder {
     /// until [`AssetServer::unload_unused`]).
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// Bytes that may be in flight between the I/O stage and the decode
+    /// stage (read ahead, not yet taken by a loader); default 64 MiB. A read
+    /// starts only when its read-ahead fits, so this bounds the memory that
+    /// queued requests hold whatever is queued.
+    pub fn io_budget(mut self, bytes: usize) -> Self {
+        self.sched.io_budget = bytes.max(1);
+        self
+    }
+
+    /// Bytes one request may read ahead of its loader (the first chunks it
+    /// reads, in order, as
+    /// [`AssetLoader::read_ahead`](crate::AssetLoader::read_ahead) says);
+    /// default 4 MiB. Chunks beyond it are read when the loader asks for
+    /// them.
+    pub fn read_ahead(mut self, bytes: usize) -> Self {
+        self.sched.read_ahead = bytes;
+        self
+    }
+
+    /// Reads in progress at once on the source (default 8).
+    pub fn io_concurrency(mut self, reads: usize) -> Self {
+        self.sched.io_concurrency = reads.max(1);
+        self
+    }
+
+    /// Aging: a waiting request gains one priority class per `window` waited
+    /// (default 2 s), so low-priority work still progresses under a constant
+    /// stream of urgent work: a request of class `c` is served before any
+    /// request of class `c'` queued more than `(c' − c + 1) × window` after
+    /// it. `None` turns aging off (strict priority order).
+    pub fn aging(mut self, window: Option<Duration>) -> Self {
+        self.sched.aging = window;
         self
     }
 
@@ -111,6 +160,8 @@ impl AssetServerBuilder {
             pool,
             self.memory_budget,
             self.shards.unwrap_or(DEFAULT_SHARDS),
+            self.sched,
+            self.subsystem.as_deref().unwrap_or(LOAD_SUBSYSTEM),
         ))
     }
 }
@@ -122,6 +173,10 @@ impl std::fmt::Debug for AssetServerBuilder {
             .field("custom_executor", &self.executor.is_some())
             .field("worker_threads", &self.worker_threads)
             .field("memory_budget", &self.memory_budget)
+            .field("io_budget", &self.sched.io_budget)
+            .field("read_ahead", &self.sched.read_ahead)
+            .field("io_concurrency", &self.sched.io_concurrency)
+            .field("aging", &self.sched.aging)
             .finish_non_exhaustive()
     }
 }

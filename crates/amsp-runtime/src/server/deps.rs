@@ -127,6 +127,38 @@ fn dep_error(dep: &Arc<dyn ErasedSlot>) -> LoadError {
     dep.core().error().unwrap_or_else(|| LoadError::Cancelled { asset: dep.core().name() })
 }
 
+/// Ends a cancelled slot (out of the registry, no handle left): `Unloaded`,
+/// its value and dependency handles dropped. One that finished meanwhile is
+/// unloaded as eviction would; a failed one stays failed.
+pub(crate) fn end_cancelled(inner: &Inner, slot: &Arc<dyn ErasedSlot>) {
+    let core = slot.core();
+    let mut links = core.links.lock();
+    let state = core.state_code();
+    if matches!(state, FAILED | UNLOADED) {
+        return;
+    }
+    slot.clear();
+    core.set_state(UNLOADED);
+    let deps = std::mem::take(&mut links.deps);
+    let dependents = std::mem::take(&mut links.dependents);
+    drop(links);
+    drop(deps);
+    if state == LOADED {
+        inner.counters.evicted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    } else if inner.counters.end_cancelled() {
+        inner.idle.notify();
+    }
+    inner.signal.notify();
+    // Nobody held a handle, so no parent should wait for it; settle any
+    // that does rather than leave it hanging.
+    let err = LoadError::Cancelled { asset: core.name() };
+    let work = dependents
+        .into_iter()
+        .map(|parent| (parent, Step::DepFailed(core.name(), err.clone())))
+        .collect();
+    settle(inner, work);
+}
+
 /// Ends `slot` with `outcome` (unless it already ended) and settles the
 /// slots waiting for it.
 pub(crate) fn complete(inner: &Inner, slot: &Arc<dyn ErasedSlot>, outcome: Result<(), LoadError>) {
@@ -182,11 +214,15 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
         // Dropping dependency handles may report them unused; never under a
         // slot lock.
         drop(released);
+        // Before the end is counted: a caller that saw the server idle and
+        // then dropped its handle must not have its drop reported again,
+        // later, by this load (which would make the asset look recently
+        // used to the memory budget).
+        core.report_if_unused();
         if inner.counters.end(outcome.is_ok()) {
             inner.idle.notify();
         }
         inner.signal.notify();
-        core.report_if_unused();
         for dependent in dependents {
             let step = match &outcome {
                 Ok(()) => Step::DepLoaded,

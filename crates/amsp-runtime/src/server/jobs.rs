@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering, fence};
 
 use crossbeam_utils::CachePadded;
 
-use super::{Inner, worker};
+use super::{Inner, cancel, worker};
+use crate::sched::Work;
 
 /// Entries a job pops before it hands over to a fresh job.
 const BATCH: usize = 32;
@@ -69,10 +70,28 @@ impl Inner {
         }
     }
 
+    /// The next work for a job; cancels the requests found unwanted on the
+    /// way.
+    fn next_work(&self) -> Option<Work> {
+        let mut unwanted = Vec::new();
+        let lookup = |key| self.registry.get(key);
+        let start_io = !self.is_shut_down();
+        let work = self.sched.next(self.source.as_ref(), &lookup, &mut unwanted, start_io);
+        if !unwanted.is_empty() {
+            cancel::handle_unwanted(self, unwanted);
+        }
+        work
+    }
+
+    /// Whether a job would find work now.
+    fn has_runnable(&self) -> bool {
+        self.sched.has_runnable(self.source.as_ref(), !self.is_shut_down())
+    }
+
     /// Spawns a job that holds a place already counted.
     fn spawn_drain_job(&self) {
         let inner = self.weak_self.clone();
-        self.executor.spawn(Box::new(move || {
+        self.spawn(Box::new(move || {
             if let Some(inner) = inner.upgrade() {
                 drain(&inner);
             }
@@ -86,8 +105,8 @@ fn drain(inner: &Inner) {
     let _unwind = UnwindGuard(inner);
     let mut left = BATCH;
     loop {
-        while let Some(entry) = inner.queue.pop() {
-            worker::run_entry(inner, entry);
+        while let Some(work) = inner.next_work() {
+            worker::run(inner, work);
             left -= 1;
             if left == 0 {
                 // The place passes to the fresh job.
@@ -98,7 +117,7 @@ fn drain(inner: &Inner) {
         inner.jobs.live.fetch_sub(1, Ordering::Relaxed);
         // Pairs with the fence in `wake_jobs`.
         fence(Ordering::SeqCst);
-        if inner.queue.is_empty() {
+        if !inner.has_runnable() {
             return;
         }
         // An entry pushed after the last pop may have found this job still

@@ -24,6 +24,7 @@ use std::sync::{Arc, Weak};
 use crossbeam_queue::SegQueue;
 
 use super::Inner;
+use crate::sched::Inbox;
 use crate::slot::{
     ErasedSlot, FAILED, LOADED, LOADING, QUEUED, SlotCore, SlotKey, UNLOADED, WAITING,
 };
@@ -32,6 +33,8 @@ const NO_BUDGET: usize = usize::MAX;
 
 /// Collects "became unused" events from handles; shared by every slot.
 pub(crate) struct Tracker {
+    /// The scheduler's inbox, where unwanted requests are reported.
+    pub inbox: Arc<Inbox>,
     events: SegQueue<SlotKey>,
     clock: AtomicU64,
     budget: AtomicUsize,
@@ -40,8 +43,9 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub fn new(inner: Weak<Inner>, budget: Option<usize>) -> Self {
+    pub fn new(inner: Weak<Inner>, inbox: Arc<Inbox>, budget: Option<usize>) -> Self {
         Self {
+            inbox,
             events: SegQueue::new(),
             clock: AtomicU64::new(0),
             budget: AtomicUsize::new(budget.unwrap_or(NO_BUDGET)),
@@ -53,7 +57,7 @@ impl Tracker {
     /// A tracker attached to no server (unit tests).
     #[cfg(test)]
     pub fn detached() -> Arc<Self> {
-        Arc::new(Self::new(Weak::new(), None))
+        Arc::new(Self::new(Weak::new(), Arc::new(Inbox::default()), None))
     }
 
     pub fn budget(&self) -> Option<usize> {
@@ -78,7 +82,7 @@ impl Tracker {
             match self.inner.upgrade() {
                 Some(inner) if !inner.is_shut_down() => {
                     let weak = Weak::clone(&self.inner);
-                    inner.executor.spawn(Box::new(move || {
+                    inner.spawn(Box::new(move || {
                         if let Some(inner) = weak.upgrade() {
                             inner.tracker.scheduled.store(false, Ordering::Release);
                             inner.maintain();
@@ -158,12 +162,33 @@ pub struct AssetStats {
     pub unused: usize,
     /// Bytes of the loaded assets that no strong handle holds.
     pub unused_bytes: usize,
+    /// Requests cancelled because no strong handle wanted them any more,
+    /// since the start.
+    pub cancelled: u64,
+    /// Requests waiting for the I/O stage now (applied inbox only).
+    pub io_queued: usize,
+    /// Requests read ahead and waiting for their loader now.
+    pub decode_queued: usize,
+    /// Reads in progress in the I/O stage now.
+    pub io_running: usize,
+    /// Bytes read ahead and not yet taken by a loader now.
+    pub in_flight_bytes: usize,
+    /// The most bytes read ahead and not yet taken by a loader at once,
+    /// since the start (never more than [`io_budget`](Self::io_budget)).
+    pub peak_in_flight_bytes: usize,
+    /// The byte budget for data in flight between the stages.
+    pub io_budget: usize,
 }
 
 impl Inner {
     /// Drains the events into the LRU index, then evicts while the indexed
     /// bytes exceed the budget; returns the bytes freed.
     pub(crate) fn maintain(&self) -> usize {
+        // Cancel what nobody wants any more, without waiting for a job.
+        let unwanted = self.sched.apply(&|key| self.registry.get(key));
+        if !unwanted.is_empty() {
+            super::cancel::handle_unwanted(self, unwanted);
+        }
         let mut lru = self.lru.lock();
         let mut freed = 0;
         loop {
@@ -245,8 +270,16 @@ impl Inner {
             loaded: self.counters.loaded.load(Ordering::Relaxed),
             failed: self.counters.failed.load(Ordering::Relaxed),
             evicted: self.counters.evicted.load(Ordering::Relaxed),
+            cancelled: self.counters.cancelled.load(Ordering::Relaxed),
+            in_flight_bytes: self.sched.budget.held(),
+            peak_in_flight_bytes: self.sched.budget.peak(),
+            io_budget: self.sched.budget.limit(),
             ..AssetStats::default()
         };
+        let counts = self.sched.counts();
+        stats.io_queued = counts.io_queued;
+        stats.decode_queued = counts.decode_queued;
+        stats.io_running = counts.io_running;
         self.registry.for_each(|slot| {
             let core = slot.core();
             match core.state_code() {

@@ -9,6 +9,7 @@
 //! - [`builder`]: the [`AssetServerBuilder`].
 
 pub(crate) mod builder;
+mod cancel;
 pub(crate) mod deps;
 mod jobs;
 pub(crate) mod memory;
@@ -29,10 +30,10 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use crate::asset::{Asset, BlobLoader, TextLoader};
 use crate::error::LoadState;
-use crate::executor::{Executor, WorkerPool};
+use crate::executor::{Executor, SubsystemId, WorkerPool};
 use crate::handle::{AssetRef, Handle};
 use crate::loader::{AssetLoader, LoaderRegistry};
-use crate::queue::RequestQueue;
+use crate::sched::{Inbox, SchedConfig, Scheduler};
 
 pub use builder::{AssetServerBuilder, BuildError};
 pub use memory::AssetStats;
@@ -99,7 +100,9 @@ pub(crate) struct Counters {
     pub loaded: AtomicU64,
     pub failed: AtomicU64,
     pub evicted: AtomicU64,
-    /// Requests that ended `Loaded` or `Failed`.
+    /// Requests cancelled because nobody wanted them any more.
+    pub cancelled: AtomicU64,
+    /// Requests that ended `Loaded`, `Failed` or cancelled.
     ended: AtomicU64,
 }
 
@@ -117,6 +120,14 @@ impl Counters {
         ended == self.requested.load(Ordering::Acquire)
     }
 
+    /// Records the cancellation of a request; true if none is left in
+    /// flight.
+    pub fn end_cancelled(&self) -> bool {
+        self.cancelled.fetch_add(1, Ordering::Relaxed);
+        let ended = self.ended.fetch_add(1, Ordering::AcqRel) + 1;
+        ended == self.requested.load(Ordering::Acquire)
+    }
+
     /// Whether every request made so far has ended.
     pub fn is_idle(&self) -> bool {
         // `ended` first: whatever it counts was requested before `requested`
@@ -130,9 +141,11 @@ impl Counters {
 pub(crate) struct Inner {
     pub source: Arc<dyn AssetSource>,
     pub executor: Arc<dyn Executor>,
+    /// The executor's subsystem the server's jobs run in, if it has one.
+    subsystem: Option<SubsystemId>,
     registry: Registry,
     pub loaders: RwLock<LoaderRegistry>,
-    pub queue: RequestQueue,
+    pub sched: Scheduler,
     jobs: Jobs,
     /// Serialises cycle checks with the edge insertions they guard.
     pub graph: Mutex<()>,
@@ -148,6 +161,14 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// Runs `job` on the executor, in the server's subsystem.
+    pub fn spawn(&self, job: crate::executor::Job) {
+        match self.subsystem {
+            Some(sub) => self.executor.spawn_in(sub, job),
+            None => self.executor.spawn(job),
+        }
+    }
+
     pub fn is_shut_down(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
     }
@@ -190,20 +211,27 @@ impl AssetServer {
         pool: Option<Arc<WorkerPool>>,
         memory_budget: Option<usize>,
         shards: usize,
+        sched: SchedConfig,
+        subsystem: &str,
     ) -> Self {
         let mut loaders = LoaderRegistry::default();
         loaders.register(BlobLoader);
         loaders.register(TextLoader);
-        let job_limit = executor.worker_count();
+        let subsystem = executor.subsystem(subsystem);
+        let job_limit = subsystem.map_or(executor.worker_count(), |sub| {
+            executor.quota(sub).min(executor.worker_count())
+        });
+        let inbox = Arc::new(Inbox::default());
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
             source,
             executor,
             registry: Registry::new(shards),
             loaders: RwLock::new(loaders),
-            queue: RequestQueue::new(),
+            sched: Scheduler::new(sched, Arc::clone(&inbox)),
+            subsystem,
             jobs: Jobs::new(job_limit),
             graph: Mutex::new(()),
-            tracker: Arc::new(Tracker::new(weak.clone(), memory_budget)),
+            tracker: Arc::new(Tracker::new(weak.clone(), inbox, memory_budget)),
             lru: Mutex::new(LruIndex::default()),
             placeholders: RwLock::new(HashMap::new()),
             signal: Signal::new(),
@@ -245,6 +273,42 @@ impl AssetServer {
         priority: impl Into<Priority>,
     ) -> Handle<T> {
         self.inner.load_typed(asset.into(), priority.into())
+    }
+
+    /// Sets the priority of a pending request, more or less urgent: a queued
+    /// request moves within its queue (O(log n), applied by the next job;
+    /// this call only records it and never blocks), and a raise is passed
+    /// on to the dependencies the request's load declared. A request that
+    /// already ended is left alone. Returns whether the request was pending
+    /// and its priority changed.
+    pub fn set_priority<T: Asset>(
+        &self,
+        handle: &Handle<T>,
+        priority: impl Into<Priority>,
+    ) -> bool {
+        let slot: Arc<dyn crate::slot::ErasedSlot> = Arc::clone(handle.slot()) as _;
+        let changed = self.inner.set_priority(&slot, priority.into());
+        if changed {
+            self.inner.wake_jobs();
+        }
+        changed
+    }
+
+    /// [`set_priority`](Self::set_priority) for many requests at once (the
+    /// streaming manager's per-frame update); returns how many changed.
+    pub fn set_priorities<'h, T: Asset>(
+        &self,
+        updates: impl IntoIterator<Item = (&'h Handle<T>, Priority)>,
+    ) -> usize {
+        let mut changed = 0;
+        for (handle, priority) in updates {
+            let slot: Arc<dyn crate::slot::ErasedSlot> = Arc::clone(handle.slot()) as _;
+            changed += usize::from(self.inner.set_priority(&slot, priority));
+        }
+        if changed > 0 {
+            self.inner.wake_jobs();
+        }
+        changed
     }
 
     /// The loaded asset, or `None` while it is not loaded.
@@ -367,11 +431,11 @@ impl Drop for AssetServer {
     /// progress finish, and joins the server's own workers.
     fn drop(&mut self) {
         self.inner.shutdown.store(true, Ordering::SeqCst);
-        worker::cancel_queued(&self.inner);
+        cancel::cancel_queued(&self.inner, false);
         if let Some(pool) = &self.pool {
             pool.shutdown();
         }
-        worker::cancel_queued(&self.inner);
+        cancel::cancel_queued(&self.inner, true);
         self.inner.signal.notify();
         self.inner.idle.notify();
     }

@@ -16,7 +16,6 @@ use super::{Inner, deps};
 use crate::asset::Asset;
 use crate::error::{AssetName, LoadError};
 use crate::handle::{AssetRef, ErasedHandle, Handle};
-use crate::queue::QueueEntry;
 use crate::slot::{ErasedSlot, LOADING, QUEUED, Slot, SlotKey, WAITING};
 
 impl Inner {
@@ -26,8 +25,19 @@ impl Inner {
         asset: AssetRef<'_>,
         priority: Priority,
     ) -> Handle<T> {
+        self.load_typed_since(asset, priority, None)
+    }
+
+    /// Requests `asset` as a `T`; a dependency passes the queue time of its
+    /// dependent (`since`), so that it ages from there.
+    pub(crate) fn load_typed_since<T: Asset>(
+        &self,
+        asset: AssetRef<'_>,
+        priority: Priority,
+        since: Option<u64>,
+    ) -> Handle<T> {
         let path = match asset {
-            AssetRef::Id(id) => return self.load_resolved(id, None, priority),
+            AssetRef::Id(id) => return self.load_resolved(id, None, priority, since),
             AssetRef::Path(path) => Cow::Borrowed(path),
             AssetRef::Str(text) => match AssetPath::new(text) {
                 Ok(path) => Cow::Owned(path),
@@ -42,7 +52,7 @@ impl Inner {
             },
         };
         match self.source.resolve(&path) {
-            Some(id) => self.load_resolved(id, Some(path), priority),
+            Some(id) => self.load_resolved(id, Some(path), priority, since),
             None => {
                 let asset = AssetName::new(AssetId::NIL, Some(path.into_owned()));
                 let err = LoadError::NotFound {
@@ -59,8 +69,9 @@ impl Inner {
         id: AssetId,
         mut path: Option<Cow<'_, AssetPath>>,
         priority: Priority,
+        since: Option<u64>,
     ) -> Handle<T> {
-        let slot = self.request_slot((id, TypeId::of::<T>()), priority, || {
+        let slot = self.request_slot((id, TypeId::of::<T>()), priority, since, || {
             // The path moves into a new slot; it is copied only when borrowed.
             let path = path.take().map(Cow::into_owned);
             Slot::<T>::new_queued(id, path, priority, Arc::clone(&self.tracker))
@@ -93,22 +104,25 @@ impl Inner {
         &self,
         key: SlotKey,
         priority: Priority,
+        since: Option<u64>,
         make: impl FnOnce() -> Arc<dyn ErasedSlot>,
     ) -> Arc<dyn ErasedSlot> {
         let (slot, created) = self.registry.acquire_or_insert(key, make);
         if created {
             self.counters.request();
+            slot.core().inherit_since(since.unwrap_or_else(|| self.sched.now()));
             if self.is_shut_down() {
                 if slot.core().try_claim() {
                     let err = LoadError::Cancelled { asset: slot.core().name() };
                     deps::complete(self, &slot, Err(err));
                 }
             } else {
-                self.queue.push(QueueEntry { slot: Arc::clone(&slot), priority });
+                self.sched.submit(&slot);
                 self.wake_jobs();
             }
         } else {
-            self.raise_priority(&slot, priority);
+            // A caller's request never makes an existing one older.
+            self.raise_priority(&slot, priority, since.unwrap_or(u64::MAX));
         }
         slot
     }
@@ -124,6 +138,7 @@ impl Inner {
         id: AssetId,
         priority: Priority,
     ) -> Result<(), LoadError> {
+        let since = Some(parent.core().since());
         let asset_type = self.source.describe(id).map(|desc| desc.asset_type.clone());
         let loader = self.loaders.read().default_for(asset_type.as_deref());
         let Some(loader) = loader else {
@@ -134,35 +149,80 @@ impl Inner {
                 requested: "any asset type",
             });
         };
-        let slot = self.request_slot((id, loader.output_type()), priority, || {
+        let slot = self.request_slot((id, loader.output_type()), priority, since, || {
             loader.new_slot(id, priority, Arc::clone(&self.tracker))
         });
         deps::declare(self, parent, ErasedHandle::from_acquired(slot))
     }
 
-    /// Raises the priority of `slot` and, transitively, of the dependencies
-    /// it waits for; a queued slot is queued again at the higher class (the
-    /// old entry goes stale).
-    pub(crate) fn raise_priority(&self, slot: &Arc<dyn ErasedSlot>, priority: Priority) {
-        if slot.core().priority() >= priority {
+    /// Raises the priority of `slot` (and lowers its queue time to `since`)
+    /// and, transitively, of the dependencies its load declared; a request
+    /// still in a queue is moved there.
+    pub(crate) fn raise_priority(
+        &self,
+        slot: &Arc<dyn ErasedSlot>,
+        priority: Priority,
+        since: u64,
+    ) {
+        let core = slot.core();
+        if core.priority() >= priority && core.since() <= since {
             return;
         }
+        let mut moved = false;
         let mut stack = vec![Arc::clone(slot)];
         while let Some(slot) = stack.pop() {
             let core = slot.core();
-            if !core.raise_priority(priority) {
+            let raised = core.raise_priority(priority);
+            if !(core.inherit_since(since) | raised) {
                 continue;
             }
             match core.state_code() {
                 QUEUED => {
-                    self.queue.push(QueueEntry { slot: Arc::clone(&slot), priority });
-                    self.wake_jobs();
+                    self.sched.submit(&slot);
+                    moved = true;
                 }
                 LOADING | WAITING => {
+                    // A request between the stages moves in the decode queue.
+                    self.sched.submit(&slot);
+                    moved = true;
                     stack.extend(core.links.lock().deps.iter().map(|dep| Arc::clone(dep.slot())));
                 }
                 _ => {}
             }
         }
+        if moved {
+            self.wake_jobs();
+        }
+    }
+
+    /// Sets the priority of `slot` to `priority`, more or less urgent. A
+    /// request still queued moves (applied by the next job, O(log n)); a
+    /// raise also raises the dependencies its load declared (a lower
+    /// priority is not passed down: other dependents may want them sooner).
+    pub(crate) fn set_priority(&self, slot: &Arc<dyn ErasedSlot>, priority: Priority) -> bool {
+        let core = slot.core();
+        if core.is_terminal() {
+            return false;
+        }
+        let old = core.set_priority(priority);
+        if old == priority {
+            return false;
+        }
+        match core.state_code() {
+            QUEUED => self.sched.submit(slot),
+            LOADING | WAITING => {
+                self.sched.submit(slot);
+                if priority > old {
+                    let since = core.since();
+                    let deps: Vec<_> =
+                        core.links.lock().deps.iter().map(|dep| Arc::clone(dep.slot())).collect();
+                    for dep in deps {
+                        self.raise_priority(&dep, priority, since);
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
     }
 }

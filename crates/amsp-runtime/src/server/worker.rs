@@ -1,60 +1,82 @@
-//! The loading pipeline a drain job runs for each request it pops:
-//! claim → describe → request catalog dependencies → loader (which reads the
-//! chunks it needs) →
-//! wait for dependencies (or finish).
+//! The two stages a drain job runs for each request it takes:
+//!
+//! - **I/O:** describe → pick the loader → request catalog dependencies →
+//!   read the first chunks ahead, within the request's reservation of the
+//!   byte budget → the decode queue.
+//! - **Decode:** the loader (its `read_chunk` serves the chunks read ahead,
+//!   then reads the rest from the source) → wait for dependencies (or
+//!   finish).
+//!
+//! A request nobody wants any more is cancelled between chunks, before the
+//! decode queue, at the loader's next read, and after the loader.
 
 use std::any::Any;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use super::{Inner, deps};
+use super::{Inner, cancel, deps};
 use crate::error::LoadError;
 use crate::loader::{LoadContext, LoadInput};
-use crate::queue::QueueEntry;
+use crate::sched::budget::StageLink;
+use crate::sched::{DecodeTask, Work};
 use crate::slot::ErasedSlot;
 
-/// Loads the request of a popped queue entry, unless the entry is stale (a
-/// request raised to a higher class, already claimed); at shutdown the
-/// request is cancelled instead.
-pub(crate) fn run_entry(inner: &Inner, entry: QueueEntry) {
-    let slot = entry.slot;
-    if !slot.core().try_claim() {
-        return;
-    }
-    if inner.is_shut_down() {
-        let err = LoadError::Cancelled { asset: slot.core().name() };
-        deps::complete(inner, &slot, Err(err));
-        return;
-    }
-    // Loader panics are caught around the loader; this catches a panic in
-    // the source, so that the slot still ends.
-    let result = catch_unwind(AssertUnwindSafe(|| load(inner, &slot))).unwrap_or_else(|panic| {
-        Err(LoadError::Io {
-            asset: slot.core().name(),
-            location: inner.source.name().to_owned(),
-            source: Arc::new(io::Error::other(format!(
-                "the source panicked: {}",
-                panic_message(panic.as_ref())
-            ))),
-        })
-    });
-    if let Err(err) = result {
-        deps::complete(inner, &slot, Err(err));
+/// Runs one piece of work the scheduler picked.
+pub(crate) fn run(inner: &Inner, work: Work) {
+    match work {
+        Work::Io { slot, reserved, seq } => run_io(inner, slot, reserved, seq),
+        Work::Decode(task) => run_decode(inner, task),
     }
 }
 
-/// Fails every queued request with [`LoadError::Cancelled`] (at shutdown).
-pub(crate) fn cancel_queued(inner: &Inner) {
-    while let Some(entry) = inner.queue.pop() {
-        if entry.slot.core().try_claim() {
-            let err = LoadError::Cancelled { asset: entry.slot.core().name() };
-            deps::complete(inner, &entry.slot, Err(err));
+fn source_panic(inner: &Inner, slot: &Arc<dyn ErasedSlot>, panic: &(dyn Any + Send)) -> LoadError {
+    LoadError::Io {
+        asset: slot.core().name(),
+        location: inner.source.name().to_owned(),
+        source: Arc::new(io::Error::other(format!(
+            "the source panicked: {}",
+            panic_message(panic)
+        ))),
+    }
+}
+
+fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64) {
+    // The link owns the reservation from here on: every way out releases it.
+    let link = StageLink::new(Arc::clone(&slot), Arc::clone(&inner.sched.budget), reserved);
+    let result = if inner.is_shut_down() {
+        Err(LoadError::Cancelled { asset: slot.core().name() })
+    } else if !slot.core().is_wanted() && cancel::try_cancel(inner, &slot) {
+        inner.sched.io_done();
+        drop(link);
+        inner.wake_jobs();
+        return;
+    } else {
+        catch_unwind(AssertUnwindSafe(|| read_ahead(inner, &slot, &link, seq)))
+            .unwrap_or_else(|panic| Err(source_panic(inner, &slot, panic.as_ref())))
+    };
+    inner.sched.io_done();
+    match result {
+        // At shutdown a load in progress finishes here rather than wait in
+        // a queue nobody drains.
+        Ok(task) if inner.is_shut_down() => run_decode(inner, task),
+        Ok(task) => cancel::to_decode(inner, task),
+        Err(err) => {
+            drop(link);
+            deps::complete(inner, &slot, Err(err));
         }
     }
+    // A read slot (and maybe budget) came free.
+    inner.wake_jobs();
 }
 
-fn load(inner: &Inner, slot: &Arc<dyn ErasedSlot>) -> Result<(), LoadError> {
+/// The I/O stage proper.
+fn read_ahead(
+    inner: &Inner,
+    slot: &Arc<dyn ErasedSlot>,
+    link: &Arc<StageLink>,
+    seq: u64,
+) -> Result<DecodeTask, LoadError> {
     let core = slot.core();
     let desc = inner.source.describe(core.id).ok_or_else(|| LoadError::NotFound {
         asset: core.name(),
@@ -66,22 +88,71 @@ fn load(inner: &Inner, slot: &Arc<dyn ErasedSlot>) -> Result<(), LoadError> {
     for &dep in &desc.dependencies {
         inner.request_catalog_dependency(slot, dep, priority)?;
     }
-    let mut ctx = LoadContext::new(inner, slot, &desc, priority);
-    let input = LoadInput::from_source(Arc::clone(&desc), Arc::clone(&inner.source));
-    let value =
-        catch_unwind(AssertUnwindSafe(|| loader.load(input, &mut ctx))).map_err(|panic| {
-            LoadError::LoaderPanicked {
+    // Read chunks in order (the order loaders ask for them: headers, mip
+    // tails, coarse LODs) while they fit the reservation: a chunk of unknown
+    // size only if the whole entry fits. A failed read is left for the
+    // loader, which may never need that chunk.
+    let whole_fits = usize::try_from(desc.raw_size).is_ok_and(|whole| whole <= link.room());
+    for chunk in 0..desc.chunk_count.min(loader.read_ahead(&desc)) {
+        let room = link.room();
+        let fits = match inner.source.chunk_size(desc.id, chunk) {
+            Some(size) => usize::try_from(size).is_ok_and(|size| size <= room),
+            None => whole_fits,
+        };
+        if !fits || !core.is_wanted() {
+            break;
+        }
+        let mut bytes = Vec::new();
+        let read =
+            catch_unwind(AssertUnwindSafe(|| inner.source.read_chunk(desc.id, chunk, &mut bytes)));
+        if !matches!(read, Ok(Ok(()))) || !link.store(chunk, bytes) {
+            break;
+        }
+    }
+    // What was reserved and not read ahead goes back to the budget now.
+    link.trim();
+    Ok(DecodeTask { slot: Arc::clone(slot), seq, desc, loader, link: Arc::clone(link) })
+}
+
+fn run_decode(inner: &Inner, task: DecodeTask) {
+    let DecodeTask { slot, desc, loader, link, .. } = task;
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let core = slot.core();
+        let mut ctx = LoadContext::new(inner, &slot, &desc, core.priority());
+        let input =
+            LoadInput::staged(Arc::clone(&desc), Arc::clone(&inner.source), Arc::clone(&link));
+        let value = catch_unwind(AssertUnwindSafe(|| loader.load(input, &mut ctx))).map_err(
+            |panic| LoadError::LoaderPanicked {
                 asset: core.name(),
                 loader: loader.output_name(),
                 message: panic_message(panic.as_ref()),
-            }
-        })??;
-    if let Some(cycle) = ctx.take_cycle() {
-        return Err(cycle);
+            },
+        )??;
+        if let Some(cycle) = ctx.take_cycle() {
+            return Err(cycle);
+        }
+        Ok(value)
+    }))
+    .unwrap_or_else(|panic| Err(source_panic(inner, &slot, panic.as_ref())));
+    // What the loader did not take leaves the budget now.
+    link.finish();
+    inner.wake_jobs();
+    if !slot.core().is_wanted() && cancel::try_cancel(inner, &slot) {
+        return;
     }
-    slot.set_pending(value)?;
-    deps::finish_loaded(inner, slot);
-    Ok(())
+    if let Err(LoadError::Cancelled { .. }) = &result
+        && !inner.is_shut_down()
+    {
+        // The loader stopped because nobody wanted the asset, but a handle
+        // was taken again since: load it from the start.
+        cancel::requeue(inner, &slot);
+        return;
+    }
+    let outcome = result.and_then(|value| slot.set_pending(value).map(drop));
+    match outcome {
+        Ok(()) => deps::finish_loaded(inner, &slot),
+        Err(err) => deps::complete(inner, &slot, Err(err)),
+    }
 }
 
 pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {

@@ -43,7 +43,9 @@ struct Gate {
     open: bool,
     permits: usize,
     waiting: usize,
+    peak_waiting: usize,
     reads: Vec<AssetId>,
+    chunk_reads: Vec<(AssetId, u32)>,
 }
 
 /// Wraps a [`MemorySource`]: a chunk read waits at a gate until the test
@@ -104,6 +106,16 @@ impl GatedSource {
         self.gate.lock().unwrap().reads.clone()
     }
 
+    /// The most reads that waited at the gate at once.
+    pub fn peak_waiting(&self) -> usize {
+        self.gate.lock().unwrap().peak_waiting
+    }
+
+    /// The chunk reads that passed the gate, in order.
+    pub fn chunk_reads(&self) -> Vec<(AssetId, u32)> {
+        self.gate.lock().unwrap().chunk_reads.clone()
+    }
+
     /// Makes every read of `asset` fail with `err`.
     pub fn fail(&self, asset: AssetId, err: ReadError) {
         self.faults.lock().unwrap().insert(asset, err);
@@ -123,11 +135,16 @@ impl AssetSource for GatedSource {
         self.inner.describe(id)
     }
 
+    fn chunk_size(&self, id: AssetId, chunk: u32) -> Option<u64> {
+        self.inner.chunk_size(id, chunk)
+    }
+
     fn read_chunk(&self, id: AssetId, chunk: u32, out: &mut Vec<u8>) -> Result<(), ReadError> {
         {
             let deadline = Instant::now() + TIMEOUT;
             let mut gate = self.gate.lock().unwrap();
             gate.waiting += 1;
+            gate.peak_waiting = gate.peak_waiting.max(gate.waiting);
             self.changed.notify_all();
             while !gate.open && gate.permits == 0 {
                 let left =
@@ -139,6 +156,7 @@ impl AssetSource for GatedSource {
             }
             gate.waiting -= 1;
             gate.reads.push(id);
+            gate.chunk_reads.push((id, chunk));
             self.changed.notify_all();
         }
         if let Some(err) = self.faults.lock().unwrap().get(&id) {
@@ -290,5 +308,108 @@ impl AssetLoader for MaterialLoader {
             }
         }
         Ok(material)
+    }
+}
+
+/// A gate a test loader waits at until the test lets it through.
+#[derive(Default)]
+pub struct LoaderGate {
+    state: Mutex<(bool, usize, usize)>, // open, permits, waiting
+    changed: Condvar,
+}
+
+impl LoaderGate {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Waits until the test lets this caller through.
+    pub fn pass(&self) {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut state = self.state.lock().unwrap();
+        state.2 += 1;
+        self.changed.notify_all();
+        while !state.0 && state.1 == 0 {
+            let left = deadline.checked_duration_since(Instant::now()).expect("gate opened");
+            state = self.changed.wait_timeout(state, left).unwrap().0;
+        }
+        if !state.0 {
+            state.1 -= 1;
+        }
+        state.2 -= 1;
+        self.changed.notify_all();
+    }
+
+    pub fn open(&self) {
+        self.state.lock().unwrap().0 = true;
+        self.changed.notify_all();
+    }
+
+    pub fn allow(&self, n: usize) {
+        self.state.lock().unwrap().1 += n;
+        self.changed.notify_all();
+    }
+
+    /// Waits until `n` callers wait at the gate.
+    pub fn wait_for_waiting(&self, n: usize) {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut state = self.state.lock().unwrap();
+        while state.2 < n {
+            let left = deadline.checked_duration_since(Instant::now()).expect("callers at gate");
+            state = self.changed.wait_timeout(state, left).unwrap().0;
+        }
+    }
+}
+
+/// A test asset: the chunks of an asset, read one by one.
+pub struct Chunks(pub Vec<Vec<u8>>);
+
+impl Asset for Chunks {
+    const TYPE_NAME: &'static str = "Chunks";
+
+    fn byte_size(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+}
+
+/// Loads [`Chunks`] (cooked type `chunks`): waits at its gate before each
+/// chunk, then reads it; records each load's outcome.
+pub struct GatedLoader {
+    pub gate: Arc<LoaderGate>,
+    pub outcomes: Arc<Mutex<Vec<Result<usize, LoadError>>>>,
+}
+
+impl GatedLoader {
+    pub fn new(gate: Arc<LoaderGate>) -> Self {
+        Self { gate, outcomes: Arc::default() }
+    }
+}
+
+impl AssetLoader for GatedLoader {
+    type Asset = Chunks;
+
+    fn asset_types(&self) -> &[&str] {
+        &["chunks"]
+    }
+
+    fn read_ahead(&self, _descriptor: &AssetDescriptor) -> u32 {
+        u32::MAX
+    }
+
+    fn load(&self, input: LoadInput, _ctx: &mut LoadContext<'_>) -> Result<Chunks, LoadError> {
+        let mut chunks = Vec::new();
+        let mut result = Ok(0);
+        for chunk in 0..input.chunk_count() {
+            self.gate.pass();
+            let mut bytes = Vec::new();
+            if let Err(err) = input.read_chunk(chunk, &mut bytes) {
+                result = Err(err);
+                break;
+            }
+            chunks.push(bytes);
+            result = Ok(chunks.len());
+        }
+        self.outcomes.lock().unwrap().push(result.clone());
+        result.map(|_| Chunks(chunks))
     }
 }
