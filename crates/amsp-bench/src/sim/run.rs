@@ -16,7 +16,7 @@ use std::io;
 
 use amsp_core::AssetId;
 use amsp_runtime::streaming::{
-    Aabb, Frustum, Level, Observer, PlacementDesc, Sphere, StreamingConfig, StreamingManager, Vec3,
+    Aabb, Frustum, Level, Observer, PlacementDesc, StreamingConfig, StreamingManager, Vec3,
 };
 
 use super::assets::StreamAsset;
@@ -449,13 +449,16 @@ fn judge(
     let mut popped = 0;
     for p in &world.placements {
         let prop = &world.props[p.prop as usize];
-        let r = prop.radius * prop.scale;
+        // The same bounds, range and distance as the manager's placements:
+        // in range by the centre, pixel density at the nearest surface.
+        let half = prop.radius * prop.scale;
         let c = Vec3::new(p.position[0], p.position[1], p.position[2]);
-        let d = ((c - eye).length() - r).max(0.1);
-        if d > config.range || !frustum.intersects_sphere(&Sphere { center: c, radius: r }) {
+        let sphere = Aabb::from_center(c, Vec3::new(half, half, half)).bounding_sphere();
+        let (center_distance, r) = ((c - eye).length(), sphere.radius);
+        if center_distance > config.range || !frustum.intersects_sphere(&sphere) {
             continue;
         }
-        let ppu = px_per_unit_at_1m / d / (1.0 + config.margin);
+        let ppu = px_per_unit_at_1m / (center_distance - r).max(0.1) / (1.0 + config.margin);
         let mut missing = false;
         for a in [2 * p.prop, 2 * p.prop + 1] {
             let asset = &assets[a as usize];
