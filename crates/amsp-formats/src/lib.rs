@@ -11,3 +11,4 @@ pub mod mesh;
 pub mod model;
 pub mod prefab;
 pub mod texture;
+pub mod transform;

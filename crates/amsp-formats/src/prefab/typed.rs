@@ -30,26 +30,7 @@ use serde::de::DeserializeOwned;
 use super::de::from_value;
 use super::value::{EntityData, Value};
 
-/// The built-in `Transform` component (see
-/// [`SchemaRegistry::with_defaults`](super::SchemaRegistry::with_defaults)):
-/// translation, rotation as a quaternion `(x, y, z, w)`, and scale.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
-pub struct Transform {
-    /// Translation.
-    pub translation: [f32; 3],
-    /// Rotation quaternion `(x, y, z, w)`.
-    pub rotation: [f32; 4],
-    /// Scale per axis.
-    pub scale: [f32; 3],
-}
-
-impl Default for Transform {
-    /// The identity: no translation, no rotation, unit scale.
-    fn default() -> Self {
-        Self { translation: [0.0; 3], rotation: [0.0, 0.0, 0.0, 1.0], scale: [1.0; 3] }
-    }
-}
+pub use crate::transform::Transform;
 
 /// Name of the built-in transform component.
 pub const TRANSFORM: &str = "Transform";
