@@ -6,16 +6,8 @@
 
 mod audio_common;
 
-use std::io::Cursor;
-
 use amsp_formats::audio::{AudioLimits, AudioStream, f32_to_i16, read_clip};
 use audio_common::*;
-use symphonia::core::codecs::CodecParameters;
-use symphonia::core::codecs::audio::AudioDecoderOptions;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
 
 /// The samples of a PCM WAV file as i16, read from its `data` chunk by
 /// hand (8-bit unsigned samples are moved to 16 bits as `(s - 128) << 8`);
@@ -63,17 +55,7 @@ fn cooked_i16(name: &str, bytes: &[u8]) -> (Vec<i16>, Vec<i16>) {
 
 /// `bytes` decoded by symphonia alone, converted to i16 by symphonia.
 fn symphonia_i16(bytes: &[u8], ext: &str) -> Vec<i16> {
-    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
-    let mut hint = Hint::new();
-    hint.with_extension(ext);
-    let mut reader = symphonia::default::get_probe()
-        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
-        .unwrap();
-    let track = reader.default_track(TrackType::Audio).unwrap().clone();
-    let Some(CodecParameters::Audio(params)) = track.codec_params else { panic!("not audio") };
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .unwrap();
+    let (mut reader, mut decoder, _) = open_direct(bytes, ext);
     let (mut samples, mut block) = (Vec::new(), Vec::new());
     while let Some(packet) = reader.next_packet().unwrap() {
         decoder.decode(&packet).unwrap().copy_to_vec_interleaved::<i16>(&mut block);

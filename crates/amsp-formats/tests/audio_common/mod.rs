@@ -9,7 +9,7 @@ use amsp_cook::{AssetMeta, ImportError, ImportInput, ImportedAsset, Importer};
 use amsp_core::AssetPath;
 use amsp_formats::audio::AudioImporter;
 use symphonia::core::codecs::CodecParameters;
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
@@ -83,24 +83,34 @@ pub struct Direct {
     pub samples: Vec<f32>,
 }
 
-/// Decodes `bytes` with symphonia's probe and default decoder, nothing else.
-pub fn decode_direct(bytes: &[u8], ext: &str) -> Direct {
+/// symphonia's probe and default decoder for `bytes`, and the id of the
+/// audio track: the reference every audio check compares against.
+pub fn open_direct(
+    bytes: &[u8],
+    ext: &str,
+) -> (Box<dyn symphonia::core::formats::FormatReader>, Box<dyn AudioDecoder>, u32) {
     let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
     let mut hint = Hint::new();
     hint.with_extension(ext);
-    let mut reader = symphonia::default::get_probe()
+    let reader = symphonia::default::get_probe()
         .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
         .unwrap();
     let track = reader.default_track(TrackType::Audio).unwrap().clone();
     let Some(CodecParameters::Audio(params)) = track.codec_params else { panic!("not audio") };
-    let mut decoder = symphonia::default::get_codecs()
+    let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .unwrap();
+    (reader, decoder, track.id)
+}
+
+/// Decodes `bytes` with symphonia's probe and default decoder, nothing else.
+pub fn decode_direct(bytes: &[u8], ext: &str) -> Direct {
+    let (mut reader, mut decoder, track) = open_direct(bytes, ext);
     let mut samples = Vec::new();
     let mut block = Vec::new();
     let (mut rate, mut channels) = (0, 0);
     while let Some(packet) = reader.next_packet().unwrap() {
-        if packet.track_id != track.id {
+        if packet.track_id != track {
             continue;
         }
         let decoded = decoder.decode(&packet).unwrap();
