@@ -65,6 +65,7 @@ pub fn json(results: &[RunResult], config: &SimConfig) -> Value {
             "latency_s": config.latency,
             "memory_budget_bytes": config.memory_budget,
             "range_m": config.range,
+            "horizon_s": config.horizon,
         },
         "runs": results.iter().map(|r| json!({
             "path": r.path,

@@ -66,6 +66,8 @@ pub struct SimConfig {
     pub latency: f64,
     /// Memory budget for resident levels, in bytes.
     pub memory_budget: u64,
+    /// How far ahead `amsp` extrapolates the observer's motion, in seconds.
+    pub horizon: f32,
     /// Load distance of placements, in metres.
     pub range: f32,
     /// The judge's tolerance: a level within this share of the needed
@@ -84,6 +86,7 @@ impl Default for SimConfig {
             bandwidth: 40e6,
             latency: 0.002,
             memory_budget: 1 << 30,
+            horizon: 1.0,
             range: 300.0,
             margin: 0.25,
             snapshots: Vec::new(),
@@ -177,7 +180,7 @@ pub fn run(
     let mut manager = StreamingManager::new(StreamingConfig {
         default_range: config.range,
         level_margin: config.margin,
-        horizon: if strategy == Strategy::Amsp { 1.0 } else { 0.0 },
+        horizon: if strategy == Strategy::Amsp { config.horizon } else { 0.0 },
         memory_budget: config.memory_budget,
         ..StreamingConfig::default()
     })

@@ -56,6 +56,9 @@ pub struct SimulateArgs {
     /// Memory budget for resident levels, in MiB.
     #[arg(long, default_value_t = 512)]
     budget_mib: u64,
+    /// How far ahead AMSP extrapolates the observer's motion, in seconds.
+    #[arg(long, default_value_t = 1.0)]
+    horizon: f32,
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -132,6 +135,7 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         bandwidth: args.bandwidth_mbps * 1e6,
         latency: args.latency_ms / 1e3,
         memory_budget: args.budget_mib << 20,
+        horizon: args.horizon,
         snapshots: if args.report.is_some() {
             vec![frames / 4, frames / 2, frames * 3 / 4]
         } else {
