@@ -38,9 +38,9 @@ use amsp_io::{AssetSource, CookedSource};
 use amsp_runtime::AssetServer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use symphonia::core::codecs::CodecParameters;
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
@@ -52,19 +52,25 @@ fn corpus(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("the audio corpus is missing: {path}: {e}"))
 }
 
-/// The source decoded with symphonia alone: samples, sample rate, channels.
-fn symphonia_direct(bytes: &[u8], ext: &str) -> (Vec<f32>, u32, usize) {
+/// symphonia's probe and default decoder for `bytes`, nothing of AMSP's.
+fn symphonia_open(bytes: &[u8], ext: &str) -> (Box<dyn FormatReader>, Box<dyn AudioDecoder>) {
     let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
     let mut hint = Hint::new();
     hint.with_extension(ext);
-    let mut reader = symphonia::default::get_probe()
+    let reader = symphonia::default::get_probe()
         .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
         .expect("probe");
     let track = reader.default_track(TrackType::Audio).expect("audio track").clone();
     let Some(CodecParameters::Audio(params)) = track.codec_params else { panic!("not audio") };
-    let mut decoder = symphonia::default::get_codecs()
+    let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .expect("decoder");
+    (reader, decoder)
+}
+
+/// The source decoded with symphonia alone: samples, sample rate, channels.
+fn symphonia_direct(bytes: &[u8], ext: &str) -> (Vec<f32>, u32, usize) {
+    let (mut reader, mut decoder) = symphonia_open(bytes, ext);
     let mut samples = Vec::new();
     let mut block = Vec::new();
     let (mut rate, mut channels) = (0, 0);
@@ -81,17 +87,7 @@ fn symphonia_direct(bytes: &[u8], ext: &str) -> (Vec<f32>, u32, usize) {
 /// symphonia alone up to the first decoded packet: probe, decoder, one
 /// packet.
 fn symphonia_first_block(bytes: &[u8], ext: &str) -> usize {
-    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
-    let mut hint = Hint::new();
-    hint.with_extension(ext);
-    let mut reader = symphonia::default::get_probe()
-        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
-        .expect("probe");
-    let track = reader.default_track(TrackType::Audio).expect("audio track").clone();
-    let Some(CodecParameters::Audio(params)) = track.codec_params else { panic!("not audio") };
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .expect("decoder");
+    let (mut reader, mut decoder) = symphonia_open(bytes, ext);
     let mut block = Vec::new();
     while let Some(packet) = reader.next_packet().expect("packet") {
         let decoded = decoder.decode(&packet).expect("decodes");
