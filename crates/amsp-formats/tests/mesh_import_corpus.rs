@@ -2,12 +2,13 @@
 //! Draco box matches the plain one, edge-case files give an error or a
 //! correct mesh, and truncated files never panic.
 
+mod gltf_common;
+
 use std::path::{Path, PathBuf};
 
 use amsp_core::AssetPath;
 use amsp_formats::mesh::{MeshData, MeshError, MeshImporter};
-
-const MESHES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/meshes");
+use gltf_common::{MESHES, mesh_corpus_files};
 
 fn corpus() -> PathBuf {
     let dir = PathBuf::from(MESHES);
@@ -17,23 +18,7 @@ fn corpus() -> PathBuf {
 
 /// Every mesh source under the corpus, sorted.
 fn sources() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("corpus folder readable") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("gltf" | "glb" | "drc" | "obj")
-            ) {
-                out.push(path);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&corpus(), &mut out);
-    out.sort();
-    out
+    mesh_corpus_files(&["gltf", "glb", "drc", "obj"])
 }
 
 fn relative(path: &Path) -> AssetPath {

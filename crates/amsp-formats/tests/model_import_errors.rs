@@ -14,30 +14,11 @@ use amsp_formats::model::{
     AlphaMode, Filter, MaterialData, ModelData, ModelImporter, NodeData, Sampler, TextureRef,
     Transform, Wrap, decode_material, decode_model, encode_material, encode_model,
 };
-use gltf_common::{base64, triangle_gltf};
+use gltf_common::{MESHES, base64, mesh_corpus_files, triangle_gltf};
 use serde_json::{Value, json};
 
-const MESHES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/meshes");
-
 fn models() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("corpus folder readable") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("gltf" | "glb" | "obj")
-            ) {
-                out.push(path);
-            }
-        }
-    }
-    assert!(Path::new(MESHES).is_dir(), "the mesh corpus is missing at {MESHES}");
-    let mut out = Vec::new();
-    walk(Path::new(MESHES), &mut out);
-    out.sort();
-    out
+    mesh_corpus_files(&["gltf", "glb", "obj"])
 }
 
 fn import_file(path: &Path, bytes: &[u8]) -> Result<ImportedAsset, String> {

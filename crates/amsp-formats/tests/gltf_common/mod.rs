@@ -1,8 +1,34 @@
-//! A minimal glTF document built in memory, for the malformed-input tests.
+//! The mesh corpus, and a minimal glTF document built in memory for the
+//! malformed-input tests.
 
 #![allow(dead_code, reason = "each test file uses a part")]
 
+use std::path::{Path, PathBuf};
+
 use serde_json::{Value, json};
+
+/// The mesh corpus folder; fails loudly when it is missing.
+pub const MESHES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/meshes");
+
+/// Every file under the mesh corpus whose extension is one of `exts`,
+/// sorted; fails loudly when the corpus is missing.
+pub fn mesh_corpus_files(exts: &[&str]) -> Vec<PathBuf> {
+    fn walk(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("corpus folder readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, exts, out);
+            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e)) {
+                out.push(path);
+            }
+        }
+    }
+    assert!(Path::new(MESHES).is_dir(), "the mesh corpus is missing at {MESHES}");
+    let mut out = Vec::new();
+    walk(Path::new(MESHES), exts, &mut out);
+    out.sort();
+    out
+}
 
 /// One triangle: three float positions (36 bytes) then three u16 indices
 /// (6 bytes, padded to 8), as a base64 data URI.
