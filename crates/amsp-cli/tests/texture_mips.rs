@@ -199,3 +199,66 @@ fn volume_and_array_textures_load_with_their_depth_and_layers() {
         assert_eq!(texture.level(0).unwrap().len(), (bw * bh * 16) as usize * images, "{name}");
     }
 }
+
+#[test]
+fn level_requests_through_the_server_read_each_level_once() {
+    use amsp_core::PriorityClass;
+
+    let (_dir, out) = cooked();
+    let full = load(Arc::new(CookedSource::open(&out).unwrap()), MipSelection::All);
+    let counting =
+        Arc::new(Counting { inner: CookedSource::open(&out).unwrap(), reads: Mutex::default() });
+    let server = AssetServer::builder()
+        .source(Arc::clone(&counting) as Arc<dyn AssetSource>)
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    server.register_loader(TextureLoader::default());
+    let wait = |handle: &amsp_runtime::Handle<Texture>| {
+        let state = server.wait_for(handle, Duration::from_secs(30));
+        assert!(matches!(state, LoadState::Loaded), "{state:?}");
+        server.get(handle).unwrap()
+    };
+    let take_reads = || {
+        let mut reads = std::mem::take(&mut *counting.reads.lock().unwrap());
+        reads.sort_unstable();
+        reads
+    };
+    let chunks = |levels: std::ops::Range<u32>| -> Vec<u32> {
+        let mut c: Vec<u32> =
+            std::iter::once(0).chain(levels.map(|l| chunk_of_level(l, 11))).collect();
+        c.sort_unstable();
+        c
+    };
+
+    // The tail first: the header and the tail's chunks.
+    let tail = server.load_level::<Texture>("grid.png", 4, PriorityClass::Critical);
+    assert_eq!(tail.level(), Some(4));
+    let t = wait(&tail);
+    assert_eq!(t.resident, 4..11);
+    assert_eq!(take_reads(), chunks(4..11));
+
+    // Two levels finer: only those two levels are read, the tail is reused.
+    let sharper = server.load_level::<Texture>("grid.png", 2, PriorityClass::High);
+    assert!(!amsp_runtime::Handle::ptr_eq(&tail, &sharper), "each level is a request of its own");
+    let s = wait(&sharper);
+    assert_eq!(s.resident, 2..11);
+    assert_eq!(take_reads(), chunks(2..4));
+    for level in 2..11 {
+        assert_eq!(s.level(level), full.level(level), "level {level}");
+    }
+
+    // A coarser level with a finer one loaded is trimmed from it: no level
+    // chunk is read (the header is read ahead).
+    let tail_bytes = amsp_runtime::Asset::byte_size(&*t);
+    drop(tail);
+    assert_eq!(server.unload_unused(), tail_bytes, "the tail level is freed");
+    let coarser = wait(&server.load_level::<Texture>("grid.png", 3, PriorityClass::Normal));
+    assert_eq!(*coarser, s.trimmed(3));
+    assert_eq!(take_reads(), vec![0]);
+
+    // Level 0 from level 2 reads levels 0 and 1: the full texture.
+    let sharpest = wait(&server.load_level::<Texture>("grid.png", 0, PriorityClass::Normal));
+    assert_eq!(*sharpest, *full);
+    assert_eq!(take_reads(), chunks(0..2));
+}

@@ -7,6 +7,8 @@
 //! - [`texture`]: images and GPU texture containers (KTX2).
 
 pub mod audio;
+#[cfg(feature = "runtime")]
+mod levels;
 pub mod mesh;
 pub mod model;
 pub mod prefab;

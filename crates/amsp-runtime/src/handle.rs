@@ -120,6 +120,14 @@ impl<T: Asset> Handle<T> {
         self.slot.core.version()
     }
 
+    /// The level of detail the handle was requested at
+    /// ([`AssetServer::load_level`](crate::AssetServer::load_level)), or
+    /// `None` for the whole asset.
+    #[must_use]
+    pub fn level(&self) -> Option<u8> {
+        self.slot.core.level()
+    }
+
     /// The priority the asset's request carries now (raised when a more
     /// urgent request or dependent asks for it).
     #[must_use]

@@ -29,7 +29,7 @@ use crate::server::Inner;
 use crate::server::deps;
 use crate::server::memory::Tracker;
 use crate::server::worker::panic_message;
-use crate::slot::{ErasedSlot, Slot};
+use crate::slot::{ErasedSlot, LEVEL_FULL, Slot};
 
 /// Turns cooked bytes into an asset of one Rust type.
 ///
@@ -321,6 +321,41 @@ impl<'a> LoadContext<'a> {
         self.priority.max(self.slot.core().priority())
     }
 
+    /// The level of detail requested
+    /// ([`AssetServer::load_level`](crate::AssetServer::load_level)): load
+    /// this level and every coarser one. `None`: the whole asset, as the
+    /// loader is configured.
+    #[must_use]
+    pub fn level(&self) -> Option<u8> {
+        self.slot.core().level()
+    }
+
+    /// The other levels of this asset that are loaded as a `T` now (the
+    /// whole asset as `None`), with their values: a level load extends or
+    /// trims one of them instead of reading every chunk again. The request
+    /// being loaded is not among them.
+    #[must_use]
+    pub fn loaded_levels<T: Asset>(&self) -> Vec<(Option<u8>, Arc<T>)> {
+        let core = self.slot.core();
+        if core.type_id != TypeId::of::<T>() {
+            return Vec::new();
+        }
+        // Levels beyond 32 (a 4-billion-texel mip chain) are not looked for.
+        let levels = (0..32).chain([LEVEL_FULL]).filter(|&l| l != core.level);
+        let mut found = Vec::new();
+        for (level, slot) in self.inner.registry.levels_of(core.id, core.type_id, levels) {
+            if slot.core().state_code() != crate::slot::LOADED {
+                continue;
+            }
+            if let Ok(slot) = slot.into_any().downcast::<Slot<T>>()
+                && let Some(value) = slot.get()
+            {
+                found.push(((level != LEVEL_FULL).then_some(level), value));
+            }
+        }
+        found
+    }
+
     /// The asset's path and id, as used in messages.
     #[must_use]
     pub fn asset_name(&self) -> AssetName {
@@ -409,7 +444,7 @@ impl<L: AssetLoader> ErasedLoader for Erased<L> {
         priority: Priority,
         tracker: Arc<Tracker>,
     ) -> Arc<dyn ErasedSlot> {
-        Slot::<L::Asset>::new_queued(id, None, priority, tracker)
+        Slot::<L::Asset>::new_queued(id, LEVEL_FULL, None, priority, tracker)
     }
 
     fn output_type(&self) -> TypeId {

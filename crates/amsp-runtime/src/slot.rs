@@ -36,8 +36,13 @@ pub(crate) const UNLOADED: u8 = 5;
 /// Set in the handle count once the registry evicted the slot.
 const EVICTED: usize = 1 << (usize::BITS - 1);
 
-/// Registry key: one slot per asset and Rust type.
-pub(crate) type SlotKey = (AssetId, TypeId);
+/// The level code of a slot that holds the whole asset (the loader's
+/// default), as opposed to one level of detail and every coarser one.
+pub(crate) const LEVEL_FULL: u8 = u8::MAX;
+
+/// Registry key: one slot per asset, Rust type and level of detail
+/// ([`LEVEL_FULL`] for the whole asset).
+pub(crate) type SlotKey = (AssetId, TypeId, u8);
 
 /// Packs a priority into a `u64` whose integer order is the priority order
 /// (class in the high half, urgency's total order in the low half), so that
@@ -78,6 +83,9 @@ pub(crate) struct SlotCore {
     pub id: AssetId,
     pub type_id: TypeId,
     pub type_name: &'static str,
+    /// The finest level of detail the slot holds ([`LEVEL_FULL`]: the
+    /// whole asset).
+    pub level: u8,
     path: OnceLock<AssetPath>,
     state: AtomicU8,
     version: AtomicU32,
@@ -107,6 +115,7 @@ pub(crate) struct SlotCore {
 impl SlotCore {
     fn new<T: Asset>(
         id: AssetId,
+        level: u8,
         path: Option<AssetPath>,
         state: u8,
         priority: Priority,
@@ -120,6 +129,7 @@ impl SlotCore {
             id,
             type_id: TypeId::of::<T>(),
             type_name: T::TYPE_NAME,
+            level,
             path: path_cell,
             state: AtomicU8::new(state),
             version: AtomicU32::new(0),
@@ -138,7 +148,12 @@ impl SlotCore {
     }
 
     pub fn key(&self) -> SlotKey {
-        (self.id, self.type_id)
+        (self.id, self.type_id, self.level)
+    }
+
+    /// The level of detail requested, `None` for the whole asset.
+    pub fn level(&self) -> Option<u8> {
+        (self.level != LEVEL_FULL).then_some(self.level)
     }
 
     pub fn path(&self) -> Option<&AssetPath> {
@@ -309,12 +324,13 @@ impl<T: Asset> Slot<T> {
     /// A registered slot, queued, with one handle.
     pub fn new_queued(
         id: AssetId,
+        level: u8,
         path: Option<AssetPath>,
         priority: Priority,
         tracker: Arc<Tracker>,
     ) -> Arc<Self> {
         Arc::new(Self {
-            core: SlotCore::new::<T>(id, path, QUEUED, priority, Some(tracker)),
+            core: SlotCore::new::<T>(id, level, path, QUEUED, priority, Some(tracker)),
             value: ArcSwapOption::empty(),
             pending: Mutex::new(None),
         })
@@ -323,7 +339,7 @@ impl<T: Asset> Slot<T> {
     /// A slot outside the registry that failed at request time (a path that
     /// does not resolve), with one handle.
     pub fn detached_failed(name: AssetName, priority: Priority, error: LoadError) -> Arc<Self> {
-        let core = SlotCore::new::<T>(name.id, name.path, FAILED, priority, None);
+        let core = SlotCore::new::<T>(name.id, LEVEL_FULL, name.path, FAILED, priority, None);
         core.set_error(error);
         Arc::new(Self { core, value: ArcSwapOption::empty(), pending: Mutex::new(None) })
     }

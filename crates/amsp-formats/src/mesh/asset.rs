@@ -1,5 +1,8 @@
 //! The runtime `Mesh` asset and its loader.
 
+use std::sync::Arc;
+
+use crate::levels::{Nearest, nearest_level};
 use std::ops::Range;
 
 use amsp_runtime::{Asset, AssetLoader, LoadContext, LoadError, LoadInput};
@@ -159,6 +162,21 @@ impl Mesh {
         finer.extend(self.lods.iter().cloned());
         Ok(Mesh { resident: finest..self.resident.end, lods: finer, ..self.clone() })
     }
+
+    /// The same mesh without the LODs finer than `finest` (to give memory
+    /// back); the coarsest resident LOD is always kept.
+    #[must_use]
+    pub fn trimmed(&self, finest: u32) -> Mesh {
+        let finest = finest.clamp(self.resident.start, self.resident.end.saturating_sub(1));
+        let skip = (finest - self.resident.start) as usize;
+        Mesh {
+            resident: finest..self.resident.end,
+            lods: self.lods[skip..].to_vec(),
+            layout: self.layout,
+            bounds: self.bounds,
+            lod_count: self.lod_count,
+        }
+    }
 }
 
 impl Asset for Mesh {
@@ -204,11 +222,26 @@ impl AssetLoader for MeshLoader {
         &[]
     }
 
+    /// A level request ([`AssetServer::load_level`]) loads LOD `level` and
+    /// the coarser ones: trimmed from a finer level already loaded, or
+    /// extended from a coarser one by reading only the LODs it lacks.
+    ///
+    /// [`AssetServer::load_level`]: amsp_runtime::AssetServer::load_level
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Mesh, LoadError> {
         let read = |chunk, out: &mut Vec<u8>| input.read_chunk(chunk, out).map_err(Box::new);
-        read_mesh(read, self.lods, &self.limits).map_err(|err| match err {
+        let map = |err: MeshReadError<Box<LoadError>>| match err {
             MeshReadError::Source(err) => *err,
             other => ctx.parse_error(other),
-        })
+        };
+        let Some(level) = ctx.level().map(u32::from) else {
+            return read_mesh(read, self.lods, &self.limits).map_err(map);
+        };
+        let loaded: Vec<Arc<Mesh>> =
+            ctx.loaded_levels::<Mesh>().into_iter().map(|(_, m)| m).collect();
+        match nearest_level(&loaded, level, |m| m.resident.clone()) {
+            Some(Nearest::Finer(mesh)) => Ok(mesh.trimmed(level)),
+            Some(Nearest::Coarser(mesh)) => mesh.upgrade(read, level, &self.limits).map_err(map),
+            None => read_mesh(read, LodSelection::From(level), &self.limits).map_err(map),
+        }
     }
 }

@@ -1,5 +1,8 @@
 //! The runtime `Texture` asset and its loader.
 
+use std::sync::Arc;
+
+use crate::levels::{Nearest, nearest_level};
 use std::ops::Range;
 
 use amsp_runtime::{Asset, AssetLoader, LoadContext, LoadError, LoadInput};
@@ -173,11 +176,29 @@ impl AssetLoader for TextureLoader {
         &["ktx2"]
     }
 
+    /// A level request ([`AssetServer::load_level`]) loads mip `level` and
+    /// the smaller ones: trimmed from a finer level already loaded, or
+    /// extended from a coarser one by reading only the mips it lacks.
+    ///
+    /// [`AssetServer::load_level`]: amsp_runtime::AssetServer::load_level
     fn load(&self, input: LoadInput, ctx: &mut LoadContext<'_>) -> Result<Texture, LoadError> {
         let read = |chunk, out: &mut Vec<u8>| input.read_chunk(chunk, out).map_err(Box::new);
-        read_texture(read, self.mips, self.target, &self.limits).map_err(|err| match err {
+        let map = |err: TextureReadError<Box<LoadError>>| match err {
             TextureReadError::Source(err) => *err,
             other => ctx.parse_error(other),
-        })
+        };
+        let Some(level) = ctx.level().map(u32::from) else {
+            return read_texture(read, self.mips, self.target, &self.limits).map_err(map);
+        };
+        let loaded: Vec<Arc<Texture>> =
+            ctx.loaded_levels::<Texture>().into_iter().map(|(_, t)| t).collect();
+        match nearest_level(&loaded, level, |t| t.resident.clone()) {
+            Some(Nearest::Finer(texture)) => Ok(texture.trimmed(level)),
+            Some(Nearest::Coarser(texture)) => {
+                texture.upgrade(read, level, self.target, &self.limits).map_err(map)
+            }
+            None => read_texture(read, MipSelection::From(level), self.target, &self.limits)
+                .map_err(map),
+        }
     }
 }

@@ -410,6 +410,7 @@ mod tests {
             let p = Priority::new(PriorityClass::Normal);
             let slot: Arc<dyn ErasedSlot> = Slot::<crate::Blob>::new_queued(
                 AssetId::from_u128(n),
+                crate::slot::LEVEL_FULL,
                 None,
                 p,
                 Arc::clone(&tracker),

@@ -128,6 +128,7 @@ mod tests {
             let p = Priority::with_urgency(class, urgency);
             let slot: Arc<dyn ErasedSlot> = Slot::<crate::Blob>::new_queued(
                 AssetId::from_u128(n as u128 + 1),
+                crate::slot::LEVEL_FULL,
                 None,
                 p,
                 Arc::clone(&tracker),

@@ -143,7 +143,7 @@ pub(crate) struct Inner {
     pub executor: Arc<dyn Executor>,
     /// The executor's subsystem the server's jobs run in, if it has one.
     subsystem: Option<SubsystemId>,
-    registry: Registry,
+    pub(crate) registry: Registry,
     pub loaders: RwLock<LoaderRegistry>,
     pub sched: Scheduler,
     jobs: Jobs,
@@ -273,6 +273,32 @@ impl AssetServer {
         priority: impl Into<Priority>,
     ) -> Handle<T> {
         self.inner.load_typed(asset.into(), priority.into())
+    }
+
+    /// Requests level of detail `level` of `asset` and every coarser level,
+    /// as a `T`: for a texture, mip `level` and the smaller ones; for a
+    /// mesh, LOD `level` and the coarser ones (levels count from the finest,
+    /// 0). The streaming path: each level is a request of its own, with its
+    /// own priority, cancelled when its last handle is dropped, and loaded
+    /// from the nearest level already loaded (a finer one is trimmed with
+    /// no I/O, a coarser one is extended by reading only the levels it
+    /// lacks), so that stepping one level finer reads one level's chunks.
+    ///
+    /// A loader learns the level from [`LoadContext::level`] and finds the
+    /// loaded levels with [`LoadContext::loaded_levels`]; a loader that
+    /// ignores levels loads the whole asset for every level. Levels above
+    /// 254 are 254; [`load`](Self::load) is the whole asset, which is a
+    /// slot apart from level 0.
+    ///
+    /// [`LoadContext::level`]: crate::LoadContext::level
+    /// [`LoadContext::loaded_levels`]: crate::LoadContext::loaded_levels
+    pub fn load_level<'a, T: Asset>(
+        &self,
+        asset: impl Into<AssetRef<'a>>,
+        level: u8,
+        priority: impl Into<Priority>,
+    ) -> Handle<T> {
+        self.inner.load_typed_level(asset.into(), level, priority.into())
     }
 
     /// Sets the priority of a pending request, more or less urgent: a queued

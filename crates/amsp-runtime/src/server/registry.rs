@@ -106,6 +106,18 @@ impl Registry {
         self.shard(key.0).lock().get(&key).cloned()
     }
 
+    /// The slots of asset `id` as type `type_id` at each of `levels` that
+    /// are registered, under one shard lock.
+    pub fn levels_of(
+        &self,
+        id: AssetId,
+        type_id: std::any::TypeId,
+        levels: impl Iterator<Item = u8>,
+    ) -> Vec<(u8, Arc<dyn ErasedSlot>)> {
+        let shard = self.shard(id).lock();
+        levels.filter_map(|l| shard.get(&(id, type_id, l)).map(|s| (l, Arc::clone(s)))).collect()
+    }
+
     /// Removes the slot for `key` if `pred` holds for it (checked under the
     /// shard lock).
     pub fn remove_if(

@@ -16,7 +16,7 @@ use super::{Inner, deps};
 use crate::asset::Asset;
 use crate::error::{AssetName, LoadError};
 use crate::handle::{AssetRef, ErasedHandle, Handle};
-use crate::slot::{ErasedSlot, LOADING, QUEUED, Slot, SlotKey, WAITING};
+use crate::slot::{ErasedSlot, LEVEL_FULL, LOADING, QUEUED, Slot, SlotKey, WAITING};
 
 impl Inner {
     /// Requests `asset` as a `T`.
@@ -28,6 +28,17 @@ impl Inner {
         self.load_typed_since(asset, priority, None)
     }
 
+    /// Requests level of detail `level` (and every coarser one) of `asset`
+    /// as a `T`.
+    pub(crate) fn load_typed_level<T: Asset>(
+        &self,
+        asset: AssetRef<'_>,
+        level: u8,
+        priority: Priority,
+    ) -> Handle<T> {
+        self.load_typed_at(asset, level.min(LEVEL_FULL - 1), priority, None)
+    }
+
     /// Requests `asset` as a `T`; a dependency passes the queue time of its
     /// dependent (`since`), so that it ages from there.
     pub(crate) fn load_typed_since<T: Asset>(
@@ -36,8 +47,18 @@ impl Inner {
         priority: Priority,
         since: Option<u64>,
     ) -> Handle<T> {
+        self.load_typed_at(asset, LEVEL_FULL, priority, since)
+    }
+
+    fn load_typed_at<T: Asset>(
+        &self,
+        asset: AssetRef<'_>,
+        level: u8,
+        priority: Priority,
+        since: Option<u64>,
+    ) -> Handle<T> {
         let path = match asset {
-            AssetRef::Id(id) => return self.load_resolved(id, None, priority, since),
+            AssetRef::Id(id) => return self.load_resolved(id, level, None, priority, since),
             AssetRef::Path(path) => Cow::Borrowed(path),
             AssetRef::Str(text) => match AssetPath::new(text) {
                 Ok(path) => Cow::Owned(path),
@@ -52,7 +73,7 @@ impl Inner {
             },
         };
         match self.source.resolve(&path) {
-            Some(id) => self.load_resolved(id, Some(path), priority, since),
+            Some(id) => self.load_resolved(id, level, Some(path), priority, since),
             None => {
                 let asset = AssetName::new(AssetId::NIL, Some(path.into_owned()));
                 let err = LoadError::NotFound {
@@ -67,14 +88,15 @@ impl Inner {
     fn load_resolved<T: Asset>(
         &self,
         id: AssetId,
+        level: u8,
         mut path: Option<Cow<'_, AssetPath>>,
         priority: Priority,
         since: Option<u64>,
     ) -> Handle<T> {
-        let slot = self.request_slot((id, TypeId::of::<T>()), priority, since, || {
+        let slot = self.request_slot((id, TypeId::of::<T>(), level), priority, since, || {
             // The path moves into a new slot; it is copied only when borrowed.
             let path = path.take().map(Cow::into_owned);
-            Slot::<T>::new_queued(id, path, priority, Arc::clone(&self.tracker))
+            Slot::<T>::new_queued(id, level, path, priority, Arc::clone(&self.tracker))
         });
         // An existing slot requested by id so far learns its path now.
         if let Some(path) = &path {
@@ -149,9 +171,10 @@ impl Inner {
                 requested: "any asset type",
             });
         };
-        let slot = self.request_slot((id, loader.output_type()), priority, since, || {
-            loader.new_slot(id, priority, Arc::clone(&self.tracker))
-        });
+        let slot =
+            self.request_slot((id, loader.output_type(), LEVEL_FULL), priority, since, || {
+                loader.new_slot(id, priority, Arc::clone(&self.tracker))
+            });
         deps::declare(self, parent, ErasedHandle::from_acquired(slot))
     }
 

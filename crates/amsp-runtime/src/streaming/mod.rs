@@ -1,12 +1,15 @@
 //! The streaming manager: what should be resident, at which level and with
 //! what priority, for observers moving through a world of placements.
 //!
-//! It is pure computation: each [`StreamingManager::update`] returns what
-//! to request, upgrade, re-prioritise, downgrade and release; the host
-//! turns that into loads (e.g.
-//! [`AssetServer::load_with_priority`](crate::AssetServer::load_with_priority)
-//! and per-chunk reads) and reports completions with
-//! [`StreamingManager::mark_loaded`].
+//! The manager is pure computation: each [`StreamingManager::update`]
+//! returns what to request, upgrade, re-prioritise, downgrade and release.
+//! A [`Streamer`] carries that out through an
+//! [`AssetServer`](crate::AssetServer): one
+//! [`load_level`](crate::AssetServer::load_level) request per asset and
+//! level, with the manager's priority, re-prioritised and cancelled as the
+//! manager decides, and completions reported back with
+//! [`StreamingManager::mark_loaded`]. A host with its own loading calls the
+//! manager directly.
 //!
 //! - **Placements** ([`PlacementDesc`]): an instance of an asset with
 //!   bounds, a load distance and optionally a [`WorldCell`]. Assets are
@@ -85,6 +88,7 @@ mod demand;
 mod error;
 mod evaluate;
 mod grid;
+mod host;
 mod manager;
 mod math;
 mod observer;
@@ -95,6 +99,7 @@ pub use cells::{CellId, WorldCell};
 pub use chain::{Level, LevelChain, LodLevel, MAX_LEVELS, MipChain};
 pub use config::StreamingConfig;
 pub use error::StreamingError;
+pub use host::{Streamer, StreamerStats};
 pub use manager::{PlacementDesc, PlacementId, StreamingManager};
 pub use math::{Aabb, Frustum, Plane, Sphere, Vec3};
 pub use observer::{Observer, ObserverId};
