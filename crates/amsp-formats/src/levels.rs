@@ -53,6 +53,6 @@ mod tests {
         assert_eq!(pick(&[5..10, 7..10], 3), Some((false, 5..10)));
         assert_eq!(pick(&[5..10, 1..10], 3), Some((true, 1..10)));
         // A level past the chain's end is held by nothing: extend nothing.
-        assert_eq!(pick(&[0..4], 6), None);
+        assert_eq!(pick(&[0..4, 2..4], 6), None);
     }
 }

@@ -340,13 +340,8 @@ impl<'a> LoadContext<'a> {
         if core.type_id != TypeId::of::<T>() {
             return Vec::new();
         }
-        // Levels beyond 32 (a 4-billion-texel mip chain) are not looked for.
-        let levels = (0..32).chain([LEVEL_FULL]).filter(|&l| l != core.level);
         let mut found = Vec::new();
-        for (level, slot) in self.inner.registry.levels_of(core.id, core.type_id, levels) {
-            if slot.core().state_code() != crate::slot::LOADED {
-                continue;
-            }
+        for (level, slot) in self.inner.other_levels_loaded(core) {
             if let Ok(slot) = slot.into_any().downcast::<Slot<T>>()
                 && let Some(value) = slot.get()
             {

@@ -105,6 +105,24 @@ impl Inner {
         Handle::from_erased(slot)
     }
 
+    /// The slots of the same asset and type as `core` at other levels that
+    /// are loaded. Levels beyond 32 (a 4-billion-texel mip chain) are not
+    /// looked for.
+    pub(crate) fn other_levels_loaded(
+        &self,
+        core: &crate::slot::SlotCore,
+    ) -> Vec<(u8, Arc<dyn ErasedSlot>)> {
+        let levels = (0..32).chain([LEVEL_FULL]).filter(|&l| l != core.level);
+        let mut found = self.registry.levels_of(core.id, core.type_id, levels);
+        found.retain(|(_, slot)| slot.core().state_code() == crate::slot::LOADED);
+        found
+    }
+
+    /// Whether another level of `core`'s asset and type is loaded.
+    pub(crate) fn has_other_level_loaded(&self, core: &crate::slot::SlotCore) -> bool {
+        !self.other_levels_loaded(core).is_empty()
+    }
+
     /// A handle that failed before reaching the registry.
     fn failed_at_request<T: Asset>(
         &self,

@@ -93,7 +93,15 @@ fn read_ahead(
     // size only if the whole entry fits. A failed read is left for the
     // loader, which may never need that chunk.
     let whole_fits = usize::try_from(desc.raw_size).is_ok_and(|whole| whole <= link.room());
-    for chunk in 0..desc.chunk_count.min(loader.read_ahead(&desc)) {
+    // A level request that will extend or trim a loaded level reads only
+    // what that level lacks, which need not be the first chunks: the loader
+    // reads it on demand.
+    let ahead = if core.level().is_some() && inner.has_other_level_loaded(core) {
+        0
+    } else {
+        loader.read_ahead(&desc)
+    };
+    for chunk in 0..desc.chunk_count.min(ahead) {
         let room = link.room();
         let fits = match inner.source.chunk_size(desc.id, chunk) {
             Some(size) => usize::try_from(size).is_ok_and(|size| size <= room),
