@@ -180,6 +180,21 @@ impl AssetSource for CookedSource {
         let (reader, entry) = self.locate(id, chunk)?;
         reader.read_chunk(entry, chunk, out).map_err(|e| pack_error(id, chunk, reader, e))
     }
+
+    /// Adjacent chunks of a pack entry are read in one positioned read.
+    fn read_chunks(
+        &self,
+        id: AssetId,
+        chunks: std::ops::Range<u32>,
+        out: &mut Vec<Vec<u8>>,
+    ) -> Result<(), ReadError> {
+        let (reader, entry) = self.locate(id, chunks.start)?;
+        let first = chunks.start;
+        reader.read_chunks(entry, chunks, out).map_err(|e| {
+            let chunk = first + u32::try_from(out.len()).unwrap_or(u32::MAX);
+            pack_error(id, chunk, reader, e)
+        })
+    }
 }
 
 fn pack_error(id: AssetId, chunk: u32, reader: &PackReader, e: PackReadError) -> ReadError {

@@ -115,6 +115,29 @@ pub trait AssetSource: Send + Sync + 'static {
         None
     }
 
+    /// Reads chunks `chunks` of asset `id`, appending one buffer per chunk
+    /// to `out`, each verified as by [`read_chunk`](AssetSource::read_chunk).
+    /// A source whose storage charges per request (a disk seek, a network
+    /// round trip) reads adjacent chunks in one request; the default reads
+    /// them one by one.
+    ///
+    /// # Errors
+    /// As [`read_chunk`](AssetSource::read_chunk); `out` then holds the
+    /// chunks before the failing one.
+    fn read_chunks(
+        &self,
+        id: AssetId,
+        chunks: std::ops::Range<u32>,
+        out: &mut Vec<Vec<u8>>,
+    ) -> Result<(), ReadError> {
+        for chunk in chunks {
+            let mut bytes = Vec::new();
+            self.read_chunk(id, chunk, &mut bytes)?;
+            out.push(bytes);
+        }
+        Ok(())
+    }
+
     /// Reads every chunk of asset `id`, concatenated in order.
     ///
     /// # Errors

@@ -160,7 +160,7 @@ impl AssetLoader for BlobLoader {
     type Asset = Blob;
 
     /// Every chunk: the whole asset is read.
-    fn read_ahead(&self, _descriptor: &amsp_io::AssetDescriptor) -> u32 {
+    fn read_ahead(&self, _descriptor: &amsp_io::AssetDescriptor, _level: Option<u8>) -> u32 {
         u32::MAX
     }
 
@@ -186,7 +186,7 @@ impl AssetLoader for TextLoader {
     type Asset = Text;
 
     /// Every chunk: the whole asset is read.
-    fn read_ahead(&self, _descriptor: &amsp_io::AssetDescriptor) -> u32 {
+    fn read_ahead(&self, _descriptor: &amsp_io::AssetDescriptor, _level: Option<u8>) -> u32 {
         u32::MAX
     }
 

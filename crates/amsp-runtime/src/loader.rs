@@ -64,8 +64,13 @@ pub trait AssetLoader: Send + Sync + 'static {
     /// `u32::MAX`. A chunk read ahead that the loader never asks for is
     /// wasted I/O, so a loader that reads only some chunks (a mip tail, a
     /// streamed clip's header) must not claim more.
-    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32 {
-        let _ = descriptor;
+    ///
+    /// `level` is the level of detail requested
+    /// ([`AssetServer::load_level`](crate::AssetServer::load_level)), `None`
+    /// for the whole asset. A level request that extends a level already
+    /// loaded reads nothing ahead (the loader reads what it lacks).
+    fn read_ahead(&self, descriptor: &AssetDescriptor, level: Option<u8>) -> u32 {
+        let _ = (descriptor, level);
         1
     }
 
@@ -396,7 +401,7 @@ pub(crate) trait ErasedLoader: Send + Sync + 'static {
     ) -> Result<Box<dyn Any + Send + Sync>, LoadError>;
 
     /// [`AssetLoader::read_ahead`].
-    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32;
+    fn read_ahead(&self, descriptor: &AssetDescriptor, level: Option<u8>) -> u32;
 
     /// [`Asset::TYPE_NAME`] of the output.
     fn output_name(&self) -> &'static str;
@@ -425,8 +430,8 @@ impl<L: AssetLoader> ErasedLoader for Erased<L> {
         self.0.load(input, ctx).map(|asset| Box::new(asset) as Box<dyn Any + Send + Sync>)
     }
 
-    fn read_ahead(&self, descriptor: &AssetDescriptor) -> u32 {
-        self.0.read_ahead(descriptor)
+    fn read_ahead(&self, descriptor: &AssetDescriptor, level: Option<u8>) -> u32 {
+        self.0.read_ahead(descriptor, level)
     }
 
     fn output_name(&self) -> &'static str {

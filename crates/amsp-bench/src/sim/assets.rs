@@ -21,6 +21,8 @@ pub const TAIL_SIZE: u32 = 64;
 pub struct Step {
     /// Chunks to read.
     pub chunks: Vec<u32>,
+    /// The stored bytes of each of `chunks`.
+    pub chunk_stored: Vec<u64>,
     /// Their stored bytes (what the transfer costs).
     pub stored: u64,
     /// Their bytes once loaded (what residency costs).
@@ -52,6 +54,12 @@ impl StreamAsset {
             Level::Mip(m) => usize::from(self.tail_start.saturating_sub(m)),
             Level::Whole => 0,
         }
+    }
+
+    /// The stored bytes of each of the asset's chunks (what reading it
+    /// costs), by chunk.
+    pub fn chunk_costs(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.steps.iter().flat_map(|s| s.chunks.iter().copied().zip(s.chunk_stored.iter().copied()))
     }
 
     /// Whether this is a texture (else a mesh).
@@ -109,7 +117,12 @@ fn mesh_asset(record: &AssetRecord, scale: f32) -> Option<StreamAsset> {
     );
     let steps = lods
         .iter()
-        .map(|l| Step { chunks: vec![l.chunk], stored: l.bytes, loaded: l.bytes })
+        .map(|l| Step {
+            chunks: vec![l.chunk],
+            chunk_stored: vec![l.bytes],
+            stored: l.bytes,
+            loaded: l.bytes,
+        })
         .collect();
     Some(StreamAsset { id: record.id, chain, steps, tail_start: 0, is_texture: false })
 }
@@ -133,12 +146,14 @@ fn texture_asset(record: &AssetRecord) -> Option<StreamAsset> {
     let header = record.stored_size.saturating_sub(stored.iter().sum());
     let mut steps = vec![Step {
         chunks: std::iter::once(0).chain(chunks[tail_start..].iter().map(|&c| c as u32)).collect(),
+        chunk_stored: std::iter::once(header).chain(stored[tail_start..].iter().copied()).collect(),
         stored: header + stored[tail_start..].iter().sum::<u64>(),
         loaded: bytes[tail_start..].iter().sum(),
     }];
     for mip in (0..tail_start).rev() {
         steps.push(Step {
             chunks: vec![chunks[mip] as u32],
+            chunk_stored: vec![stored[mip]],
             stored: stored[mip],
             loaded: bytes[mip],
         });

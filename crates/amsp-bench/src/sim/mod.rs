@@ -3,8 +3,10 @@
 //! report's charts.
 
 pub mod assets;
+pub mod clocked;
 pub mod disk;
 pub mod paths;
 pub mod plot;
 pub mod report;
 pub mod run;
+pub mod server_run;

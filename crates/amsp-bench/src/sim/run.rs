@@ -152,15 +152,15 @@ struct Pending {
 
 /// The per-asset state of a run.
 #[derive(Clone, Default)]
-struct AssetState {
+pub(crate) struct AssetState {
     /// Finest resident step, or -1.
-    resident: i32,
+    pub resident: i32,
     /// Stored bytes read since it was last not resident.
-    bytes: u64,
+    pub bytes: u64,
     /// Whether it was visible while resident since then.
-    seen: bool,
+    pub seen: bool,
     /// When it started being needed sharper than it is.
-    needed_since: Option<f64>,
+    pub needed_since: Option<f64>,
 }
 
 /// Runs `strategy` along `path`.
@@ -176,32 +176,13 @@ pub fn run(
     strategy: Strategy,
     config: &SimConfig,
 ) -> io::Result<RunResult> {
-    let err = |e: amsp_runtime::streaming::StreamingError| io::Error::other(e.to_string());
-    let mut manager = StreamingManager::new(StreamingConfig {
-        default_range: config.range,
-        level_margin: config.margin,
-        horizon: if strategy == Strategy::Amsp { config.horizon } else { 0.0 },
-        memory_budget: config.memory_budget,
-        ..StreamingConfig::default()
-    })
-    .map_err(err)?;
+    let mut manager = StreamingManager::new(manager_config(strategy, config)).map_err(err)?;
     let by_id: HashMap<AssetId, u32> =
         assets.iter().enumerate().map(|(i, a)| (a.id, i as u32)).collect();
     for a in assets {
         manager.register_asset(a.id, &a.chain).map_err(err)?;
     }
-    // Each placement stands for its prop's mesh and texture.
-    let mut centers: Vec<Vec<[f32; 3]>> = vec![Vec::new(); assets.len()];
-    for p in &world.placements {
-        let prop = &world.props[p.prop as usize];
-        let r = prop.radius * prop.scale;
-        let c = Vec3::new(p.position[0], p.position[1], p.position[2]);
-        let bounds = Aabb::from_center(c, Vec3::new(r, r, r));
-        for a in [2 * p.prop, 2 * p.prop + 1] {
-            manager.insert(&PlacementDesc::new(assets[a as usize].id, bounds)).map_err(err)?;
-            centers[a as usize].push(p.position);
-        }
-    }
+    let centers = insert_placements(&mut manager, world, assets)?;
     let start = path.at(0.0, world.side_m);
     let observer = manager.add_observer(observer_of(&start)).map_err(err)?;
 
@@ -332,43 +313,99 @@ pub fn run(
         result.peak_resident_bytes = result.peak_resident_bytes.max(resident_bytes);
         result.samples.push(FrameSample { popped, in_flight, resident: resident_bytes });
         if config.snapshots.contains(&frame) {
-            // Placements within a kilometre square around the observer, by
-            // how much of their mesh's LOD chain is resident (-1: none).
-            let (ox, oz) = (s.position[0], s.position[2]);
-            let around = world
-                .placements
-                .iter()
-                .filter(|p| {
-                    (p.position[0] - ox).abs() < 500.0 && (p.position[2] - oz).abs() < 500.0
-                })
-                .map(|p| {
-                    let mesh = 2 * p.prop as usize;
-                    let r = state[mesh].resident;
-                    let f =
-                        if r < 0 { -1.0 } else { (r + 1) as f32 / assets[mesh].steps.len() as f32 };
-                    (p.position[0] - ox + 500.0, p.position[2] - oz + 500.0, f)
-                })
-                .collect();
-            result.snapshots.push((frame, (500.0, 500.0), around));
+            result.snapshots.push(snapshot(world, assets, &state, frame, &s));
         }
     }
-    for st in &state {
+    finish(&mut result, &state, disk.bytes_read() - read_before, sharp_ms);
+    Ok(result)
+}
+
+/// The placements within a kilometre square around the observer, by how
+/// much of their mesh's LOD chain is resident (-1: none).
+pub(crate) fn snapshot(
+    world: &World,
+    assets: &[StreamAsset],
+    state: &[AssetState],
+    frame: u32,
+    s: &ObserverState,
+) -> Snapshot {
+    let (ox, oz) = (s.position[0], s.position[2]);
+    let around = world
+        .placements
+        .iter()
+        .filter(|p| (p.position[0] - ox).abs() < 500.0 && (p.position[2] - oz).abs() < 500.0)
+        .map(|p| {
+            let mesh = 2 * p.prop as usize;
+            let r = state[mesh].resident;
+            let f = if r < 0 { -1.0 } else { (r + 1) as f32 / assets[mesh].steps.len() as f32 };
+            (p.position[0] - ox + 500.0, p.position[2] - oz + 500.0, f)
+        })
+        .collect();
+    (frame, (500.0, 500.0), around)
+}
+
+/// Completes a run's result: waste of what is resident and never seen,
+/// bytes read, and the time-to-sharp percentiles.
+pub(crate) fn finish(
+    result: &mut RunResult,
+    state: &[AssetState],
+    bytes_read: u64,
+    mut sharp_ms: Vec<f64>,
+) {
+    for st in state {
         if st.resident >= 0 && !st.seen {
             result.wasted_bytes += st.bytes;
         }
     }
-    result.bytes_read = disk.bytes_read() - read_before;
+    result.bytes_read = bytes_read;
     sharp_ms.sort_by(f64::total_cmp);
     let pct = |q: f64| {
         sharp_ms.get(((sharp_ms.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0)
     };
     result.time_to_sharp_p50_ms = pct(0.5);
     result.time_to_sharp_p95_ms = pct(0.95);
-    Ok(result)
+}
+
+/// A streaming manager error as an I/O error.
+pub(crate) fn err(e: amsp_runtime::streaming::StreamingError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// The manager's settings for `strategy`: the same ranges, levels and
+/// budget for all, look-ahead only for `amsp`.
+pub(crate) fn manager_config(strategy: Strategy, config: &SimConfig) -> StreamingConfig {
+    StreamingConfig {
+        default_range: config.range,
+        level_margin: config.margin,
+        horizon: if strategy == Strategy::Amsp { config.horizon } else { 0.0 },
+        memory_budget: config.memory_budget,
+        ..StreamingConfig::default()
+    }
+}
+
+/// Inserts the world's placements, each standing for its prop's mesh and
+/// texture; returns, per asset, the centres of its placements.
+pub(crate) fn insert_placements(
+    manager: &mut StreamingManager,
+    world: &World,
+    assets: &[StreamAsset],
+) -> io::Result<Vec<Vec<[f32; 3]>>> {
+    let mut centers: Vec<Vec<[f32; 3]>> = vec![Vec::new(); assets.len()];
+    for p in &world.placements {
+        let prop = &world.props[p.prop as usize];
+        let r = prop.radius * prop.scale;
+        let c = Vec3::new(p.position[0], p.position[1], p.position[2]);
+        let bounds = Aabb::from_center(c, Vec3::new(r, r, r));
+        for a in [2 * p.prop, 2 * p.prop + 1] {
+            manager.insert(&PlacementDesc::new(assets[a as usize].id, bounds)).map_err(err)?;
+            centers[a as usize].push(p.position);
+        }
+    }
+    Ok(centers)
 }
 
 /// Resident memory at the end of the warm-up counts towards the peak.
-fn peak_before_clock(result: &mut RunResult, resident: u64) {
+pub(crate) fn peak_before_clock(result: &mut RunResult, resident: u64) {
     result.peak_resident_bytes = result.peak_resident_bytes.max(resident);
 }
 
@@ -386,7 +423,7 @@ fn in_flight(disk: &Disk) -> Option<(u32, usize)> {
     disk.in_flight().map(|r| split_key(r.key))
 }
 
-fn observer_of(s: &ObserverState) -> Observer {
+pub(crate) fn observer_of(s: &ObserverState) -> Observer {
     let v = |a: [f32; 3]| Vec3::new(a[0], a[1], a[2]);
     Observer::new(v(s.position), v(s.forward)).with_velocity(v(s.velocity))
 }
@@ -402,7 +439,7 @@ fn order(strategy: Strategy, x: &Pending, y: &Pending) -> std::cmp::Ordering {
     }
 }
 
-fn nearest(centers: &[[f32; 3]], eye: [f32; 3]) -> f32 {
+pub(crate) fn nearest(centers: &[[f32; 3]], eye: [f32; 3]) -> f32 {
     centers
         .iter()
         .map(|c| (0..3).map(|k| (c[k] - eye[k]).powi(2)).sum::<f32>())
@@ -410,7 +447,7 @@ fn nearest(centers: &[[f32; 3]], eye: [f32; 3]) -> f32 {
         .sqrt()
 }
 
-fn loaded_bytes(asset: &StreamAsset, resident: i32) -> u64 {
+pub(crate) fn loaded_bytes(asset: &StreamAsset, resident: i32) -> u64 {
     asset.steps.iter().take((resident + 1).max(0) as usize).map(|s| s.loaded).sum()
 }
 
@@ -431,7 +468,7 @@ fn level_of(asset: &StreamAsset, step: usize) -> Level {
 /// coarse, and records when assets become sharp. Independent of the
 /// strategies: it sees the world as the observer does, with the same
 /// range and level tolerance.
-fn judge(
+pub(crate) fn judge(
     world: &World,
     assets: &[StreamAsset],
     state: &mut [AssetState],

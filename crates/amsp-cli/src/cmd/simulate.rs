@@ -1,18 +1,22 @@
 //! `amsp simulate`: a streaming fly-through. Generates (or takes) a cooked
 //! world, runs observer paths at a fixed frame rate against its real packs
 //! through a simulated-clock disk, and compares AMSP's streaming with the
-//! `fifo` and `nearest` baselines on the same paths, disk and budget.
+//! `fifo` and `nearest` baselines on the same paths, disk and budget. By
+//! default the decisions are carried out by the runtime's `AssetServer`.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 use amsp_bench::sim::assets::stream_assets;
+use amsp_bench::sim::clocked::ClockedSource;
 use amsp_bench::sim::disk::Disk;
 use amsp_bench::sim::paths::PathKind;
 use amsp_bench::sim::report::{json, table, write_report};
 use amsp_bench::sim::run::{SimConfig, Strategy, run};
+use amsp_bench::sim::server_run::run_server;
 use amsp_bench::world::{World, WorldSpec, write_world};
 use amsp_catalog::Catalog;
 use amsp_cook::Cooker;
@@ -59,6 +63,12 @@ pub struct SimulateArgs {
     /// How far ahead AMSP extrapolates the observer's motion, in seconds.
     #[arg(long, default_value_t = 1.0)]
     horizon: f32,
+    /// What carries out the streaming decisions: `server`, the runtime's
+    /// `AssetServer` (its scheduler, level loaders and cancellation) on the
+    /// simulated disk; or `model`, a model of its ordering that reads the
+    /// same chunks (faster, for large sweeps).
+    #[arg(long, default_value = "server", value_parser = ["server", "model"])]
+    engine: String,
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -143,12 +153,20 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         },
         ..SimConfig::default()
     };
+    let costs: HashMap<_, _> =
+        assets.iter().flat_map(|a| a.chunk_costs().map(move |(c, b)| ((a.id, c), b))).collect();
+    let clocked =
+        Arc::new(ClockedSource::new(Arc::clone(&source), costs, config.bandwidth, config.latency));
     let mut results = Vec::new();
     for &path in &paths {
         for strategy in Strategy::ALL {
             let started = Instant::now();
-            let mut disk = Disk::new(Arc::clone(&source), config.bandwidth, config.latency);
-            let r = run(&world, &assets, &mut disk, path, strategy, &config)?;
+            let r = if args.engine == "server" {
+                run_server(&world, &assets, &clocked, path, strategy, &config)?
+            } else {
+                let mut disk = Disk::new(Arc::clone(&source), config.bandwidth, config.latency);
+                run(&world, &assets, &mut disk, path, strategy, &config)?
+            };
             say(format!(
                 "ran:      {:<8} {:<7} in {:.1} s",
                 path.name(),
@@ -159,7 +177,9 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json(&results, &config))?);
+        let mut out = json(&results, &config);
+        out["engine"] = args.engine.clone().into();
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print!("{}", table(&results));
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::levels::{Nearest, nearest_level};
 use std::ops::Range;
 
+use amsp_io::AssetDescriptor;
 use amsp_runtime::{Asset, AssetLoader, LoadContext, LoadError, LoadInput};
 
 use super::data::{Bounds, MeshLimits, Submesh};
@@ -220,6 +221,18 @@ impl AssetLoader for MeshLoader {
 
     fn extensions(&self) -> &[&str] {
         &[]
+    }
+
+    /// The chunks of the LODs a load makes resident, which are stored
+    /// first (coarsest first).
+    fn read_ahead(&self, descriptor: &AssetDescriptor, level: Option<u8>) -> u32 {
+        let from = match (level, self.lods) {
+            (Some(level), _) => u32::from(level),
+            (None, LodSelection::All) => 0,
+            (None, LodSelection::From(level)) => level,
+            (None, _) => return 1,
+        };
+        descriptor.chunk_count.saturating_sub(from).max(1)
     }
 
     /// A level request ([`AssetServer::load_level`]) loads LOD `level` and

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::levels::{Nearest, nearest_level};
 use std::ops::Range;
 
+use amsp_io::AssetDescriptor;
 use amsp_runtime::{Asset, AssetLoader, LoadContext, LoadError, LoadInput};
 
 use super::basis::TextureTarget;
@@ -174,6 +175,19 @@ impl AssetLoader for TextureLoader {
 
     fn extensions(&self) -> &[&str] {
         &["ktx2"]
+    }
+
+    /// The header and the chunks of the levels a load makes resident, which
+    /// are stored first (the smallest levels follow the header).
+    fn read_ahead(&self, descriptor: &AssetDescriptor, level: Option<u8>) -> u32 {
+        let from = match (level, self.mips) {
+            (Some(level), _) => u32::from(level),
+            (None, MipSelection::All) => 0,
+            (None, MipSelection::From(level)) => level,
+            // The tail's size is known only from the header.
+            (None, _) => return 1,
+        };
+        descriptor.chunk_count.saturating_sub(from).max(1)
     }
 
     /// A level request ([`AssetServer::load_level`]) loads mip `level` and

@@ -99,22 +99,34 @@ fn read_ahead(
     let ahead = if core.level().is_some() && inner.has_other_level_loaded(core) {
         0
     } else {
-        loader.read_ahead(&desc)
+        loader.read_ahead(&desc, core.level())
     };
-    for chunk in 0..desc.chunk_count.min(ahead) {
-        let room = link.room();
-        let fits = match inner.source.chunk_size(desc.id, chunk) {
-            Some(size) => usize::try_from(size).is_ok_and(|size| size <= room),
-            None => whole_fits,
-        };
-        if !fits || !core.is_wanted() {
-            break;
+    // The prefix of those chunks that fits the reservation, read in one
+    // request (adjacent chunks cost one seek or round trip).
+    let count = desc.chunk_count.min(ahead);
+    let mut room = link.room();
+    let mut fitting = 0;
+    while fitting < count && !whole_fits {
+        match inner.source.chunk_size(desc.id, fitting).and_then(|s| usize::try_from(s).ok()) {
+            Some(size) if size <= room => room -= size,
+            _ => break,
         }
-        let mut bytes = Vec::new();
-        let read =
-            catch_unwind(AssertUnwindSafe(|| inner.source.read_chunk(desc.id, chunk, &mut bytes)));
-        if !matches!(read, Ok(Ok(()))) || !link.store(chunk, bytes) {
-            break;
+        fitting += 1;
+    }
+    if whole_fits {
+        fitting = count;
+    }
+    if fitting > 0 && core.is_wanted() {
+        let mut chunks = Vec::new();
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            inner.source.read_chunks(desc.id, 0..fitting, &mut chunks)
+        }));
+        if read.is_ok() {
+            for (chunk, bytes) in (0u32..).zip(chunks) {
+                if !link.store(chunk, bytes) {
+                    break;
+                }
+            }
         }
     }
     // What was reserved and not read ahead goes back to the budget now.

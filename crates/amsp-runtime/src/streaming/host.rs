@@ -29,7 +29,7 @@ use amsp_core::{AssetId, Priority};
 use super::chain::{Level, LevelChain};
 use super::error::StreamingError;
 use super::manager::StreamingManager;
-use super::output::StreamingUpdate;
+use super::output::{StreamRequest, StreamingUpdate};
 use crate::asset::Asset;
 use crate::error::{LoadError, LoadState};
 use crate::handle::Handle;
@@ -135,6 +135,21 @@ impl Streamer {
         server: &AssetServer,
         dt: f32,
     ) -> Result<&StreamingUpdate, StreamingError> {
+        self.update_with(server, dt, |r| r.priority)
+    }
+
+    /// [`update`](Self::update) with the priority of each request set by
+    /// `priority` (given the manager's request and its priority): to weigh
+    /// a subsystem's assets, or to serve them in another order.
+    ///
+    /// # Errors
+    /// As [`StreamingManager::update`].
+    pub fn update_with(
+        &mut self,
+        server: &AssetServer,
+        dt: f32,
+        mut priority: impl FnMut(&StreamRequest) -> Priority,
+    ) -> Result<&StreamingUpdate, StreamingError> {
         self.poll()?;
         let update = self.manager.update(dt)?;
         for id in &update.releases {
@@ -156,7 +171,7 @@ impl Streamer {
         }
         for r in update.loads.iter().chain(&update.upgrades).chain(&update.reprioritized) {
             let Some(entry) = self.entries.get_mut(&r.asset) else { continue };
-            let (dropped, requested) = entry.request(server, r.asset, r.level, r.priority);
+            let (dropped, requested) = entry.request(server, r.asset, r.level, priority(r));
             self.stats.cancelled += u64::from(dropped);
             self.stats.requests += u64::from(requested);
             if entry.pending().is_some() {

@@ -392,7 +392,7 @@ impl AssetLoader for GatedLoader {
         &["chunks"]
     }
 
-    fn read_ahead(&self, _descriptor: &AssetDescriptor) -> u32 {
+    fn read_ahead(&self, _descriptor: &AssetDescriptor, _level: Option<u8>) -> u32 {
         u32::MAX
     }
 
