@@ -207,5 +207,13 @@ mod tests {
         assert_eq!((lanes.len(), lanes.running()), (0, 1));
         lanes.done(1);
         assert!(lanes.lanes.is_empty(), "idle lanes are dropped");
+        // A lane limit of 0 counts as 1: its requests still run, one at a time.
+        lanes.insert(7, Key::new(score(PriorityClass::Low), 9), slot(5));
+        lanes.insert(7, Key::new(score(PriorityClass::Low), 10), slot(6));
+        let zero = |_| Some(0);
+        assert_eq!(lanes.best_startable(8, zero).map(|(lane, _, _)| lane), Some(7));
+        assert_eq!(lanes.pop(7).map(|s| s.core().id.as_u128()), Some(5));
+        lanes.start(7);
+        assert!(lanes.best_startable(8, zero).is_none());
     }
 }
