@@ -218,10 +218,10 @@ impl Scheduler {
         core.in_inbox.store(0, Ordering::Release);
         let addr = slot_addr(&slot);
         let score = self.score(&slot);
+        // The lane it was queued on, if it is queued.
+        let lane = core.io_lane.load(Ordering::Relaxed);
         match core.state_code() {
-            QUEUED if state.io.contains(core.io_lane.load(Ordering::Relaxed), addr) => {
-                state.io.rekey(core.io_lane.load(Ordering::Relaxed), addr, score);
-            }
+            QUEUED if state.io.contains(lane, addr) => state.io.rekey(lane, addr, score),
             QUEUED => {
                 let seq = state.next_seq();
                 let lane = source.io_lane(core.id);
@@ -303,9 +303,9 @@ impl Scheduler {
 
     /// Picks the next work: the more urgent of the decode head and the I/O
     /// head (the most urgent head among the lanes where a read may start,
-    /// if its read-ahead fits the budget). The
-    /// inbox is applied first; requests found unwanted go to `unwanted`.
-    /// Without `start_io` (at shutdown) only decodes are picked.
+    /// if its read-ahead fits the budget). The inbox is applied first;
+    /// requests found unwanted go to `unwanted`. Without `start_io` (at
+    /// shutdown) only decodes are picked.
     pub fn next(
         &self,
         source: &dyn AssetSource,
