@@ -138,6 +138,43 @@ pub trait AssetSource: Send + Sync + 'static {
         Ok(())
     }
 
+    /// The I/O lane asset `id`'s bytes are read from.
+    ///
+    /// A *lane* is one independent storage behind the source: a disk, an
+    /// HTTP or S3 endpoint, memory. Each serves a number of reads at once
+    /// well ([`lane_concurrency`](AssetSource::lane_concurrency)), and the
+    /// runtime's scheduler keeps the reads of each lane within it, so that a
+    /// slow or saturated lane never holds back the reads of another one. A
+    /// source that composes others (a virtual file system over several
+    /// mounts) returns the lane of the mount holding the asset; a source
+    /// wrapping another one forwards both methods. The default puts every
+    /// asset on lane 0.
+    ///
+    /// # Note for implementors
+    /// Called on the request path and by the scheduler under its lock: answer
+    /// from memory, without I/O or a lock a reader holds. The answer for an
+    /// asset must not change while the source serves it (the scheduler
+    /// records it when it queues a read), and an unknown asset may be put on
+    /// any lane.
+    fn io_lane(&self, id: AssetId) -> u32 {
+        let _ = id;
+        0
+    }
+
+    /// The most reads lane `lane` serves well at once (a disk 2–4, an HTTP
+    /// or S3 endpoint 8–32), or `None` when only the runtime's own limit on
+    /// reads in progress applies (memory). The scheduler starts a read on a
+    /// lane only while fewer than the lesser of this and its own limit run
+    /// there; `Some(0)` counts as 1. The default is `None` for every lane.
+    ///
+    /// # Note for implementors
+    /// As for [`io_lane`](AssetSource::io_lane): cheap, from memory, and the
+    /// same answer each time for a lane.
+    fn lane_concurrency(&self, lane: u32) -> Option<usize> {
+        let _ = lane;
+        None
+    }
+
     /// Reads every chunk of asset `id`, concatenated in order.
     ///
     /// # Errors

@@ -109,6 +109,10 @@ pub(crate) struct SlotCore {
     pub in_inbox: AtomicU8,
     /// Whether the scheduler was told that nobody wants this request.
     pub cancel_noted: AtomicBool,
+    /// The source's I/O lane of the request, recorded by the scheduler (under
+    /// its lock) when it queues the request for the I/O stage, so that the
+    /// request is found in its lane's queue again.
+    pub io_lane: AtomicU32,
     tracker: Option<Arc<Tracker>>,
 }
 
@@ -143,6 +147,7 @@ impl SlotCore {
             since: AtomicU64::new(u64::MAX),
             in_inbox: AtomicU8::new(0),
             cancel_noted: AtomicBool::new(false),
+            io_lane: AtomicU32::new(0),
             tracker,
         }
     }

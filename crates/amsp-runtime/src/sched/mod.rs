@@ -9,6 +9,14 @@
 //!   whichever head is more urgent, an I/O head only when fewer than the
 //!   I/O concurrency limit are reading and its read-ahead fits the byte
 //!   budget (an I/O head that does not fit waits; decodes free the budget).
+//! - **Lanes.** The I/O queue is one queue per I/O lane of the source (one
+//!   storage: a disk, an HTTP endpoint; [`AssetSource::io_lane`]), and a
+//!   read starts on a lane only while fewer than its limit run there (the
+//!   lesser of [`AssetSource::lane_concurrency`] and the I/O concurrency
+//!   limit, which still caps the total). The I/O head is the most urgent
+//!   head among the lanes with room, so a full, slow lane never holds back
+//!   another lane's reads; within a lane, requests keep their order. The
+//!   [`lanes`] module keeps the queues and the reads running on each.
 //! - **Inbox.** The request path never takes the scheduler's lock: a new or
 //!   re-prioritised request is pushed (once, thanks to a flag on its slot)
 //!   on a lock-free inbox, and a request whose last strong handle was
@@ -25,6 +33,7 @@
 
 pub(crate) mod budget;
 pub(crate) mod key;
+mod lanes;
 mod queue;
 
 use std::sync::Arc;
@@ -39,6 +48,7 @@ use crate::loader::ErasedLoader;
 use crate::slot::{ErasedSlot, LOADING, QUEUED, SlotKey, WAITING};
 use budget::{Budget, StageLink};
 use key::{Aging, Key};
+use lanes::IoLanes;
 use queue::{StageQueue, slot_addr};
 
 /// Default byte budget for data in flight between the stages.
@@ -104,8 +114,10 @@ pub(crate) struct DecodeTask {
 /// The next thing a job should do.
 pub(crate) enum Work {
     /// Read ahead for this request (claimed: `Loading`), with `reserved`
-    /// bytes of the budget; `seq` is its place in first-come order.
-    Io { slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64 },
+    /// bytes of the budget; `seq` is its place in first-come order, `lane`
+    /// the I/O lane the read counts on (given back to
+    /// [`Scheduler::io_done`]).
+    Io { slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64, lane: u32 },
     /// Run the loader of this request.
     Decode(DecodeTask),
 }
@@ -123,9 +135,8 @@ pub(crate) enum Unwanted {
 
 #[derive(Default)]
 struct State {
-    io: StageQueue<Arc<dyn ErasedSlot>>,
+    io: IoLanes,
     decode: StageQueue<DecodeTask>,
-    io_running: usize,
     seq: u64,
 }
 
@@ -189,16 +200,33 @@ impl Scheduler {
         io.max(decode)
     }
 
-    /// Inserts or moves a slot taken from the inbox.
-    fn place(&self, state: &mut State, slot: Arc<dyn ErasedSlot>) {
-        slot.core().in_inbox.store(0, std::sync::atomic::Ordering::Release);
+    /// The most urgent I/O head among the lanes where a read may start,
+    /// with at most `total` reads in progress in all.
+    fn io_head<'s>(
+        source: &dyn AssetSource,
+        state: &'s State,
+        total: usize,
+    ) -> Option<(u32, Key, &'s Arc<dyn ErasedSlot>)> {
+        state.io.best_startable(total, |lane| source.lane_concurrency(lane))
+    }
+
+    /// Inserts or moves a slot taken from the inbox; a new I/O request is
+    /// queued on the lane the source names for it.
+    fn place(&self, source: &dyn AssetSource, state: &mut State, slot: Arc<dyn ErasedSlot>) {
+        use std::sync::atomic::Ordering;
+        let core = slot.core();
+        core.in_inbox.store(0, Ordering::Release);
         let addr = slot_addr(&slot);
         let score = self.score(&slot);
-        match slot.core().state_code() {
-            QUEUED if state.io.key_of(addr).is_some() => state.io.rekey(addr, score),
+        // The lane it was queued on, if it is queued.
+        let lane = core.io_lane.load(Ordering::Relaxed);
+        match core.state_code() {
+            QUEUED if state.io.contains(lane, addr) => state.io.rekey(lane, addr, score),
             QUEUED => {
                 let seq = state.next_seq();
-                state.io.insert(addr, Key::new(score, seq), slot);
+                let lane = source.io_lane(core.id);
+                core.io_lane.store(lane, Ordering::Relaxed);
+                state.io.insert(lane, Key::new(score, seq), slot);
             }
             LOADING => state.decode.rekey(addr, score),
             _ => {}
@@ -216,6 +244,7 @@ impl Scheduler {
     /// (looked up with `lookup`).
     fn apply_inbox(
         &self,
+        source: &dyn AssetSource,
         state: &mut State,
         lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>,
         unwanted: &mut Vec<Unwanted>,
@@ -236,7 +265,7 @@ impl Scheduler {
                 let mut applied = 0;
                 while applied < limit {
                     let Some(slot) = inbox.pop() else { break };
-                    self.place(state, slot);
+                    self.place(source, state, slot);
                     applied += 1;
                     if applied % 64 == 0
                         && self.inbox.slots[..index].iter().any(|more| !more.is_empty())
@@ -255,7 +284,7 @@ impl Scheduler {
                 continue;
             }
             let addr = slot_addr(&slot);
-            if let Some(slot) = state.io.remove(addr) {
+            if let Some(slot) = state.io.remove(core.io_lane.load(Ordering::Relaxed), addr) {
                 unwanted.push(Unwanted::Queued(slot));
             } else if let Some(task) = state.decode.remove(addr) {
                 unwanted.push(Unwanted::Decode(task));
@@ -273,9 +302,10 @@ impl Scheduler {
     }
 
     /// Picks the next work: the more urgent of the decode head and the I/O
-    /// head (if a read may start and its read-ahead fits the budget). The
-    /// inbox is applied first; requests found unwanted go to `unwanted`.
-    /// Without `start_io` (at shutdown) only decodes are picked.
+    /// head (the most urgent head among the lanes where a read may start,
+    /// if its read-ahead fits the budget). The inbox is applied first;
+    /// requests found unwanted go to `unwanted`. Without `start_io` (at
+    /// shutdown) only decodes are picked.
     pub fn next(
         &self,
         source: &dyn AssetSource,
@@ -284,20 +314,21 @@ impl Scheduler {
         start_io: bool,
     ) -> Option<Work> {
         let mut state = self.state.lock();
-        self.apply_inbox(&mut state, lookup, unwanted, true);
+        self.apply_inbox(source, &mut state, lookup, unwanted, true);
         loop {
             let decode_key = state.decode.peek().map(|(key, _)| *key);
-            let io = if start_io && state.io_running < self.config.io_concurrency {
-                state.io.peek().map(|(key, slot)| (*key, self.need(source, slot)))
+            let io = if start_io {
+                Self::io_head(source, &state, self.config.io_concurrency)
+                    .map(|(lane, key, slot)| (lane, key, self.need(source, slot)))
             } else {
                 None
             };
-            let io = io.filter(|(key, need)| {
+            let io = io.filter(|(_, key, need)| {
                 decode_key.is_none_or(|d| *key > d) && self.budget.try_reserve(*need)
             });
-            if let Some((key, need)) = io {
+            if let Some((lane, key, need)) = io {
                 let reserved = need.min(self.budget.limit());
-                let Some(slot) = state.io.pop(slot_addr) else {
+                let Some(slot) = state.io.pop(lane) else {
                     self.budget.unreserve(reserved);
                     return None;
                 };
@@ -306,8 +337,8 @@ impl Scheduler {
                     self.budget.unreserve(reserved);
                     continue;
                 }
-                state.io_running += 1;
-                return Some(Work::Io { slot, reserved, seq: key.seq() });
+                state.io.start(lane);
+                return Some(Work::Io { slot, reserved, seq: key.seq(), lane });
             }
             return state.decode.pop(|task| slot_addr(&task.slot)).map(Work::Decode);
         }
@@ -324,13 +355,13 @@ impl Scheduler {
             return true;
         }
         start_io
-            && state.io_running < self.config.io_concurrency
-            && state.io.peek().is_some_and(|(_, slot)| self.budget.fits(self.need(source, slot)))
+            && Self::io_head(source, &state, self.config.io_concurrency)
+                .is_some_and(|(_, _, slot)| self.budget.fits(self.need(source, slot)))
     }
 
-    /// An I/O stage ended.
-    pub fn io_done(&self) {
-        self.state.lock().io_running -= 1;
+    /// An I/O stage on `lane` ended.
+    pub fn io_done(&self, lane: u32) {
+        self.state.lock().io.done(lane);
     }
 
     /// Queues a request for its loader; gives the task back if nobody wants
@@ -347,9 +378,13 @@ impl Scheduler {
     }
 
     /// Applies the inbox now (from `maintain`).
-    pub fn apply(&self, lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>) -> Vec<Unwanted> {
+    pub fn apply(
+        &self,
+        source: &dyn AssetSource,
+        lookup: &dyn Fn(SlotKey) -> Option<Arc<dyn ErasedSlot>>,
+    ) -> Vec<Unwanted> {
         let mut unwanted = Vec::new();
-        self.apply_inbox(&mut self.state.lock(), lookup, &mut unwanted, false);
+        self.apply_inbox(source, &mut self.state.lock(), lookup, &mut unwanted, false);
         unwanted
     }
 
@@ -372,7 +407,7 @@ impl Scheduler {
         SchedCounts {
             io_queued: state.io.len(),
             decode_queued: state.decode.len(),
-            io_running: state.io_running,
+            io_running: state.io.running(),
         }
     }
 }

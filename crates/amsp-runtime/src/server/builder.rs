@@ -113,7 +113,11 @@ impl AssetServerBuilder {
         self
     }
 
-    /// Reads in progress at once on the source (default 8).
+    /// Reads in progress at once on the source (default 8), over all its
+    /// I/O lanes. A source whose storages serve fewer at once well also caps
+    /// the reads of each lane
+    /// ([`AssetSource::lane_concurrency`]);
+    /// a lane at its limit never holds back the reads of another lane.
     pub fn io_concurrency(mut self, reads: usize) -> Self {
         self.sched.io_concurrency = reads.max(1);
         self

@@ -185,7 +185,7 @@ impl Inner {
     /// bytes exceed the budget; returns the bytes freed.
     pub(crate) fn maintain(&self) -> usize {
         // Cancel what nobody wants any more, without waiting for a job.
-        let unwanted = self.sched.apply(&|key| self.registry.get(key));
+        let unwanted = self.sched.apply(self.source.as_ref(), &|key| self.registry.get(key));
         if !unwanted.is_empty() {
             super::cancel::handle_unwanted(self, unwanted);
         }

@@ -25,7 +25,7 @@ use crate::slot::ErasedSlot;
 /// Runs one piece of work the scheduler picked.
 pub(crate) fn run(inner: &Inner, work: Work) {
     match work {
-        Work::Io { slot, reserved, seq } => run_io(inner, slot, reserved, seq),
+        Work::Io { slot, reserved, seq, lane } => run_io(inner, slot, reserved, seq, lane),
         Work::Decode(task) => run_decode(inner, task),
     }
 }
@@ -41,13 +41,13 @@ fn source_panic(inner: &Inner, slot: &Arc<dyn ErasedSlot>, panic: &(dyn Any + Se
     }
 }
 
-fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64) {
+fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64, lane: u32) {
     // The link owns the reservation from here on: every way out releases it.
     let link = StageLink::new(Arc::clone(&slot), Arc::clone(&inner.sched.budget), reserved);
     let result = if inner.is_shut_down() {
         Err(LoadError::Cancelled { asset: slot.core().name() })
     } else if !slot.core().is_wanted() && cancel::try_cancel(inner, &slot) {
-        inner.sched.io_done();
+        inner.sched.io_done(lane);
         drop(link);
         inner.wake_jobs();
         return;
@@ -55,7 +55,7 @@ fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64) {
         catch_unwind(AssertUnwindSafe(|| read_ahead(inner, &slot, &link, seq)))
             .unwrap_or_else(|panic| Err(source_panic(inner, &slot, panic.as_ref())))
     };
-    inner.sched.io_done();
+    inner.sched.io_done(lane);
     match result {
         // At shutdown a load in progress finishes here rather than wait in
         // a queue nobody drains.

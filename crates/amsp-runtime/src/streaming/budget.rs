@@ -36,7 +36,7 @@ struct Item {
     bytes: u64,
 }
 
-/// Reusable scratch for [`fit`].
+/// Reusable scratch for [`Budgeter::fit`].
 #[derive(Debug, Default)]
 pub(crate) struct Budgeter {
     items: Vec<Item>,

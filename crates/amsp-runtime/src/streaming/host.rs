@@ -1,24 +1,5 @@
-//! The streamer: a [`StreamingManager`]'s decisions carried out through an
-//! [`AssetServer`], one level request per asset at a time.
-//!
-//! Each update it reports the levels that finished loading to the manager,
-//! runs the manager, and turns the result into server requests:
-//!
-//! - **loads and upgrades**: a [`AssetServer::load_level`] request for the
-//!   level, with the manager's priority. The loader extends the level it
-//!   already has, so one step finer reads one level's chunks;
-//! - **re-prioritised** requests: [`AssetServer::set_priority`] on the
-//!   handle in flight;
-//! - **downgrades**: a request in flight for a finer level is dropped (and
-//!   so cancelled at whatever stage it is), and a finer resident level is
-//!   replaced by the wanted one, trimmed from it with no I/O;
-//! - **releases**: every handle of the asset is dropped; the server unloads
-//!   it under its memory budget or at
-//!   [`AssetServer::unload_unused`].
-//!
-//! The finest loaded level stays available through [`Streamer::get`] until
-//! the level replacing it has loaded, so a drawn asset never disappears
-//! while it changes level.
+//! The streamer: a streaming manager's decisions carried out through an
+//! asset server.
 
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
@@ -50,8 +31,27 @@ pub struct StreamerStats {
     pub in_flight: usize,
 }
 
-/// Drives a [`StreamingManager`] through an [`AssetServer`]: see the
-/// [module docs](self).
+/// Drives a [`StreamingManager`] through an [`AssetServer`], one level
+/// request per asset at a time.
+///
+/// Each update it reports the levels that finished loading to the manager,
+/// runs the manager, and turns the result into server requests:
+///
+/// - **loads and upgrades**: a [`AssetServer::load_level`] request for the
+///   level, with the manager's priority. The loader extends the level it
+///   already has, so one step finer reads one level's chunks;
+/// - **re-prioritised** requests: [`AssetServer::set_priority`] on the
+///   handle in flight;
+/// - **downgrades**: a request in flight for a finer level is dropped (and
+///   so cancelled at whatever stage it is), and a finer resident level is
+///   replaced by the wanted one, trimmed from it with no I/O;
+/// - **releases**: every handle of the asset is dropped; the server unloads
+///   it under its memory budget or at
+///   [`AssetServer::unload_unused`].
+///
+/// The finest loaded level stays available through [`Streamer::get`] until
+/// the level replacing it has loaded, so a drawn asset never disappears
+/// while it changes level.
 ///
 /// ```no_run
 /// # use amsp_runtime::AssetServer;
