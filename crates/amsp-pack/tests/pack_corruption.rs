@@ -126,6 +126,25 @@ impl Fixture {
                     Err(err) => expect_corrupt(&err, id, Some(c), what),
                 }
             }
+            // Every range of chunks read in one request: the original chunks,
+            // or an error naming the first damaged one after the good ones.
+            let n = chunks.len() as u32;
+            for start in 0..n {
+                for end in start + 1..=n {
+                    let mut out = Vec::new();
+                    let result = pack.read_chunks(entry, start..end, &mut out);
+                    let read = start as usize..start as usize + out.len();
+                    for (got, (raw, _)) in out.iter().zip(&chunks[read]) {
+                        assert_eq!(got, raw, "{what}: read_chunks({entry}, {start}..{end})");
+                    }
+                    match result {
+                        Ok(()) => assert_eq!(out.len() as u32, end - start, "{what}"),
+                        Err(err) => {
+                            expect_corrupt(&err, id, Some(start + out.len() as u32), what);
+                        }
+                    }
+                }
+            }
             let whole: Vec<u8> = chunks.iter().flat_map(|(raw, _)| raw.iter().copied()).collect();
             match pack.read_entry(entry) {
                 Ok(bytes) => assert_eq!(bytes, whole, "{what}: read_entry({entry})"),
