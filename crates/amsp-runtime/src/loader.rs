@@ -336,9 +336,10 @@ impl<'a> LoadContext<'a> {
     }
 
     /// The other levels of this asset that are loaded as a `T` now (the
-    /// whole asset as `None`), with their values: a level load extends or
-    /// trims one of them instead of reading every chunk again. The request
-    /// being loaded is not among them.
+    /// whole asset as `None`), from the same cooked content as this load,
+    /// with their values: a level load extends or trims one of them instead
+    /// of reading every chunk again. The request being loaded is not among
+    /// them.
     #[must_use]
     pub fn loaded_levels<T: Asset>(&self) -> Vec<(Option<u8>, Arc<T>)> {
         let core = self.slot.core();
@@ -346,7 +347,7 @@ impl<'a> LoadContext<'a> {
             return Vec::new();
         }
         let mut found = Vec::new();
-        for (level, slot) in self.inner.other_levels_loaded(core) {
+        for (level, slot) in self.inner.other_levels_loaded(core, self.descriptor.content_hash) {
             if let Ok(slot) = slot.into_any().downcast::<Slot<T>>()
                 && let Some(value) = slot.get()
             {

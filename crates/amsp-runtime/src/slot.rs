@@ -109,6 +109,9 @@ pub(crate) struct SlotCore {
     pub in_inbox: AtomicU8,
     /// Whether the scheduler was told that nobody wants this request.
     pub cancel_noted: AtomicBool,
+    /// The content hash of the cooked bytes the value was loaded from (a
+    /// level load extends only levels of the same content).
+    content: Mutex<Option<amsp_core::ContentHash>>,
     /// The source's I/O lane of the request, recorded by the scheduler (under
     /// its lock) when it queues the request for the I/O stage, so that the
     /// request is found in its lane's queue again.
@@ -148,6 +151,7 @@ impl SlotCore {
             in_inbox: AtomicU8::new(0),
             cancel_noted: AtomicBool::new(false),
             io_lane: AtomicU32::new(0),
+            content: Mutex::new(None),
             tracker,
         }
     }
@@ -214,6 +218,16 @@ impl SlotCore {
 
     pub fn set_error(&self, error: LoadError) {
         *self.error.lock() = Some(Box::new(error));
+    }
+
+    /// The content the value was loaded from.
+    pub fn content(&self) -> Option<amsp_core::ContentHash> {
+        *self.content.lock()
+    }
+
+    /// Records the content the value being loaded comes from.
+    pub fn set_content(&self, hash: amsp_core::ContentHash) {
+        *self.content.lock() = Some(hash);
     }
 
     pub fn version(&self) -> u32 {

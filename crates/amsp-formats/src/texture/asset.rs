@@ -36,6 +36,9 @@ pub struct Texture {
     /// The resident levels' texel data, finest first
     /// (`mips[0]` is level `resident.start`).
     pub mips: Vec<Vec<u8>>,
+    /// The cooked header chunk the levels were read with, kept so that an
+    /// upgrade reads only the finer levels' chunks.
+    pub(crate) header: Option<Arc<[u8]>>,
 }
 
 impl Texture {
@@ -57,6 +60,7 @@ impl Texture {
             mip_count: 1,
             resident: 0..1,
             mips: vec![data],
+            header: None,
         }
     }
 
@@ -93,8 +97,14 @@ impl Texture {
         if finest >= self.resident.start {
             return Ok(self.clone());
         }
-        let mut header = Vec::new();
-        read_chunk(0, &mut header).map_err(TextureReadError::Source)?;
+        let header: Arc<[u8]> = match &self.header {
+            Some(header) => Arc::clone(header),
+            None => {
+                let mut header = Vec::new();
+                read_chunk(0, &mut header).map_err(TextureReadError::Source)?;
+                Arc::from(header)
+            }
+        };
         let ktx = Ktx2Texture::parse_header(&header, limits)?;
         let requested = finest..self.resident.start;
         let same = ktx.dimensions() == (self.width, self.height, self.depth)
@@ -108,6 +118,7 @@ impl Texture {
         }
         finer.mips.extend(self.mips.iter().cloned());
         finer.resident = finest..self.resident.end;
+        finer.header = Some(header);
         Ok(finer)
     }
 
@@ -138,7 +149,9 @@ impl Asset for Texture {
     const TYPE_NAME: &'static str = "Texture";
 
     fn byte_size(&self) -> usize {
-        self.mips.iter().map(Vec::len).sum::<usize>() + size_of::<Self>()
+        self.mips.iter().map(Vec::len).sum::<usize>()
+            + self.header.as_ref().map_or(0, |h| h.len())
+            + size_of::<Self>()
     }
 
     /// Magenta and black: the texture is still loading.

@@ -103,7 +103,9 @@ pub fn read_texture<E>(
     let ktx = Ktx2Texture::parse_header(&header, limits)?;
     let (width, height, _) = ktx.dimensions();
     let range = selection.range(width, height, ktx.levels());
-    read_levels(&ktx, &mut read_chunk, range, target)
+    let mut texture = read_levels(&ktx, &mut read_chunk, range, target)?;
+    texture.header = Some(std::sync::Arc::from(header));
+    Ok(texture)
 }
 
 /// Reads levels `range` of the texture whose header chunk `ktx` parsed,
@@ -164,6 +166,7 @@ pub(crate) fn read_levels<E>(
         mip_count: levels,
         resident: range,
         mips,
+        header: None,
     })
 }
 

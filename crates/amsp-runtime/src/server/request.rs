@@ -106,21 +106,20 @@ impl Inner {
     }
 
     /// The slots of the same asset and type as `core` at other levels that
-    /// are loaded. Levels beyond 32 (a 4-billion-texel mip chain) are not
-    /// looked for.
+    /// are loaded from `content`. Levels beyond 32 (a 4-billion-texel mip
+    /// chain) are not looked for.
     pub(crate) fn other_levels_loaded(
         &self,
         core: &crate::slot::SlotCore,
+        content: amsp_core::ContentHash,
     ) -> Vec<(u8, Arc<dyn ErasedSlot>)> {
         let levels = (0..32).chain([LEVEL_FULL]).filter(|&l| l != core.level);
         let mut found = self.registry.levels_of(core.id, core.type_id, levels);
-        found.retain(|(_, slot)| slot.core().state_code() == crate::slot::LOADED);
+        found.retain(|(_, slot)| {
+            slot.core().state_code() == crate::slot::LOADED
+                && slot.core().content() == Some(content)
+        });
         found
-    }
-
-    /// Whether another level of `core`'s asset and type is loaded.
-    pub(crate) fn has_other_level_loaded(&self, core: &crate::slot::SlotCore) -> bool {
-        !self.other_levels_loaded(core).is_empty()
     }
 
     /// A handle that failed before reaching the registry.

@@ -96,7 +96,9 @@ fn read_ahead(
     // A level request that will extend or trim a loaded level reads only
     // what that level lacks, which need not be the first chunks: the loader
     // reads it on demand.
-    let ahead = if core.level().is_some() && inner.has_other_level_loaded(core) {
+    let ahead = if core.level().is_some()
+        && !inner.other_levels_loaded(core, desc.content_hash).is_empty()
+    {
         0
     } else {
         loader.read_ahead(&desc, core.level())
@@ -168,6 +170,7 @@ fn run_decode(inner: &Inner, task: DecodeTask) {
         cancel::requeue(inner, &slot);
         return;
     }
+    slot.core().set_content(desc.content_hash);
     let outcome = result.and_then(|value| slot.set_pending(value).map(drop));
     match outcome {
         Ok(()) => deps::finish_loaded(inner, &slot),
