@@ -250,3 +250,88 @@ fn leaving_before_the_reads_finish_cancels_them() {
     assert!(read.len() <= 2, "{} assets read", read.len());
     assert_eq!(stats.resident, stats.loaded as usize - stats.evicted as usize);
 }
+
+/// An executor whose jobs run only when the test says so.
+#[derive(Default)]
+struct Manual {
+    jobs: Mutex<std::collections::VecDeque<amsp_runtime::Job>>,
+}
+
+impl Manual {
+    fn run_all(&self) {
+        loop {
+            let job = self.jobs.lock().unwrap().pop_front();
+            let Some(job) = job else { break };
+            job();
+        }
+    }
+}
+
+impl amsp_runtime::Executor for Manual {
+    fn spawn(&self, job: amsp_runtime::Job) {
+        self.jobs.lock().unwrap().push_back(job);
+    }
+    fn worker_count(&self) -> usize {
+        1
+    }
+}
+
+#[test]
+fn a_level_wanted_again_before_its_downgrade_loads_is_kept() {
+    let s = setup();
+    let manual = Arc::new(Manual::default());
+    let server = AssetServer::builder()
+        .source(Arc::clone(&s.source) as Arc<dyn AssetSource>)
+        .executor(Arc::clone(&manual) as Arc<dyn amsp_runtime::Executor>)
+        .build()
+        .unwrap();
+    server.register_loader(TextureLoader::default());
+    // One textured placement at the origin, seen from straight ahead.
+    let texture = s.assets.iter().find(|a| a.is_texture()).unwrap();
+    let manager = StreamingManager::new(StreamingConfig {
+        default_range: 150.0,
+        ..StreamingConfig::default()
+    })
+    .unwrap();
+    let mut streamer = Streamer::new(manager);
+    streamer.register::<Texture>(texture.id, &texture.chain).unwrap();
+    let bounds = Aabb::from_center(Vec3::ZERO, Vec3::new(1.0, 1.0, 1.0));
+    streamer.manager_mut().insert(&PlacementDesc::new(texture.id, bounds)).unwrap();
+    let at = |z: f32| Observer::new(Vec3::new(0.0, 0.0, z), Vec3::Z);
+    let observer = streamer.manager_mut().add_observer(at(-8.0)).unwrap();
+    for _ in 0..30 {
+        streamer.update(&server, 0.1).unwrap();
+        manual.run_all();
+        // The levels left behind are freed (else a coarser level would
+        // still be loaded, and a downgrade to it immediate).
+        server.unload_unused();
+        manual.run_all();
+    }
+    let near = streamer.loaded_level(texture.id).expect("loaded near");
+    assert_eq!(streamer.manager().resident_level(texture.id).unwrap(), Some(near));
+
+    // Backing away until the manager steps one level down; the trimmed
+    // level is requested but not loaded yet.
+    let mut z = -8.0;
+    loop {
+        z -= 0.5;
+        assert!(z > -150.0, "no downgrade");
+        *streamer.manager_mut().observer_mut(observer).unwrap() = at(z);
+        if !streamer.update(&server, 0.1).unwrap().downgrades.is_empty() {
+            break;
+        }
+    }
+    assert_ne!(streamer.pending_level(texture.id), None);
+    assert_eq!(streamer.loaded_level(texture.id), Some(near), "the finer level is still drawn");
+
+    // Back where it was: the manager wants the level the streamer holds.
+    *streamer.manager_mut().observer_mut(observer).unwrap() = at(-8.0);
+    for _ in 0..5 {
+        streamer.update(&server, 0.1).unwrap();
+        manual.run_all();
+    }
+    assert_eq!(streamer.loaded_level(texture.id), Some(near));
+    assert_eq!(streamer.manager().resident_level(texture.id).unwrap(), Some(near));
+    let t = streamer.get::<Texture>(texture.id).unwrap();
+    assert_eq!(Some(t.resident.start as u8), number(near));
+}

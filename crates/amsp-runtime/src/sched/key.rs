@@ -1,9 +1,7 @@
 //! Queue keys: one number per request that orders every stage, with aging.
 //!
-//! A request's *score* is its class plus its urgency squashed into `[0, 1)`
-//! (an order-preserving map of the `f32`'s bits, so every distinct urgency
-//! keeps its place), minus the time it was queued divided by the aging
-//! window:
+//! A request's *score* is its class plus its urgency squashed into `[0, 1)`,
+//! minus the time it was queued divided by the aging window:
 //!
 //! ```text
 //! score = class + squash(urgency) - queued_at / window
@@ -16,6 +14,15 @@
 //! re-key and pop) serves it. Hence the bound: a request of class `c` is
 //! served before any request of class `c'` queued more than
 //! `(c' - c + 1) × window` after it.
+//!
+//! The squash is logarithmic: `0.5 ± log2(1 + |urgency|) / 40`, so each
+//! doubling of the urgency is worth 1/40 of a class, that is 50 ms of
+//! waiting with the default 2 s window, and urgencies from 2^-20 to 2^20
+//! (in either sign) spread over the class. A request made a frame earlier
+//! thus outranks a later one only if the later one is less than about
+//! 1.3 times as urgent. Urgencies beyond that range keep their order
+//! through a last term, far smaller than an octave, from the `f32`'s bits,
+//! so every distinct urgency keeps its place.
 //!
 //! Ties (same score) go first in, first out, by a sequence number.
 
@@ -35,6 +42,23 @@ fn ordered_f64(x: f64) -> u64 {
     if bits & (1 << 63) != 0 { !bits } else { bits | (1 << 63) }
 }
 
+/// Octaves of urgency that span half a class.
+const OCTAVES: f64 = 20.0;
+/// The share of a class left to the bits of urgencies beyond the octaves.
+const FINE: f64 = 1.0 / (1u64 << 20) as f64;
+
+/// An order-preserving map of an urgency into `[0, 1)`: logarithmic over
+/// 2^±20, then by the `f32`'s bits (NaN counts as 0).
+fn squash(urgency: f32) -> f64 {
+    let u = if urgency.is_nan() { 0.0 } else { f64::from(urgency) };
+    let octaves = u.signum() * (1.0 + u.abs()).log2();
+    let coarse = (0.5 + 0.5 * octaves / OCTAVES).clamp(0.0, 1.0) * (1.0 - 2.0 * FINE);
+    let fine = f64::from(ordered_f32(if urgency.is_nan() { 0.0 } else { urgency }))
+        / 4_294_967_296.0
+        * FINE;
+    coarse + fine
+}
+
 /// How requests age: nanoseconds per class gained, or none.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Aging {
@@ -51,8 +75,7 @@ impl Aging {
     /// The score of a request of priority `p` queued at `since_ns`
     /// (nanoseconds since the server started); larger is served first.
     pub fn score(self, p: Priority, since_ns: u64) -> u64 {
-        let squashed = f64::from(ordered_f32(p.urgency)) / 4_294_967_296.0;
-        let mut score = f64::from(p.class as u8) + squashed;
+        let mut score = f64::from(p.class as u8) + squash(p.urgency);
         if let Some(window) = self.window_ns {
             // An unset time (u64::MAX) only happens for a slot queued before
             // its time was recorded; it just ages least.
@@ -107,6 +130,20 @@ mod tests {
             for b in &list {
                 assert_eq!(aging.score(*a, 7).cmp(&aging.score(*b, 7)), a.cmp(b), "{a:?} {b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn urgency_outweighs_a_few_frames_of_waiting() {
+        // The default window: a request made a frame (16 ms) earlier does
+        // not outrank one twice as urgent, but a tenth of a window (200 ms)
+        // of waiting does.
+        let aging = Aging::new(Some(Duration::from_secs(2)));
+        let ms = 1_000_000u64;
+        let p = |u| Priority::with_urgency(PriorityClass::High, u);
+        for (older, newer) in [(100.0, 200.0), (0.5, 1.0), (-400.0, -200.0), (1e4, 2e4)] {
+            assert!(aging.score(p(newer), 1000 * ms) > aging.score(p(older), 1000 * ms - 16 * ms));
+            assert!(aging.score(p(newer), 1000 * ms) < aging.score(p(older), 1000 * ms - 200 * ms));
         }
     }
 

@@ -72,6 +72,9 @@ pub struct Streamer {
     manager: StreamingManager,
     entries: HashMap<AssetId, Box<dyn LevelSlots>>,
     in_flight: HashSet<AssetId>,
+    /// Levels asked for that were already held: reported loaded at the
+    /// next poll.
+    held: Vec<(AssetId, Level)>,
     failures: Vec<(AssetId, LoadError)>,
     stats: StreamerStats,
 }
@@ -94,6 +97,7 @@ impl Streamer {
             manager,
             entries: HashMap::new(),
             in_flight: HashSet::new(),
+            held: Vec::new(),
             failures: Vec::new(),
             stats: StreamerStats::default(),
         }
@@ -174,6 +178,11 @@ impl Streamer {
             let (dropped, requested) = entry.request(server, r.asset, r.level, priority(r));
             self.stats.cancelled += u64::from(dropped);
             self.stats.requests += u64::from(requested);
+            if !requested && entry.pending().is_none() && entry.current() == Some(r.level) {
+                // Asked for the level it holds (after a downgrade it had
+                // not finished): the manager learns it is resident.
+                self.held.push((r.asset, r.level));
+            }
             if entry.pending().is_some() {
                 self.in_flight.insert(r.asset);
             }
@@ -190,6 +199,9 @@ impl Streamer {
     /// # Errors
     /// [`StreamingError`] if the manager refuses a completion (a bug).
     pub fn poll(&mut self) -> Result<(), StreamingError> {
+        for (id, level) in std::mem::take(&mut self.held) {
+            self.manager.mark_loaded(id, level)?;
+        }
         let mut done = Vec::new();
         for &id in &self.in_flight {
             let Some(entry) = self.entries.get_mut(&id) else { continue };
