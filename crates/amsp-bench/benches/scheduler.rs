@@ -56,8 +56,8 @@ impl Asset for Stamp {
     }
 }
 
-/// Reads the bytes, then sends the time its load ended.
-struct StampLoader(Mutex<Sender<Instant>>);
+/// Reads the bytes, then sends the times its loader started and ended.
+struct StampLoader(Mutex<Sender<(Instant, Instant)>>);
 
 impl AssetLoader for StampLoader {
     type Asset = Stamp;
@@ -67,15 +67,16 @@ impl AssetLoader for StampLoader {
     }
 
     fn load(&self, input: LoadInput, _ctx: &mut LoadContext<'_>) -> Result<Stamp, LoadError> {
+        let started = Instant::now();
         let stamp = Stamp(input.read_all()?);
-        let _ = self.0.lock().unwrap().send(Instant::now());
+        let _ = self.0.lock().unwrap().send((started, Instant::now()));
         Ok(stamp)
     }
 }
 
 struct Bench {
     server: AssetServer,
-    done: Receiver<Instant>,
+    done: Receiver<(Instant, Instant)>,
 }
 
 fn bench_server(source: Arc<dyn AssetSource>, workers: usize) -> Bench {
@@ -91,20 +92,32 @@ fn critical_ids() -> impl Iterator<Item = u128> {
 
 /// One Critical request, from `load` to the end of its loader.
 fn critical(bench: &Bench, n: u128) -> Duration {
+    critical_split(bench, n).0
+}
+
+/// One Critical request: from `load` to the end of its loader, and from
+/// `load` to the start of its loader (the wait for a worker).
+fn critical_split(bench: &Bench, n: u128) -> (Duration, Duration) {
     let start = Instant::now();
     let handle = bench.server.load_with_priority::<Stamp>(id(n), PriorityClass::Critical);
-    let end = bench.done.recv_timeout(Duration::from_secs(30)).expect("the Critical load ran");
+    let (began, end) =
+        bench.done.recv_timeout(Duration::from_secs(30)).expect("the Critical load ran");
     assert!(bench.server.wait_for(&handle, Duration::from_secs(30)).is_loaded());
-    end.duration_since(start)
+    (end.duration_since(start), began.saturating_duration_since(start))
 }
 
 /// The same, right after 10,000 Low requests; then the Low requests are
 /// dropped (cancelling those still queued) and everything unloaded, outside
 /// the timing.
 fn critical_behind_low(bench: &Bench, n: u128) -> Duration {
+    critical_behind_low_split(bench, n).0
+}
+
+/// [`critical_behind_low`] with the wait for a worker.
+fn critical_behind_low_split(bench: &Bench, n: u128) -> (Duration, Duration) {
     let lows: Vec<Handle<Blob>> =
         (1..=QUEUED).map(|i| bench.server.load_with_priority(id(i), PriorityClass::Low)).collect();
-    let took = critical(bench, n);
+    let took = critical_split(bench, n);
     drop(lows);
     clean(bench);
     took
@@ -127,19 +140,27 @@ fn latency_report(bench: &Bench, workers: usize) {
     // Trials alternate, so both sides see the same machine load.
     let mut idle = Vec::with_capacity(TRIALS);
     let mut loaded = Vec::with_capacity(TRIALS);
+    let (mut idle_wait, mut loaded_wait) = (Vec::new(), Vec::new());
     for _ in 0..TRIALS {
-        idle.push(critical(bench, ids.next().unwrap()));
+        let (took, wait) = critical_split(bench, ids.next().unwrap());
+        idle.push(took);
+        idle_wait.push(wait);
         clean(bench);
-        loaded.push(critical_behind_low(bench, ids.next().unwrap()));
+        let (took, wait) = critical_behind_low_split(bench, ids.next().unwrap());
+        loaded.push(took);
+        loaded_wait.push(wait);
     }
     let [idle50, idle90, idle99] = percentiles(idle);
     let [loaded50, loaded90, loaded99] = percentiles(loaded);
+    let [iw50, _, iw99] = percentiles(idle_wait);
+    let [lw50, _, lw99] = percentiles(loaded_wait);
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(
         "critical request, {TRIALS} trials, {workers} workers: \
          idle p50 {idle50:?} p90 {idle90:?} p99 {idle99:?}; \
          behind {QUEUED} Low p50 {loaded50:?} p90 {loaded90:?} p99 {loaded99:?}; \
-         ratios p50 {:.2}x p90 {:.2}x p99 {:.2}x",
+         ratios p50 {:.2}x p90 {:.2}x p99 {:.2}x; \
+         wait for a worker: idle p50 {iw50:?} p99 {iw99:?}, behind Low p50 {lw50:?} p99 {lw99:?}",
         ratio(loaded50, idle50),
         ratio(loaded90, idle90),
         ratio(loaded99, idle99),

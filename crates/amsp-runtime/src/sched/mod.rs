@@ -34,7 +34,7 @@
 pub(crate) mod budget;
 pub(crate) mod key;
 mod lanes;
-mod queue;
+pub(crate) mod queue;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -201,6 +201,7 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
             Ok(()) => {
                 slot.publish();
                 core.set_state(LOADED);
+                inner.uploads.loaded(&slot);
                 Vec::new()
             }
             Err(err) => {

@@ -178,6 +178,11 @@ pub struct AssetStats {
     pub peak_in_flight_bytes: usize,
     /// The byte budget for data in flight between the stages.
     pub io_budget: usize,
+    /// Loaded assets waiting in the upload stage now.
+    pub upload_queued: usize,
+    /// Uploads cancelled (nobody wanted the asset any more, or it was
+    /// unloaded, before it was taken), since the start.
+    pub upload_cancelled: u64,
 }
 
 impl Inner {
@@ -280,6 +285,7 @@ impl Inner {
         stats.io_queued = counts.io_queued;
         stats.decode_queued = counts.decode_queued;
         stats.io_running = counts.io_running;
+        (stats.upload_queued, stats.upload_cancelled) = self.uploads.counts();
         self.registry.for_each(|slot| {
             let core = slot.core();
             match core.state_code() {

@@ -15,6 +15,7 @@ mod jobs;
 pub(crate) mod memory;
 mod registry;
 mod request;
+pub(crate) mod upload;
 pub(crate) mod worker;
 
 use std::any::{Any, TypeId};
@@ -146,6 +147,8 @@ pub(crate) struct Inner {
     pub(crate) registry: Registry,
     pub loaders: RwLock<LoaderRegistry>,
     pub sched: Scheduler,
+    /// Loaded assets waiting for the host to upload them.
+    pub uploads: upload::Uploads,
     jobs: Jobs,
     /// Serialises cycle checks with the edge insertions they guard.
     pub graph: Mutex<()>,
@@ -222,12 +225,14 @@ impl AssetServer {
             executor.quota(sub).min(executor.worker_count())
         });
         let inbox = Arc::new(Inbox::default());
+        let uploads = upload::Uploads::new(crate::sched::key::Aging::new(sched.aging));
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
             source,
             executor,
             registry: Registry::new(shards),
             loaders: RwLock::new(loaders),
             sched: Scheduler::new(sched, Arc::clone(&inbox)),
+            uploads,
             subsystem,
             jobs: Jobs::new(job_limit),
             graph: Mutex::new(()),
@@ -335,6 +340,24 @@ impl AssetServer {
             self.inner.wake_jobs();
         }
         changed
+    }
+
+    /// Queues every asset of type `T` that becomes `Loaded` from now on
+    /// (each version) in the *upload stage*, for the host to move it to the
+    /// GPU with [`take_uploads`](Self::take_uploads). The stage is ordered
+    /// like the I/O and decode stages, by the request's priority (class,
+    /// urgency, time waited); [`set_priority`](Self::set_priority) moves a
+    /// waiting upload, and an asset whose last handle is dropped before it
+    /// is taken is cancelled there too.
+    pub fn enable_uploads<T: Asset>(&self) {
+        self.inner.uploads.enable(TypeId::of::<T>());
+    }
+
+    /// Takes the most urgent loaded assets waiting for their upload, up to
+    /// `max_bytes` of asset bytes, at least one (a frame's upload budget:
+    /// call it once a frame on the render thread).
+    pub fn take_uploads(&self, max_bytes: usize) -> Vec<upload::Upload> {
+        self.inner.uploads.take(max_bytes)
     }
 
     /// The loaded asset, or `None` while it is not loaded.

@@ -241,6 +241,10 @@ impl Inner {
     /// priority is not passed down: other dependents may want them sooner).
     pub(crate) fn set_priority(&self, slot: &Arc<dyn ErasedSlot>, priority: Priority) -> bool {
         let core = slot.core();
+        if core.state_code() == crate::slot::LOADED {
+            // A loaded asset may still wait in the upload stage.
+            return core.set_priority(priority) != priority && self.uploads.reprioritise(slot);
+        }
         if core.is_terminal() {
             return false;
         }
