@@ -28,7 +28,12 @@ use amsp_runtime::{
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const QUEUED: u128 = 10_000;
+/// Trials of the latency report (`AMSP_TRIALS` overrides it).
 const TRIALS: usize = 400;
+
+fn trials() -> usize {
+    std::env::var("AMSP_TRIALS").ok().and_then(|t| t.parse().ok()).unwrap_or(TRIALS)
+}
 const BLOB: usize = 16 << 10;
 
 fn id(n: u128) -> AssetId {
@@ -138,10 +143,11 @@ fn percentiles(mut samples: Vec<Duration>) -> [Duration; 3] {
 fn latency_report(bench: &Bench, workers: usize) {
     let mut ids = critical_ids();
     // Trials alternate, so both sides see the same machine load.
-    let mut idle = Vec::with_capacity(TRIALS);
-    let mut loaded = Vec::with_capacity(TRIALS);
+    let trials = trials();
+    let mut idle = Vec::with_capacity(trials);
+    let mut loaded = Vec::with_capacity(trials);
     let (mut idle_wait, mut loaded_wait) = (Vec::new(), Vec::new());
-    for _ in 0..TRIALS {
+    for _ in 0..trials {
         let (took, wait) = critical_split(bench, ids.next().unwrap());
         idle.push(took);
         idle_wait.push(wait);
@@ -156,7 +162,7 @@ fn latency_report(bench: &Bench, workers: usize) {
     let [lw50, _, lw99] = percentiles(loaded_wait);
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(
-        "critical request, {TRIALS} trials, {workers} workers: \
+        "critical request, {trials} trials, {workers} workers: \
          idle p50 {idle50:?} p90 {idle90:?} p99 {idle99:?}; \
          behind {QUEUED} Low p50 {loaded50:?} p90 {loaded90:?} p99 {loaded99:?}; \
          ratios p50 {:.2}x p90 {:.2}x p99 {:.2}x; \
