@@ -110,6 +110,7 @@
 //!   ahead) finish and joins its own workers; handles stay valid afterwards.
 
 mod asset;
+pub mod cache;
 mod error;
 mod executor;
 mod handle;

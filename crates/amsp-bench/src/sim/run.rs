@@ -139,6 +139,26 @@ pub struct RunResult {
     /// kilometre square around the observer (x, z relative to its corner,
     /// and the share of their mesh's LOD chain resident, -1 for none).
     pub snapshots: Vec<Snapshot>,
+    /// The level requests made while the clock ran, in order: (asset
+    /// index × 64 + step, the step's loaded bytes). An access trace for
+    /// comparing cache policies.
+    pub requests: Vec<(u64, u64)>,
+}
+
+/// Appends the level requests (loads and upgrades) of `update` to
+/// `requests`.
+pub(crate) fn record_requests(
+    requests: &mut Vec<(u64, u64)>,
+    update: &amsp_runtime::streaming::StreamingUpdate,
+    by_id: &HashMap<AssetId, u32>,
+    assets: &[StreamAsset],
+) {
+    for r in update.loads.iter().chain(&update.upgrades) {
+        let a = by_id[&r.asset];
+        let asset = &assets[a as usize];
+        let step = asset.step_of(r.level);
+        requests.push((u64::from(a) * 64 + step as u64, asset.steps[step].loaded));
+    }
 }
 
 /// A request waiting for the disk.
@@ -241,6 +261,9 @@ pub fn run(
                 resident_bytes -= loaded_bytes(asset, st.resident) - loaded_bytes(asset, keep);
                 st.resident = keep;
             }
+        }
+        if measured {
+            record_requests(&mut result.requests, &update, &by_id, assets);
         }
         for r in update.loads.iter().chain(&update.upgrades).chain(&update.reprioritized) {
             let a = by_id[&r.asset];

@@ -34,7 +34,8 @@ use super::clocked::ClockedSource;
 use super::paths::PathKind;
 use super::run::{
     AssetState, FrameSample, RunResult, SimConfig, Strategy, err, finish, insert_placements, judge,
-    loaded_bytes, manager_config, nearest, observer_of, peak_before_clock, snapshot,
+    loaded_bytes, manager_config, nearest, observer_of, peak_before_clock, record_requests,
+    snapshot,
 };
 use crate::world::World;
 
@@ -112,6 +113,9 @@ pub fn run_server(
                 }
             })
             .map_err(err)?;
+        if measured {
+            record_requests(&mut result.requests, update, &by_id, assets);
+        }
         for id in &update.releases {
             let st = &mut state[by_id[id] as usize];
             if !st.seen {
