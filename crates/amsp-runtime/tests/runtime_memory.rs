@@ -167,3 +167,48 @@ fn lowering_the_budget_frees_at_once() {
     assert_eq!(server.stats().unused_bytes, 1000);
     assert_eq!(server.set_memory_budget(None), 0);
 }
+
+#[test]
+fn a_scan_of_one_time_assets_keeps_the_reused_ones_under_s3fifo_not_lru() {
+    use amsp_runtime::cache::CachePolicy;
+
+    // 1,000-byte blobs 1..=60: 1..=3 are a working set, used twice; then
+    // 4..=60 are each used once (a scan) under a 20,000-byte budget.
+    let mut source = MemorySource::new("test");
+    for i in 1..=60u128 {
+        add(&mut source, i, &format!("b/{i}.bin"), "blob", &[i as u8; 1000], &[]);
+    }
+    let source = Arc::new(source);
+    let mut kept = Vec::new();
+    for policy in [CachePolicy::S3Fifo, CachePolicy::Lru] {
+        let server = AssetServer::builder()
+            .source(Arc::clone(&source) as Arc<dyn amsp_io::AssetSource>)
+            .worker_threads(1)
+            .memory_budget(20_000)
+            .cache_policy(policy)
+            .build()
+            .unwrap();
+        let use_once = |i: u128| {
+            let h = server.load::<Blob>(id(i));
+            assert!(server.wait_for(&h, TIMEOUT).is_loaded());
+            drop(h);
+            server.maintain();
+        };
+        for _ in 0..2 {
+            for i in 1..=3 {
+                use_once(i);
+            }
+        }
+        for i in 4..=60 {
+            use_once(i);
+        }
+        assert!(server.stats().unused_bytes <= 20_000);
+        let before = server.stats().loaded;
+        // Loading the working set again: a load only where it was evicted.
+        for i in 1..=3 {
+            use_once(i);
+        }
+        kept.push(3 - (server.stats().loaded - before));
+    }
+    assert_eq!(kept, [3, 0], "S3-FIFO keeps all three through the scan, LRU none");
+}

@@ -69,6 +69,10 @@ pub struct SimulateArgs {
     /// same chunks (faster, for large sweeps).
     #[arg(long, default_value = "server", value_parser = ["server", "model"])]
     engine: String,
+    /// Write each run's level requests (an access trace for comparing
+    /// cache policies) to this CSV file: `path,strategy,key,bytes`.
+    #[arg(long)]
+    trace: Option<PathBuf>,
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -182,6 +186,16 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print!("{}", table(&results));
+    }
+    if let Some(file) = &args.trace {
+        let mut csv = String::from("path,strategy,key,bytes\n");
+        for r in &results {
+            for (key, bytes) in &r.requests {
+                csv.push_str(&format!("{},{},{key},{bytes}\n", r.path, r.strategy));
+            }
+        }
+        std::fs::write(file, csv).with_context(|| format!("writing {}", file.display()))?;
+        say(format!("trace:    {}", file.display()));
     }
     if let Some(dir) = &args.report {
         write_report(dir, &results, &config)?;

@@ -50,6 +50,7 @@ pub struct AssetServerBuilder {
     executor: Option<Arc<dyn Executor>>,
     worker_threads: Option<usize>,
     memory_budget: Option<usize>,
+    cache_policy: crate::cache::CachePolicy,
     shards: Option<usize>,
     sched: SchedConfig,
     subsystem: Option<String>,
@@ -91,6 +92,16 @@ impl AssetServerBuilder {
     /// until [`AssetServer::unload_unused`]).
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// Which unused asset the memory budget frees first
+    /// ([`CachePolicy::S3Fifo`](crate::cache::CachePolicy::S3Fifo) by
+    /// default: scan-resistant; see `docs/benchmarks.md` for the hit ratios
+    /// behind the choice).
+    #[must_use]
+    pub fn cache_policy(mut self, policy: crate::cache::CachePolicy) -> Self {
+        self.cache_policy = policy;
         self
     }
 
@@ -163,6 +174,7 @@ impl AssetServerBuilder {
             executor,
             pool,
             self.memory_budget,
+            self.cache_policy,
             self.shards.unwrap_or(DEFAULT_SHARDS),
             self.sched,
             self.subsystem.as_deref().unwrap_or(LOAD_SUBSYSTEM),

@@ -8,20 +8,22 @@
 //! by `unload_unused`, and, when a budget is set, by a maintenance job that
 //! the first unprocessed event spawns on the executor.
 //!
-//! The budget bounds the bytes of *unused* loaded assets. An LRU index orders
-//! unused assets by the tick at which they became unused (the least recently
-//! used first: an asset in use is, by definition, being used); while the
-//! indexed bytes exceed the budget, the oldest is evicted. Eviction is a
+//! The budget bounds the bytes of *unused* loaded assets. The server's
+//! eviction policy ([`CachePolicy`](crate::cache::CachePolicy), S3-FIFO by
+//! default) tracks unused assets — an asset that becomes unused again while
+//! still tracked was reused from the cache — and while the tracked bytes
+//! exceed the budget, its victim is evicted. Eviction is a
 //! remove-if under the registry shard lock that succeeds only if the handle
 //! count is still zero (it then marks the count evicted, so a weak handle
 //! cannot revive the slot); an asset picked up again meanwhile just leaves
 //! the index.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use crossbeam_queue::SegQueue;
+
+use crate::cache::EvictionPolicy;
 
 use super::Inner;
 use crate::sched::Inbox;
@@ -95,43 +97,8 @@ impl Tracker {
     }
 }
 
-/// Unused loaded assets, least recently used first.
-#[derive(Default)]
-pub(crate) struct LruIndex {
-    order: BTreeMap<u64, (SlotKey, usize)>,
-    ticks: HashMap<SlotKey, u64>,
-    total: usize,
-}
-
-impl LruIndex {
-    fn upsert(&mut self, key: SlotKey, tick: u64, bytes: usize) {
-        self.remove(key);
-        // Ticks are unique per event, but an entry may be re-read with the
-        // same tick; keep the order key unique regardless.
-        let mut tick = tick;
-        while self.order.contains_key(&tick) {
-            tick += 1;
-        }
-        self.order.insert(tick, (key, bytes));
-        self.ticks.insert(key, tick);
-        self.total += bytes;
-    }
-
-    fn remove(&mut self, key: SlotKey) {
-        if let Some(tick) = self.ticks.remove(&key)
-            && let Some((_, bytes)) = self.order.remove(&tick)
-        {
-            self.total -= bytes;
-        }
-    }
-
-    fn pop_oldest(&mut self) -> Option<SlotKey> {
-        let (_, (key, bytes)) = self.order.pop_first()?;
-        self.ticks.remove(&key);
-        self.total -= bytes;
-        Some(key)
-    }
-}
+/// Unused loaded assets, ordered for eviction by the server's policy.
+pub(crate) type UnusedIndex = Box<dyn EvictionPolicy<SlotKey>>;
 
 /// Counts and sizes of a server's assets, from
 /// [`AssetServer::stats`](crate::AssetServer::stats).
@@ -200,8 +167,8 @@ impl Inner {
             self.drain_events(&mut lru);
             let Some(budget) = self.tracker.budget() else { return freed };
             let mut evicted = false;
-            while lru.total > budget {
-                let Some(key) = lru.pop_oldest() else { break };
+            while lru.bytes() > budget {
+                let Some(key) = lru.evict() else { break };
                 if let Some(slot) = self.registry.remove_if(key, |slot| evictable(slot, false)) {
                     freed += self.unload_slot(&slot);
                     evicted = true;
@@ -214,18 +181,18 @@ impl Inner {
         }
     }
 
-    fn drain_events(&self, lru: &mut LruIndex) {
+    fn drain_events(&self, lru: &mut UnusedIndex) {
         while let Some(key) = self.tracker.events.pop() {
             let Some(slot) = self.registry.get(key) else {
-                lru.remove(key);
+                lru.remove(&key);
                 continue;
             };
             let core = slot.core();
             core.unused_queued.store(false, Ordering::SeqCst);
             if core.handle_count() == 0 && core.state_code() == LOADED {
-                lru.upsert(key, core.unused_since.load(Ordering::Acquire), core.bytes());
+                lru.insert(key, core.bytes());
             } else {
-                lru.remove(key);
+                lru.remove(&key);
             }
         }
     }
@@ -247,7 +214,7 @@ impl Inner {
         }
         let mut lru = self.lru.lock();
         for key in keys {
-            lru.remove(key);
+            lru.remove(&key);
         }
         self.drain_events(&mut lru);
         freed

@@ -40,7 +40,7 @@ pub use builder::{AssetServerBuilder, BuildError};
 pub use memory::AssetStats;
 
 use jobs::Jobs;
-use memory::{LruIndex, Tracker};
+use memory::Tracker;
 use registry::Registry;
 
 /// Wakes threads waiting for loads to finish.
@@ -153,7 +153,7 @@ pub(crate) struct Inner {
     /// Serialises cycle checks with the edge insertions they guard.
     pub graph: Mutex<()>,
     pub tracker: Arc<Tracker>,
-    lru: Mutex<LruIndex>,
+    lru: Mutex<memory::UnusedIndex>,
     placeholders: RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     pub signal: Signal,
     /// Signalled when the number of requests in flight drops to zero.
@@ -213,6 +213,7 @@ impl AssetServer {
         executor: Arc<dyn Executor>,
         pool: Option<Arc<WorkerPool>>,
         memory_budget: Option<usize>,
+        cache_policy: crate::cache::CachePolicy,
         shards: usize,
         sched: SchedConfig,
         subsystem: &str,
@@ -237,7 +238,7 @@ impl AssetServer {
             jobs: Jobs::new(job_limit),
             graph: Mutex::new(()),
             tracker: Arc::new(Tracker::new(weak.clone(), inbox, memory_budget)),
-            lru: Mutex::new(LruIndex::default()),
+            lru: Mutex::new(cache_policy.build()),
             placeholders: RwLock::new(HashMap::new()),
             signal: Signal::new(),
             idle: Signal::new(),
