@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use amsp_core::{AssetId, AssetPath};
 use amsp_io::MemorySource;
-use amsp_runtime::cache::trace::{Access, replay, zipf_with_scans};
 use amsp_runtime::cache::CachePolicy;
+use amsp_runtime::cache::trace::{Access, replay, zipf_with_scans};
 use amsp_runtime::{AssetServer, Blob};
 use criterion::{Criterion, criterion_group, criterion_main};
 

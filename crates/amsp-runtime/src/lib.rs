@@ -127,5 +127,6 @@ pub use executor::{
 };
 pub use handle::{AssetRef, Handle, WeakHandle};
 pub use loader::{AssetLoader, LoadContext, LoadInput};
+pub use server::memory::{MemoryUsage, TypeUsage};
 pub use server::upload::Upload;
 pub use server::{AssetServer, AssetServerBuilder, AssetStats, BuildError};

@@ -212,3 +212,25 @@ fn a_scan_of_one_time_assets_keeps_the_reused_ones_under_s3fifo_not_lru() {
     }
     assert_eq!(kept, [3, 0], "S3-FIFO keeps all three through the scan, LRU none");
 }
+
+#[test]
+fn memory_usage_counts_every_loaded_byte_by_type() {
+    let server = build(Arc::new(source()), None);
+    let mut blobs: Vec<_> = (1..=4).map(|i| server.load::<Blob>(id(i))).collect();
+    let texts: Vec<_> = [21, 22].map(|i| server.load::<Text>(id(i))).into_iter().collect();
+    assert!(server.wait_idle(TIMEOUT));
+    // Three blobs unused, one held.
+    blobs.truncate(1);
+    let usage = server.memory_usage();
+    let blob = usage.by_type.iter().find(|t| t.type_name == "Blob").unwrap();
+    let text = usage.by_type.iter().find(|t| t.type_name == "Text").unwrap();
+    assert_eq!((blob.assets, blob.unused_assets), (4, 3));
+    assert_eq!((blob.bytes, blob.unused_bytes), (4000, 3000));
+    assert_eq!((text.assets, text.bytes, text.unused_assets), (2, 200, 0));
+    assert_eq!(usage.by_type[0].type_name, "Blob", "largest first");
+    let stats = server.stats();
+    assert_eq!(usage.total.bytes, stats.loaded_bytes);
+    assert_eq!(usage.total.unused_bytes, stats.unused_bytes);
+    assert_eq!(usage.total.assets, 6);
+    drop((blobs, texts));
+}

@@ -99,7 +99,6 @@ impl AssetServerBuilder {
     /// ([`CachePolicy::S3Fifo`](crate::cache::CachePolicy::S3Fifo) by
     /// default: scan-resistant; see `docs/benchmarks.md` for the hit ratios
     /// behind the choice).
-    #[must_use]
     pub fn cache_policy(mut self, policy: crate::cache::CachePolicy) -> Self {
         self.cache_policy = policy;
         self
@@ -173,8 +172,7 @@ impl AssetServerBuilder {
             source,
             executor,
             pool,
-            self.memory_budget,
-            self.cache_policy,
+            super::memory::MemoryConfig { budget: self.memory_budget, policy: self.cache_policy },
             self.shards.unwrap_or(DEFAULT_SHARDS),
             self.sched,
             self.subsystem.as_deref().unwrap_or(LOAD_SUBSYSTEM),

@@ -97,6 +97,14 @@ impl Tracker {
     }
 }
 
+/// The memory settings a server is built with.
+pub(crate) struct MemoryConfig {
+    /// Bytes of unused assets to keep, if bounded.
+    pub budget: Option<usize>,
+    /// Which unused asset goes first.
+    pub policy: crate::cache::CachePolicy,
+}
+
 /// Unused loaded assets, ordered for eviction by the server's policy.
 pub(crate) type UnusedIndex = Box<dyn EvictionPolicy<SlotKey>>;
 
@@ -273,6 +281,64 @@ impl Inner {
         });
         stats
     }
+
+    pub(crate) fn memory_usage(&self) -> MemoryUsage {
+        let mut usage = MemoryUsage::default();
+        self.registry.for_each(|slot| {
+            let core = slot.core();
+            if core.state_code() != LOADED {
+                return;
+            }
+            let bytes = core.bytes();
+            let unused = core.handle_count() == 0;
+            let entry = match usage.by_type.iter_mut().find(|t| t.type_name == core.type_name) {
+                Some(entry) => entry,
+                None => {
+                    usage
+                        .by_type
+                        .push(TypeUsage { type_name: core.type_name, ..TypeUsage::default() });
+                    usage.by_type.last_mut().expect("just pushed")
+                }
+            };
+            for t in [&mut usage.total, entry] {
+                t.assets += 1;
+                t.bytes += bytes;
+                if unused {
+                    t.unused_assets += 1;
+                    t.unused_bytes += bytes;
+                }
+            }
+        });
+        usage.by_type.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.type_name.cmp(b.type_name)));
+        usage.total.type_name = "*";
+        usage
+    }
+}
+
+/// Memory held by loaded assets, from
+/// [`AssetServer::memory_usage`](crate::AssetServer::memory_usage).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUsage {
+    /// Every type together (`type_name` is `"*"`).
+    pub total: TypeUsage,
+    /// Per asset type, the largest first.
+    pub by_type: Vec<TypeUsage>,
+}
+
+/// Loaded assets of one type and their bytes (as their
+/// [`Asset::byte_size`](crate::Asset::byte_size) reports them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TypeUsage {
+    /// The type's [`Asset::TYPE_NAME`](crate::Asset::TYPE_NAME).
+    pub type_name: &'static str,
+    /// Loaded assets.
+    pub assets: usize,
+    /// Their bytes.
+    pub bytes: usize,
+    /// Loaded assets no handle holds (the cache: evictable).
+    pub unused_assets: usize,
+    /// Their bytes.
+    pub unused_bytes: usize,
 }
 
 /// Whether `slot` can go now; if so, marks it evicted (called under the

@@ -212,8 +212,7 @@ impl AssetServer {
         source: Arc<dyn AssetSource>,
         executor: Arc<dyn Executor>,
         pool: Option<Arc<WorkerPool>>,
-        memory_budget: Option<usize>,
-        cache_policy: crate::cache::CachePolicy,
+        memory: memory::MemoryConfig,
         shards: usize,
         sched: SchedConfig,
         subsystem: &str,
@@ -237,8 +236,8 @@ impl AssetServer {
             subsystem,
             jobs: Jobs::new(job_limit),
             graph: Mutex::new(()),
-            tracker: Arc::new(Tracker::new(weak.clone(), inbox, memory_budget)),
-            lru: Mutex::new(cache_policy.build()),
+            tracker: Arc::new(Tracker::new(weak.clone(), inbox, memory.budget)),
+            lru: Mutex::new(memory.policy.build()),
             placeholders: RwLock::new(HashMap::new()),
             signal: Signal::new(),
             idle: Signal::new(),
@@ -341,6 +340,13 @@ impl AssetServer {
             self.inner.wake_jobs();
         }
         changed
+    }
+
+    /// The bytes loaded assets hold, in all and per type, and how much of it
+    /// is unused (cached, evictable). One pass over the registry.
+    #[must_use]
+    pub fn memory_usage(&self) -> memory::MemoryUsage {
+        self.inner.memory_usage()
     }
 
     /// Queues every asset of type `T` that becomes `Loaded` from now on
