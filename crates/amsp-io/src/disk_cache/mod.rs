@@ -275,6 +275,11 @@ impl DiskCache {
         out.clear();
         let mut state = self.lock();
         state.stats.misses += 1;
+        if state.index.size_of(key) != Some(expected) {
+            // A `put` replaced (or a removal dropped) the entry while it was
+            // read: what was read is stale, not damage; the new entry stays.
+            return false;
+        }
         match fault {
             EntryFault::Io(e) if e.kind() == io::ErrorKind::NotFound => {}
             EntryFault::Io(e) => {
