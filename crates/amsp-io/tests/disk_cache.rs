@@ -439,3 +439,32 @@ fn caching_source_serves_from_disk_and_refetches_bad_entries() {
     let edited_chunks = source.describe(ids[0]).unwrap().chunk_count as usize;
     assert_eq!(source.inner().reads().1, edited_chunks, "only the edited asset read inner");
 }
+
+#[test]
+fn concurrent_puts_gets_and_evictions_stay_consistent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let entry = 2000 + 64;
+    let cap = 12 * entry;
+    let cache = DiskCache::open(tmp.path(), config(cap)).unwrap();
+    std::thread::scope(|scope| {
+        for t in 0..4u32 {
+            let cache = &cache;
+            scope.spawn(move || {
+                for i in 0..300u32 {
+                    // 24 keys shared by all threads, twice the cap's worth.
+                    let n = (i * 7 + t * 5) % 24;
+                    if (i + t) % 3 == 0 {
+                        cache.put(&key(n), &bytes(n, 2000)).unwrap();
+                    } else if let Some(got) = cache.get(&key(n)) {
+                        assert_eq!(got, bytes(n, 2000), "key {n}: wrong bytes served");
+                    }
+                }
+            });
+        }
+    });
+    let stats = cache.stats();
+    assert!(stats.bytes <= cap, "{stats:?}");
+    assert!(stats.evictions > 0 && stats.hits > 0, "{stats:?}");
+    assert_eq!((stats.corrupt, stats.read_errors, stats.write_errors), (0, 0, 0), "{stats:?}");
+    assert_accounting(&cache);
+}

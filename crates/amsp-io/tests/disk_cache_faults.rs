@@ -136,7 +136,7 @@ fn killed_mid_write_never_leaves_a_visible_partial_entry() {
     // (run, seq) → payload length of every entry a child reported written.
     let mut committed: HashMap<(u32, u32), usize> = HashMap::new();
     let mut span = Duration::ZERO;
-    let (mut runs_with_temp, mut runs_mid_sequence) = (0, 0);
+    let (mut runs_with_temp, mut runs_interrupted) = (0, 0);
     for run in 0..RUNS {
         let mut child = child_command("crash", &dir)
             .env(RUN_ENV, run.to_string())
@@ -144,28 +144,41 @@ fn killed_mid_write_never_leaves_a_visible_partial_entry() {
             .spawn()
             .unwrap();
         let lines = lines_of(&mut child);
-        loop {
-            match lines.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) if line.ends_with("ready") => break,
-                Ok(_) => {}
-                Err(e) => panic!("run {run}: child never opened the cache: {e}"),
-            }
-        }
-        let started = Instant::now();
+        let next_line = || {
+            lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|e| panic!("run {run}: child stopped early: {e}"))
+        };
+        while !next_line().ends_with("ready") {}
+        let mut seen = Vec::new();
         if run == 0 {
             // The first run completes: it measures how long the writes take.
+            let started = Instant::now();
             assert!(child.wait().unwrap().success());
             span = started.elapsed();
         } else {
-            // Kill points spread over the whole write span (golden-ratio
-            // sequence), so kills land in writes, syncs, renames and between.
+            // Wait for entry `k` to be written, then kill a fraction of one
+            // entry's write time later (golden-ratio sequence), so kills land
+            // in writes, syncs, renames and between, all along the sequence.
+            let k = (run - 1) % (CRASH_ENTRIES - 1);
+            if run % 2 == 0 {
+                loop {
+                    let line = next_line();
+                    let done = line.starts_with(&format!("committed {k} "));
+                    seen.push(line);
+                    if done {
+                        break;
+                    }
+                }
+            }
             let frac = (f64::from(run) * 0.618_033_988_75).fract();
-            std::thread::sleep(span.mul_f64(frac));
+            std::thread::sleep(span.mul_f64(frac / f64::from(CRASH_ENTRIES)));
             child.kill().unwrap();
             child.wait().unwrap();
         }
+        seen.extend(lines.iter());
         let mut last = None;
-        for line in lines.iter() {
+        for line in &seen {
             let mut parts = line.split_whitespace();
             if parts.next() == Some("committed") {
                 let seq: u32 = parts.next().unwrap().parse().unwrap();
@@ -175,8 +188,8 @@ fn killed_mid_write_never_leaves_a_visible_partial_entry() {
             }
         }
         let in_flight = last.map_or(0, |s| s + 1);
-        if in_flight > 0 && in_flight < CRASH_ENTRIES {
-            runs_mid_sequence += 1;
+        if run > 0 && in_flight < CRASH_ENTRIES {
+            runs_interrupted += 1;
         }
 
         // What the crash left: temporary files perhaps, never a bad entry.
@@ -209,10 +222,10 @@ fn killed_mid_write_never_leaves_a_visible_partial_entry() {
     }
     println!(
         "{RUNS} runs, {} entries committed, {runs_with_temp} kills left a temporary file, \
-         {runs_mid_sequence} landed mid-sequence, write span {span:?}",
+         {runs_interrupted} interrupted the writes, write span {span:?}",
         committed.len()
     );
-    assert!(runs_mid_sequence >= RUNS / 4, "too few kills landed among the writes");
+    assert!(runs_interrupted >= RUNS * 3 / 4, "too few kills landed among the writes");
     assert!(runs_with_temp >= 1, "no kill landed in the middle of a write");
 }
 
