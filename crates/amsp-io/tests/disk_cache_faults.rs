@@ -4,6 +4,9 @@
 //!
 //! The children are this test binary run again with `AMSP_DISK_CACHE_CHILD`
 //! set; `child_process` is their entry point and does nothing otherwise.
+//! Linux only: the children are started through `sh` (`ulimit`, `trap`) and
+//! read their limits from `/proc`.
+#![cfg(target_os = "linux")]
 
 use std::collections::HashMap;
 use std::fs;
