@@ -10,6 +10,8 @@
 //! Implementations here:
 //! - [`CookedSource`]: the output of `amsp cook` (catalog and packs).
 //! - [`MemorySource`]: assets held in memory (embedded bytes, tests).
+//! - [`CachingSource`]: another source's chunks kept in a [`DiskCache`]
+//!   (the disk cache, L2: content-addressed, size-capped, verified).
 //!
 //! ```
 //! use amsp_core::{AssetId, AssetPath};
@@ -29,9 +31,14 @@
 //! ```
 
 mod cooked;
+pub mod disk_cache;
 mod memory;
 mod source;
 
 pub use cooked::{CATALOG_FILE, CookedSource, OpenError};
+pub use disk_cache::{
+    CacheKey, CachingSource, DiskCache, DiskCacheConfig, DiskCacheError, DiskCacheStats,
+    default_cache_dir,
+};
 pub use memory::MemorySource;
 pub use source::{AssetDescriptor, AssetSource, ReadError};
