@@ -112,6 +112,7 @@
 mod asset;
 mod error;
 mod executor;
+pub mod gpu;
 mod handle;
 mod loader;
 mod sched;

@@ -1,0 +1,750 @@
+//! The residency manager: which assets have GPU copies, uploaded within a
+//! per-frame byte budget and kept within a VRAM budget.
+
+use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
+use std::sync::{Arc, Weak};
+
+use amsp_core::AssetId;
+
+use super::asset::{GpuAsset, GpuData, GpuDataError, check_texture_data};
+use super::backend::GpuBackend;
+use super::types::{GpuBufferId, GpuError, GpuTextureDesc, GpuTextureId, TextureWrite};
+use crate::asset::Asset;
+use crate::server::AssetServer;
+use crate::server::upload::Upload;
+use crate::slot::ErasedSlot;
+
+/// Budgets of a [`Residency`] manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResidencyConfig {
+    /// Bytes of GPU memory the manager's textures and buffers may take.
+    pub vram_budget: u64,
+    /// Bytes written to the GPU per [`Residency::update`] (per frame).
+    pub upload_budget: u64,
+}
+
+impl Default for ResidencyConfig {
+    /// 512 MiB of VRAM, 4 MiB of uploads a frame.
+    fn default() -> Self {
+        Self { vram_budget: 512 << 20, upload_budget: 4 << 20 }
+    }
+}
+
+/// Counters of a [`Residency`] manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResidencyStats {
+    /// Updates run.
+    pub frames: u64,
+    /// Bytes written in the last update.
+    pub last_frame_bytes: u64,
+    /// Most bytes written in one update.
+    pub max_frame_bytes: u64,
+    /// Bytes written since the start.
+    pub uploaded_bytes: u64,
+    /// Bytes of GPU memory held now.
+    pub resident_bytes: u64,
+    /// Most GPU memory held at once.
+    pub peak_resident_bytes: u64,
+    /// GPU copies evicted to make room.
+    pub evictions: u64,
+    /// Uploads refused (over budget, no GPU form, backend errors).
+    pub failed: u64,
+    /// Assets with a GPU copy (complete or in progress).
+    pub assets: usize,
+    /// Uploads taken and not yet fully written.
+    pub pending: usize,
+}
+
+/// A texture's GPU copy as a renderer uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentTexture {
+    /// The texture; the same for the asset's whole time on the GPU, while
+    /// mips are added.
+    pub id: GpuTextureId,
+    /// Its full description (every mip is allocated).
+    pub desc: GpuTextureDesc,
+    /// The mips written: sample from `resident.start` (a view's base mip,
+    /// or a sampler's minimum LOD).
+    pub resident: Range<u32>,
+}
+
+/// A buffer set's GPU copy (a mesh LOD's vertices and indices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentBuffers {
+    /// The buffers, in the order the asset gave them.
+    pub ids: Vec<GpuBufferId>,
+    /// The level of detail they hold.
+    pub level: u32,
+}
+
+/// An asset that could not be made resident.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// The asset has no GPU form.
+    #[error("{type_name} {asset} has no GPU form: {source}")]
+    Data {
+        /// The asset.
+        asset: AssetId,
+        /// Its type.
+        type_name: &'static str,
+        /// Why.
+        source: GpuDataError,
+    },
+    /// The backend refused it.
+    #[error("{type_name} {asset} could not be uploaded: {source}")]
+    Gpu {
+        /// The asset.
+        asset: AssetId,
+        /// Its type.
+        type_name: &'static str,
+        /// The backend's error.
+        source: GpuError,
+    },
+    /// It does not fit the VRAM budget even after evicting every copy not
+    /// used this frame.
+    #[error("{type_name} {asset} needs {bytes} bytes of GPU memory: over the budget of {budget}")]
+    OverBudget {
+        /// The asset.
+        asset: AssetId,
+        /// Its type.
+        type_name: &'static str,
+        /// Bytes it needs.
+        bytes: u64,
+        /// The VRAM budget.
+        budget: u64,
+    },
+}
+
+type Adapter = fn(&Upload) -> Option<Arc<dyn GpuAsset>>;
+
+fn adapt<T: Asset + GpuAsset>(upload: &Upload) -> Option<Arc<dyn GpuAsset>> {
+    upload.get::<T>().map(|asset| asset as Arc<dyn GpuAsset>)
+}
+
+/// GPU buffers with their sizes, and the level they hold.
+type BufferSet = (Vec<(GpuBufferId, u64)>, u32);
+
+enum Kind {
+    Texture { id: GpuTextureId, desc: GpuTextureDesc, resident: Range<u32>, queued: u32 },
+    Buffers { current: Option<BufferSet>, next: Option<BufferSet> },
+}
+
+struct Entry {
+    type_name: &'static str,
+    /// The server slots (whole asset, levels) this copy came from, with
+    /// the version last taken from each.
+    users: Vec<(Weak<dyn ErasedSlot>, u32)>,
+    last_used: u64,
+    generation: u64,
+    bytes: u64,
+    kind: Kind,
+}
+
+impl Entry {
+    /// Whether any slot the copy came from still has a strong handle.
+    fn is_wanted(&self) -> bool {
+        self.users.iter().any(|(slot, _)| slot.upgrade().is_some_and(|s| s.core().is_wanted()))
+    }
+}
+
+enum Piece {
+    Rows { mip: u32, layer: u32, rows: Range<u32> },
+    Buffer { index: usize, range: Range<u64> },
+}
+
+struct Job {
+    asset: AssetId,
+    generation: u64,
+    source: Arc<dyn GpuAsset>,
+    pieces: VecDeque<Piece>,
+}
+
+/// Keeps GPU copies of the assets a server loads, within two budgets.
+///
+/// Each [`update`](Residency::update) (once a frame) writes at most
+/// [`ResidencyConfig::upload_budget`] bytes: first the rest of uploads
+/// begun in earlier frames, then new ones taken from the server's upload
+/// stage in priority order ([`AssetServer::take_uploads`]). Work is cut
+/// into rows of blocks of one mip layer (textures) and 4-byte-aligned
+/// ranges (buffers), so a large mip spreads over frames and an update never
+/// writes more than its budget, except for a single row when the budget is
+/// smaller than one.
+///
+/// **Textures grow in place.** The first upload of a texture allocates its
+/// full mip chain; mips are written coarsest first, and
+/// [`ResidentTexture::resident`] grows finer as each is complete, the
+/// [`GpuTextureId`] never changing, so the renderer samples from the finest
+/// complete mip. (Unreal and Unity instead reallocate a longer chain and
+/// copy the resident mips on the GPU, which saves memory while only the
+/// tail is resident; here the whole chain is charged to the VRAM budget
+/// from the start, in exchange for no copy and a stable id.) A new version
+/// of an asset (a reload) rewrites its mips over the old ones; one of a
+/// different size or format gets a new texture.
+///
+/// **Buffers** (a mesh LOD) are written to a new set while the previous
+/// one stays drawable, and swapped when complete.
+///
+/// **Eviction.** Before allocating, copies are evicted until the new one
+/// fits [`ResidencyConfig::vram_budget`]: first those whose asset no
+/// longer has a strong handle, then the least recently used
+/// ([`touch`](Residency::touch) marks a copy used in this frame). Copies
+/// used in the current frame are never evicted; an upload that still does
+/// not fit fails with [`UploadError::OverBudget`].
+pub struct Residency {
+    config: ResidencyConfig,
+    adapters: HashMap<&'static str, Adapter>,
+    entries: HashMap<AssetId, Entry>,
+    jobs: VecDeque<Job>,
+    frame: u64,
+    generation: u64,
+    stats: ResidencyStats,
+    errors: Vec<UploadError>,
+}
+
+impl std::fmt::Debug for Residency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Residency")
+            .field("config", &self.config)
+            .field("frame", &self.frame)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Residency {
+    /// A manager with no types registered.
+    #[must_use]
+    pub fn new(config: ResidencyConfig) -> Self {
+        Self {
+            config,
+            adapters: HashMap::new(),
+            entries: HashMap::new(),
+            jobs: VecDeque::new(),
+            frame: 0,
+            generation: 0,
+            stats: ResidencyStats::default(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Uploads assets of type `T` from now on: enables `server`'s upload
+    /// stage for `T`.
+    pub fn register<T: Asset + GpuAsset>(&mut self, server: &AssetServer) {
+        server.enable_uploads::<T>();
+        self.adapters.insert(T::TYPE_NAME, adapt::<T>);
+    }
+
+    /// The budgets.
+    #[must_use]
+    pub fn config(&self) -> ResidencyConfig {
+        self.config
+    }
+
+    /// Changes the budgets; a lower VRAM budget is enforced at the next
+    /// allocation.
+    pub fn set_config(&mut self, config: ResidencyConfig) {
+        self.config = config;
+    }
+
+    /// Updates run so far (the current frame number).
+    #[must_use]
+    pub fn frame(&self) -> u64 {
+        self.frame
+    }
+
+    /// The counters.
+    #[must_use]
+    pub fn stats(&self) -> ResidencyStats {
+        ResidencyStats { assets: self.entries.len(), pending: self.jobs.len(), ..self.stats }
+    }
+
+    /// The uploads that failed since the last call.
+    pub fn take_errors(&mut self) -> Vec<UploadError> {
+        std::mem::take(&mut self.errors)
+    }
+
+    /// Marks the asset's copy used in the current frame (the renderer
+    /// drew it): it is evicted last.
+    pub fn touch(&mut self, asset: AssetId) {
+        if let Some(entry) = self.entries.get_mut(&asset) {
+            entry.last_used = self.frame;
+        }
+    }
+
+    /// The asset's texture, once at least one mip is complete.
+    #[must_use]
+    pub fn texture(&self, asset: AssetId) -> Option<ResidentTexture> {
+        match &self.entries.get(&asset)?.kind {
+            Kind::Texture { id, desc, resident, .. } if !resident.is_empty() => {
+                Some(ResidentTexture { id: *id, desc: *desc, resident: resident.clone() })
+            }
+            _ => None,
+        }
+    }
+
+    /// The asset's buffers, once a complete set is written.
+    #[must_use]
+    pub fn buffers(&self, asset: AssetId) -> Option<ResidentBuffers> {
+        match &self.entries.get(&asset)?.kind {
+            Kind::Buffers { current: Some((ids, level)), .. } => Some(ResidentBuffers {
+                ids: ids.iter().map(|(id, _)| *id).collect(),
+                level: *level,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether the asset has a GPU copy (complete or being written).
+    #[must_use]
+    pub fn contains(&self, asset: AssetId) -> bool {
+        self.entries.contains_key(&asset)
+    }
+
+    /// Frees the asset's GPU copy now; true if it had one.
+    pub fn evict(&mut self, asset: AssetId, backend: &mut dyn GpuBackend) -> bool {
+        let Some(entry) = self.entries.remove(&asset) else { return false };
+        self.release(entry, backend);
+        true
+    }
+
+    /// Frees every GPU copy.
+    pub fn clear(&mut self, backend: &mut dyn GpuBackend) {
+        for (_, entry) in std::mem::take(&mut self.entries) {
+            self.release(entry, backend);
+        }
+        self.jobs.clear();
+    }
+
+    /// One frame: writes up to the upload budget, continuing earlier
+    /// uploads first and then taking new ones from `server`, then ends
+    /// the backend's frame. Uploads that fail are kept for
+    /// [`take_errors`](Residency::take_errors); they do not stop the frame.
+    ///
+    /// # Errors
+    /// The backend's [`GpuBackend::end_frame`] error (a lost device).
+    pub fn update(
+        &mut self,
+        server: &AssetServer,
+        backend: &mut dyn GpuBackend,
+    ) -> Result<u64, GpuError> {
+        self.frame += 1;
+        let budget = self.config.upload_budget;
+        let mut written = 0u64;
+        loop {
+            self.write_pending(backend, budget, &mut written);
+            if written >= budget || !self.jobs.is_empty() {
+                break;
+            }
+            let room = usize::try_from(budget - written).unwrap_or(usize::MAX);
+            let uploads = server.take_uploads(room);
+            if uploads.is_empty() {
+                break;
+            }
+            for upload in &uploads {
+                self.accept(upload, backend);
+            }
+        }
+        backend.end_frame()?;
+        let stats = &mut self.stats;
+        stats.frames += 1;
+        stats.last_frame_bytes = written;
+        stats.max_frame_bytes = stats.max_frame_bytes.max(written);
+        stats.uploaded_bytes += written;
+        Ok(written)
+    }
+
+    fn release(&mut self, entry: Entry, backend: &mut dyn GpuBackend) {
+        self.stats.resident_bytes -= entry.bytes;
+        match entry.kind {
+            Kind::Texture { id, .. } => backend.destroy_texture(id),
+            Kind::Buffers { current, next } => {
+                for (ids, _) in current.into_iter().chain(next) {
+                    for (id, _) in ids {
+                        backend.destroy_buffer(id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn charge(&mut self, asset: AssetId, bytes: u64) {
+        if let Some(entry) = self.entries.get_mut(&asset) {
+            entry.bytes += bytes;
+        }
+        self.stats.resident_bytes += bytes;
+        self.stats.peak_resident_bytes =
+            self.stats.peak_resident_bytes.max(self.stats.resident_bytes);
+    }
+
+    /// Evicts until `need` more bytes fit the budget, sparing `keep` and
+    /// copies used this frame; false if they cannot fit.
+    fn make_room(&mut self, need: u64, keep: AssetId, backend: &mut dyn GpuBackend) -> bool {
+        while self.stats.resident_bytes.saturating_add(need) > self.config.vram_budget {
+            let victim = self
+                .entries
+                .iter()
+                .filter(|(id, entry)| **id != keep && entry.last_used < self.frame)
+                .min_by_key(|(_, entry)| (entry.is_wanted(), entry.last_used))
+                .map(|(id, _)| *id);
+            let Some(victim) = victim else { return false };
+            self.evict(victim, backend);
+            self.stats.evictions += 1;
+        }
+        true
+    }
+
+    fn fail(&mut self, error: UploadError) {
+        self.stats.failed += 1;
+        self.errors.push(error);
+    }
+
+    /// Takes one upload: allocates what it needs and queues its writes.
+    fn accept(&mut self, upload: &Upload, backend: &mut dyn GpuBackend) {
+        let Some(adapter) = self.adapters.get(upload.type_name()) else { return };
+        let Some(source) = adapter(upload) else { return };
+        let (asset, type_name) = (upload.id(), upload.type_name());
+        let data = match source.gpu_data() {
+            Ok(data) => data,
+            Err(source) => return self.fail(UploadError::Data { asset, type_name, source }),
+        };
+        let reload = self
+            .entries
+            .get_mut(&asset)
+            .is_some_and(|entry| note_user(entry, upload.slot(), upload.version()));
+        let job = match data {
+            GpuData::Texture(texture) => {
+                if let Err(source) = check_texture_data(&texture) {
+                    return self.fail(UploadError::Data { asset, type_name, source });
+                }
+                self.accept_texture(
+                    asset,
+                    type_name,
+                    &texture.desc,
+                    texture.resident.start,
+                    reload,
+                    backend,
+                )
+            }
+            GpuData::Buffers(set) => {
+                let sizes: Vec<u64> = set.buffers.iter().map(|(_, b)| b.len() as u64).collect();
+                let usages: Vec<_> = set.buffers.iter().map(|(u, _)| *u).collect();
+                self.accept_buffers(asset, type_name, set.level, &sizes, &usages, reload, backend)
+            }
+        };
+        let Some((generation, pieces)) = job else { return };
+        if let Some(entry) = self.entries.get_mut(&asset) {
+            entry.last_used = self.frame;
+            if !entry
+                .users
+                .iter()
+                .any(|(slot, _)| std::ptr::addr_eq(slot.as_ptr(), Arc::as_ptr(upload.slot())))
+            {
+                entry.users.push((Arc::downgrade(upload.slot()), upload.version()));
+            }
+        }
+        if pieces.is_empty() {
+            return;
+        }
+        let existing =
+            self.jobs.iter_mut().find(|j| j.asset == asset && j.generation == generation);
+        match existing {
+            Some(job) => {
+                // Pieces already queued read from the newer value too: it
+                // holds every mip the older one did.
+                job.source = source;
+                job.pieces.extend(pieces);
+            }
+            None => self.jobs.push_back(Job { asset, generation, source, pieces }),
+        }
+    }
+
+    fn accept_texture(
+        &mut self,
+        asset: AssetId,
+        type_name: &'static str,
+        desc: &GpuTextureDesc,
+        finest: u32,
+        reload: bool,
+        backend: &mut dyn GpuBackend,
+    ) -> Option<(u64, VecDeque<Piece>)> {
+        let same = matches!(
+            self.entries.get(&asset).map(|e| &e.kind),
+            Some(Kind::Texture { desc: d, .. }) if d == desc
+        );
+        if !same {
+            self.evict(asset, backend);
+            if !self.make_room(desc.bytes(), asset, backend) {
+                let budget = self.config.vram_budget;
+                self.fail(UploadError::OverBudget {
+                    asset,
+                    type_name,
+                    bytes: desc.bytes(),
+                    budget,
+                });
+                return None;
+            }
+            let id = match backend.create_texture(desc) {
+                Ok(id) => id,
+                Err(source) => {
+                    self.fail(UploadError::Gpu { asset, type_name, source });
+                    return None;
+                }
+            };
+            self.generation += 1;
+            let kind = Kind::Texture {
+                id,
+                desc: *desc,
+                resident: desc.mip_count..desc.mip_count,
+                queued: desc.mip_count,
+            };
+            let entry = Entry {
+                type_name,
+                users: Vec::new(),
+                last_used: self.frame,
+                generation: self.generation,
+                bytes: 0,
+                kind,
+            };
+            self.entries.insert(asset, entry);
+            self.charge(asset, desc.bytes());
+        }
+        let entry = self.entries.get_mut(&asset)?;
+        let Kind::Texture { queued, .. } = &mut entry.kind else { return None };
+        if reload && same {
+            *queued = desc.mip_count;
+        }
+        let mut pieces = VecDeque::new();
+        for mip in (finest..*queued).rev() {
+            for layer in 0..desc.layers {
+                pieces.push_back(Piece::Rows { mip, layer, rows: 0..desc.block_rows(mip) });
+            }
+        }
+        *queued = (*queued).min(finest);
+        Some((entry.generation, pieces))
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one call site, all plain values")]
+    fn accept_buffers(
+        &mut self,
+        asset: AssetId,
+        type_name: &'static str,
+        level: u32,
+        sizes: &[u64],
+        usages: &[super::types::GpuBufferUsage],
+        reload: bool,
+        backend: &mut dyn GpuBackend,
+    ) -> Option<(u64, VecDeque<Piece>)> {
+        if let Some(entry) = self.entries.get(&asset) {
+            let Kind::Buffers { current, next } = &entry.kind else {
+                self.evict(asset, backend);
+                return self
+                    .accept_buffers(asset, type_name, level, sizes, usages, reload, backend);
+            };
+            let best = next.as_ref().or(current.as_ref()).map(|(_, l)| *l);
+            if !reload && best.is_some_and(|best| best <= level) {
+                return None;
+            }
+        }
+        let total: u64 = sizes.iter().map(|s| s.div_ceil(4).max(1) * 4).sum();
+        if !self.make_room(total, asset, backend) {
+            let budget = self.config.vram_budget;
+            self.fail(UploadError::OverBudget { asset, type_name, bytes: total, budget });
+            return None;
+        }
+        let mut ids = Vec::with_capacity(sizes.len());
+        for (&size, &usage) in sizes.iter().zip(usages) {
+            let size = size.div_ceil(4).max(1) * 4;
+            match backend.create_buffer(size, usage) {
+                Ok(id) => ids.push((id, size)),
+                Err(source) => {
+                    for (id, _) in ids {
+                        backend.destroy_buffer(id);
+                    }
+                    self.fail(UploadError::Gpu { asset, type_name, source });
+                    return None;
+                }
+            }
+        }
+        self.generation += 1;
+        let generation = self.generation;
+        let frame = self.frame;
+        let entry = self.entries.entry(asset).or_insert_with(|| Entry {
+            type_name,
+            users: Vec::new(),
+            last_used: frame,
+            generation,
+            bytes: 0,
+            kind: Kind::Buffers { current: None, next: None },
+        });
+        entry.generation = generation;
+        let Kind::Buffers { next, .. } = &mut entry.kind else { return None };
+        let old = next.replace((ids, level));
+        let mut freed = 0;
+        for (id, size) in old.map(|(ids, _)| ids).unwrap_or_default() {
+            backend.destroy_buffer(id);
+            freed += size;
+        }
+        entry.bytes -= freed;
+        self.stats.resident_bytes -= freed;
+        self.charge(asset, total);
+        let pieces = sizes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0)
+            .map(|(index, &size)| Piece::Buffer { index, range: 0..size })
+            .collect();
+        Some((generation, pieces))
+    }
+
+    /// Writes queued pieces until `budget` bytes are written this frame.
+    fn write_pending(&mut self, backend: &mut dyn GpuBackend, budget: u64, written: &mut u64) {
+        while let Some(mut job) = self.jobs.pop_front() {
+            let live = self.entries.get(&job.asset).is_some_and(|e| e.generation == job.generation);
+            if !live {
+                continue;
+            }
+            let result = self.write_job(&mut job, backend, budget, written);
+            if let Err(source) = result {
+                let type_name = self.entries.get(&job.asset).map_or("asset", |e| e.type_name);
+                self.evict(job.asset, backend);
+                self.fail(UploadError::Gpu { asset: job.asset, type_name, source });
+                continue;
+            }
+            if job.pieces.is_empty() {
+                self.finish(&job, backend);
+            } else {
+                self.jobs.push_front(job);
+                return;
+            }
+        }
+    }
+
+    /// Writes a job's pieces until done or out of budget.
+    fn write_job(
+        &mut self,
+        job: &mut Job,
+        backend: &mut dyn GpuBackend,
+        budget: u64,
+        written: &mut u64,
+    ) -> Result<(), GpuError> {
+        let source = Arc::clone(&job.source);
+        let data = source.gpu_data().map_err(|e| GpuError::BadWrite {
+            resource: format!("asset {}", job.asset),
+            reason: e.to_string(),
+        })?;
+        let Some(entry) = self.entries.get_mut(&job.asset) else { return Ok(()) };
+        while let Some(piece) = job.pieces.front_mut() {
+            let room = budget.saturating_sub(*written);
+            match (piece, &data, &mut entry.kind) {
+                (
+                    Piece::Rows { mip, layer, rows },
+                    GpuData::Texture(tex),
+                    Kind::Texture { id, desc, resident, .. },
+                ) => {
+                    let row_bytes = desc.row_bytes(*mip);
+                    let mut fit = room / row_bytes;
+                    if fit == 0 {
+                        if *written > 0 {
+                            return Ok(());
+                        }
+                        fit = 1;
+                    }
+                    let n = u32::try_from(fit).unwrap_or(u32::MAX).min(rows.end - rows.start);
+                    let bytes = tex.mip(*mip).ok_or_else(|| missing(job.asset, *mip))?;
+                    let start = u64::from(*layer) * desc.layer_bytes(*mip)
+                        + u64::from(rows.start) * row_bytes;
+                    let len = u64::from(n) * row_bytes;
+                    let slice = usize::try_from(start)
+                        .ok()
+                        .zip(usize::try_from(start + len).ok())
+                        .and_then(|(a, b)| bytes.get(a..b))
+                        .ok_or_else(|| missing(job.asset, *mip))?;
+                    let region =
+                        TextureWrite { mip: *mip, layer: *layer, rows: rows.start..rows.start + n };
+                    backend.write_texture(*id, &region, slice)?;
+                    *written += len;
+                    rows.start += n;
+                    if rows.start >= rows.end {
+                        if *layer + 1 == desc.layers {
+                            resident.start = resident.start.min(*mip);
+                        }
+                        job.pieces.pop_front();
+                    }
+                }
+                (
+                    Piece::Buffer { index, range },
+                    GpuData::Buffers(set),
+                    Kind::Buffers { next: Some((ids, _)), .. },
+                ) => {
+                    let mut fit = room / 4 * 4;
+                    if fit == 0 {
+                        if *written > 0 {
+                            return Ok(());
+                        }
+                        fit = 4;
+                    }
+                    let len = fit.min(range.end - range.start);
+                    let (id, bytes) = ids
+                        .get(*index)
+                        .map(|(id, _)| *id)
+                        .zip(set.buffers.get(*index).map(|(_, b)| *b))
+                        .ok_or_else(|| missing(job.asset, 0))?;
+                    let slice = usize::try_from(range.start)
+                        .ok()
+                        .zip(usize::try_from(range.start + len).ok())
+                        .and_then(|(a, b)| bytes.get(a..b))
+                        .ok_or_else(|| missing(job.asset, 0))?;
+                    backend.write_buffer(id, range.start, slice)?;
+                    *written += len;
+                    range.start += len;
+                    if range.is_empty() {
+                        job.pieces.pop_front();
+                    }
+                }
+                _ => {
+                    job.pieces.clear();
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A job fully written: a buffer set replaces the previous one.
+    fn finish(&mut self, job: &Job, backend: &mut dyn GpuBackend) {
+        let Some(entry) = self.entries.get_mut(&job.asset) else { return };
+        if let Kind::Buffers { current, next } = &mut entry.kind
+            && let Some(done) = next.take()
+        {
+            let mut freed = 0;
+            for (id, size) in current.replace(done).map(|(ids, _)| ids).unwrap_or_default() {
+                backend.destroy_buffer(id);
+                freed += size;
+            }
+            entry.bytes -= freed;
+            self.stats.resident_bytes -= freed;
+        }
+    }
+}
+
+fn missing(asset: AssetId, mip: u32) -> GpuError {
+    GpuError::BadWrite {
+        resource: format!("asset {asset}"),
+        reason: format!("level {mip} no longer matches the data it was queued for"),
+    }
+}
+
+/// Records that `slot` gave version `version`; true if it had given an
+/// older one before (a reload).
+fn note_user(entry: &mut Entry, slot: &Arc<dyn ErasedSlot>, version: u32) -> bool {
+    for (seen, seen_version) in &mut entry.users {
+        if std::ptr::addr_eq(seen.as_ptr(), Arc::as_ptr(slot)) {
+            let reload = version > *seen_version;
+            *seen_version = version;
+            return reload;
+        }
+    }
+    false
+}
