@@ -190,8 +190,9 @@ struct Job {
 /// fits [`ResidencyConfig::vram_budget`]: first those whose asset no
 /// longer has a strong handle, then the least recently used
 /// ([`touch`](Residency::touch) marks a copy used in this frame). Copies
-/// used in the current frame are never evicted; an upload that still does
-/// not fit fails with [`UploadError::OverBudget`].
+/// used in the current frame are never evicted; an upload that would not
+/// fit even then evicts nothing and fails with
+/// [`UploadError::OverBudget`].
 pub struct Residency {
     config: ResidencyConfig,
     adapters: HashMap<&'static str, Adapter>,
@@ -381,6 +382,18 @@ impl Residency {
     /// Evicts until `need` more bytes fit the budget, sparing `keep` and
     /// copies used this frame; false if they cannot fit.
     fn make_room(&mut self, need: u64, keep: AssetId, backend: &mut dyn GpuBackend) -> bool {
+        let evictable: u64 = self
+            .entries
+            .iter()
+            .filter(|(id, entry)| **id != keep && entry.last_used < self.frame)
+            .map(|(_, entry)| entry.bytes)
+            .sum();
+        let floor = self.stats.resident_bytes - evictable;
+        if floor.saturating_add(need) > self.config.vram_budget {
+            // Would not fit even after evicting everything evictable:
+            // evict nothing.
+            return false;
+        }
         while self.stats.resident_bytes.saturating_add(need) > self.config.vram_budget {
             let victim = self
                 .entries
