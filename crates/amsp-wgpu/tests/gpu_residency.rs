@@ -207,3 +207,61 @@ fn the_budgets_hold_on_a_vulkan_device() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_finer_mesh_lod_replaces_the_buffers_once_written_and_frees_the_old_ones() {
+    let (_dir, server) = world();
+    let mut backend = NullBackend::new();
+    let mut residency =
+        Residency::new(ResidencyConfig { vram_budget: 64 << 20, upload_budget: 8 << 10 });
+    residency.register::<Mesh>(&server);
+    let path = "duck/Duck.gltf#mesh0";
+    let coarse_level = {
+        let whole = server.load::<Mesh>(path);
+        assert!(server.wait_for(&whole, WAIT).is_loaded());
+        let lods = server.get(&whole).unwrap().lod_count;
+        assert!(lods > 1, "the Duck's mesh has an LOD chain");
+        lods - 1
+    };
+    // The whole-mesh load above was queued for upload too: take it out of
+    // the way by letting it upload, then start over with a fresh manager.
+    update_until(&mut residency, &server, &mut backend, 500, |r| r.stats().pending == 0);
+    residency.clear(&mut backend);
+    assert_eq!(backend.buffer_count(), 0);
+
+    let coarse =
+        server.load_level::<Mesh>(path, coarse_level as u8, amsp_core::PriorityClass::High);
+    assert!(server.wait_for(&coarse, WAIT).is_loaded());
+    server.wait_idle(WAIT);
+    // The coarse level is a new slot: its upload is queued; the whole
+    // mesh's slot was taken already.
+    let id = coarse.id();
+    update_until(&mut residency, &server, &mut backend, 500, |r| r.buffers(id).is_some());
+    let first = residency.buffers(id).unwrap();
+    assert_eq!(first.level, coarse_level);
+    let fine = server.load_level::<Mesh>(path, 0, amsp_core::PriorityClass::High);
+    assert!(server.wait_for(&fine, WAIT).is_loaded());
+    // While the finer set is written (several frames at 8 KiB), the
+    // coarse one stays drawable; then it is freed.
+    let mut frames_with_both = 0;
+    for _ in 0..500 {
+        let now = residency.buffers(id).unwrap();
+        if now.level == 0 {
+            break;
+        }
+        assert_eq!(now, first);
+        if backend.buffer_count() == 4 {
+            frames_with_both += 1;
+        }
+        residency.update(&server, &mut backend).unwrap();
+    }
+    let last = residency.buffers(id).unwrap();
+    assert_eq!(last.level, 0);
+    assert_ne!(last.ids, first.ids);
+    assert!(frames_with_both > 1, "the finer set took {frames_with_both} frames");
+    assert_eq!(backend.buffer_count(), 2, "the coarse set was freed");
+    let mesh = server.get(&fine).unwrap();
+    let bytes = (mesh.finest().vertices.len() + mesh.finest().indices.len() * 4) as u64;
+    assert!(backend.memory_info().used >= bytes && backend.memory_info().used < bytes + 8);
+    assert_eq!(residency.stats().resident_bytes, backend.memory_info().used);
+}
