@@ -15,8 +15,7 @@ fn a_texture_streamed_tail_first_keeps_its_gpu_texture_and_ends_like_a_full_uplo
     let dir = tempfile::tempdir().unwrap();
     cook(&dir.path().join("src"), &dir.path().join("out"), &DUCK[2..]);
     let server = server(&dir.path().join("out"));
-    let mut residency =
-        Residency::new(ResidencyConfig { vram_budget: 64 << 20, upload_budget: 16 << 10 });
+    let mut residency = Residency::new(ResidencyConfig::new(64 << 20, 16 << 10));
     residency.register::<Texture>(&server);
     let path = "duck/DuckCM.png";
 

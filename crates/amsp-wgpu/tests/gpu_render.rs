@@ -9,7 +9,7 @@ use amsp_runtime::gpu::{Residency, ResidencyConfig};
 use amsp_wgpu::OffscreenRenderer;
 use common::*;
 
-const CONFIG: ResidencyConfig = ResidencyConfig { vram_budget: 64 << 20, upload_budget: 96 << 10 };
+const CONFIG: ResidencyConfig = ResidencyConfig::new(64 << 20, 96 << 10);
 
 fn fully_resident(
     residency: &Residency,

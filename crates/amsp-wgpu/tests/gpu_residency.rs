@@ -46,8 +46,7 @@ fn whole(residency: &Residency, id: AssetId) -> bool {
 fn no_frame_writes_more_than_the_upload_budget_and_everything_arrives() {
     let (_dir, server) = world();
     let budget = 20 << 10;
-    let mut residency =
-        Residency::new(ResidencyConfig { vram_budget: 256 << 20, upload_budget: budget });
+    let mut residency = Residency::new(ResidencyConfig::new(256 << 20, budget));
     register(&mut residency, &server);
     let mut backend = NullBackend::new();
     let mut expected = 0;
@@ -89,7 +88,7 @@ fn the_vram_budget_evicts_unused_copies_first_then_the_least_recently_used() {
     let (b, b_bytes) = texture(&server, "duck/DuckCM.png");
     let (c, c_bytes) = texture(&server, "tex/cesium.png");
     let budget = a_bytes + b_bytes + c_bytes;
-    residency.set_config(ResidencyConfig { vram_budget: budget, upload_budget: 1 << 20 });
+    residency.set_config(ResidencyConfig::new(budget, 1 << 20));
     let ids = [a.id(), b.id(), c.id()];
     update_until(&mut residency, &server, &mut backend, 100, |r| {
         ids.iter().all(|id| whole(r, *id))
@@ -118,8 +117,7 @@ fn the_vram_budget_evicts_unused_copies_first_then_the_least_recently_used() {
     residency.update(&server, &mut backend).unwrap();
     let (e, e_bytes) = texture(&server, "tex/brick.png");
     let used = residency.stats().resident_bytes;
-    residency
-        .set_config(ResidencyConfig { vram_budget: used + e_bytes - 1, upload_budget: 1 << 20 });
+    residency.set_config(ResidencyConfig::new(used + e_bytes - 1, 1 << 20));
     update_until(&mut residency, &server, &mut backend, 100, |r| whole(r, e.id()));
     assert!(!residency.contains(a.id()), "the least recently used goes next");
     assert!(residency.contains(c.id()) && residency.contains(d.id()));
@@ -127,7 +125,7 @@ fn the_vram_budget_evicts_unused_copies_first_then_the_least_recently_used() {
 
     // A copy larger than the whole budget is refused, and nothing evicted
     // for it.
-    residency.set_config(ResidencyConfig { vram_budget: 1024, upload_budget: 1 << 20 });
+    residency.set_config(ResidencyConfig::new(1024, 1 << 20));
     let (big, _) = texture(&server, "tex/alien1.png");
     server.wait_idle(WAIT);
     residency.update(&server, &mut backend).unwrap();
@@ -152,8 +150,7 @@ fn the_budgets_hold_on_a_vulkan_device() {
     let Some(mut backend) = backend() else { return };
     let (_dir, server) = world();
     let budget = 64 << 10;
-    let mut residency =
-        Residency::new(ResidencyConfig { vram_budget: 256 << 20, upload_budget: budget });
+    let mut residency = Residency::new(ResidencyConfig::new(256 << 20, budget));
     register(&mut residency, &server);
     let (duck, duck_bytes) = texture(&server, "duck/DuckCM.png");
     let (alpha, alpha_bytes) = texture(&server, "tex/alpha_complex.png");
@@ -178,8 +175,7 @@ fn the_budgets_hold_on_a_vulkan_device() {
     }
 
     // Full VRAM: the texture nobody holds goes, although used last.
-    residency
-        .set_config(ResidencyConfig { vram_budget: stats.resident_bytes, upload_budget: budget });
+    residency.set_config(ResidencyConfig::new(stats.resident_bytes, budget));
     residency.touch(duck.id());
     residency.update(&server, &mut backend).unwrap();
     residency.touch(alpha.id());
@@ -197,7 +193,7 @@ fn the_budgets_hold_on_a_vulkan_device() {
 
     // A block-compressed texture whose size is not a multiple of the block
     // is refused by wgpu: a typed error naming the asset.
-    residency.set_config(ResidencyConfig { vram_budget: 256 << 20, upload_budget: budget });
+    residency.set_config(ResidencyConfig::new(256 << 20, budget));
     let (brick, _) = texture(&server, "tex/brick.png");
     server.wait_idle(WAIT);
     residency.update(&server, &mut backend).unwrap();
@@ -212,8 +208,7 @@ fn the_budgets_hold_on_a_vulkan_device() {
 fn a_finer_mesh_lod_replaces_the_buffers_once_written_and_frees_the_old_ones() {
     let (_dir, server) = world();
     let mut backend = NullBackend::new();
-    let mut residency =
-        Residency::new(ResidencyConfig { vram_budget: 64 << 20, upload_budget: 8 << 10 });
+    let mut residency = Residency::new(ResidencyConfig::new(64 << 20, 8 << 10));
     residency.register::<Mesh>(&server);
     let path = "duck/Duck.gltf#mesh0";
     let coarse_level = {
@@ -264,4 +259,22 @@ fn a_finer_mesh_lod_replaces_the_buffers_once_written_and_frees_the_old_ones() {
     let bytes = (mesh.finest().vertices.len() + mesh.finest().indices.len() * 4) as u64;
     assert!(backend.memory_info().used >= bytes && backend.memory_info().used < bytes + 8);
     assert_eq!(residency.stats().resident_bytes, backend.memory_info().used);
+}
+
+#[test]
+fn a_time_budget_stops_an_update_after_the_piece_in_progress() {
+    let (_dir, server) = world();
+    let mut backend = NullBackend::new();
+    // Bytes for a whole texture a frame, but no time: one piece (one mip
+    // of the single layer) per update.
+    let config =
+        ResidencyConfig::new(64 << 20, 4 << 20).with_upload_time(std::time::Duration::ZERO);
+    let mut residency = Residency::new(config);
+    residency.register::<Texture>(&server);
+    let (duck, bytes) = texture(&server, "duck/DuckCM.png");
+    let mip_count = server.get(&duck).unwrap().mip_count;
+    let frames = update_until(&mut residency, &server, &mut backend, 100, |r| whole(r, duck.id()));
+    assert_eq!(frames, mip_count as usize, "one mip per update");
+    assert_eq!(residency.stats().uploaded_bytes, bytes);
+    assert_eq!(residency.stats().out_of_time, u64::from(mip_count), "every update spent its time");
 }

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
 use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use amsp_core::AssetId;
 
@@ -17,17 +18,38 @@ use crate::slot::ErasedSlot;
 
 /// Budgets of a [`Residency`] manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResidencyConfig {
     /// Bytes of GPU memory the manager's textures and buffers may take.
     pub vram_budget: u64,
     /// Bytes written to the GPU per [`Residency::update`] (per frame).
     pub upload_budget: u64,
+    /// Time an update may spend writing, if limited: once it is spent, the
+    /// update stops after the piece in progress (at least one piece is
+    /// written per update, so uploads always progress).
+    pub upload_time: Option<Duration>,
+}
+
+impl ResidencyConfig {
+    /// Budgets of `vram_budget` bytes of GPU memory and `upload_budget`
+    /// bytes of uploads per frame, with no time limit.
+    #[must_use]
+    pub const fn new(vram_budget: u64, upload_budget: u64) -> Self {
+        Self { vram_budget, upload_budget, upload_time: None }
+    }
+
+    /// The same budgets with uploads limited to `time` per frame too.
+    #[must_use]
+    pub const fn with_upload_time(mut self, time: Duration) -> Self {
+        self.upload_time = Some(time);
+        self
+    }
 }
 
 impl Default for ResidencyConfig {
-    /// 512 MiB of VRAM, 4 MiB of uploads a frame.
+    /// 512 MiB of VRAM, 4 MiB of uploads a frame, no time limit.
     fn default() -> Self {
-        Self { vram_budget: 512 << 20, upload_budget: 4 << 20 }
+        Self::new(512 << 20, 4 << 20)
     }
 }
 
@@ -42,6 +64,8 @@ pub struct ResidencyStats {
     pub max_frame_bytes: u64,
     /// Bytes written since the start.
     pub uploaded_bytes: u64,
+    /// Updates that stopped on the time limit.
+    pub out_of_time: u64,
     /// Bytes of GPU memory held now.
     pub resident_bytes: u64,
     /// Most GPU memory held at once.
@@ -164,7 +188,8 @@ struct Job {
 /// Keeps GPU copies of the assets a server loads, within two budgets.
 ///
 /// Each [`update`](Residency::update) (once a frame) writes at most
-/// [`ResidencyConfig::upload_budget`] bytes: first the rest of uploads
+/// [`ResidencyConfig::upload_budget`] bytes (and stops early once
+/// [`ResidencyConfig::upload_time`] is spent, if set): first the rest of uploads
 /// begun in earlier frames, then new ones taken from the server's upload
 /// stage in priority order ([`AssetServer::take_uploads`]). Work is cut
 /// into rows of blocks of one mip layer (textures) and 4-byte-aligned
@@ -331,14 +356,17 @@ impl Residency {
         backend: &mut dyn GpuBackend,
     ) -> Result<u64, GpuError> {
         self.frame += 1;
-        let budget = self.config.upload_budget;
+        let budget = Budget {
+            bytes: self.config.upload_budget,
+            deadline: self.config.upload_time.map(|t| Instant::now() + t),
+        };
         let mut written = 0u64;
         loop {
-            self.write_pending(backend, budget, &mut written);
-            if written >= budget || !self.jobs.is_empty() {
+            self.write_pending(backend, &budget, &mut written);
+            if written >= budget.bytes || !self.jobs.is_empty() || budget.out_of_time(written) {
                 break;
             }
-            let room = usize::try_from(budget - written).unwrap_or(usize::MAX);
+            let room = usize::try_from(budget.bytes - written).unwrap_or(usize::MAX);
             let uploads = server.take_uploads(room);
             if uploads.is_empty() {
                 break;
@@ -353,6 +381,7 @@ impl Residency {
         stats.last_frame_bytes = written;
         stats.max_frame_bytes = stats.max_frame_bytes.max(written);
         stats.uploaded_bytes += written;
+        stats.out_of_time += u64::from(budget.out_of_time(written));
         Ok(written)
     }
 
@@ -612,7 +641,7 @@ impl Residency {
     }
 
     /// Writes queued pieces until `budget` bytes are written this frame.
-    fn write_pending(&mut self, backend: &mut dyn GpuBackend, budget: u64, written: &mut u64) {
+    fn write_pending(&mut self, backend: &mut dyn GpuBackend, budget: &Budget, written: &mut u64) {
         while let Some(mut job) = self.jobs.pop_front() {
             let live = self.entries.get(&job.asset).is_some_and(|e| e.generation == job.generation);
             if !live {
@@ -639,7 +668,7 @@ impl Residency {
         &mut self,
         job: &mut Job,
         backend: &mut dyn GpuBackend,
-        budget: u64,
+        budget: &Budget,
         written: &mut u64,
     ) -> Result<(), GpuError> {
         let source = Arc::clone(&job.source);
@@ -649,7 +678,10 @@ impl Residency {
         })?;
         let Some(entry) = self.entries.get_mut(&job.asset) else { return Ok(()) };
         while let Some(piece) = job.pieces.front_mut() {
-            let room = budget.saturating_sub(*written);
+            if budget.out_of_time(*written) {
+                return Ok(());
+            }
+            let room = budget.bytes.saturating_sub(*written);
             match (piece, &data, &mut entry.kind) {
                 (
                     Piece::Rows { mip, layer, rows },
@@ -739,6 +771,19 @@ impl Residency {
             entry.bytes -= freed;
             self.stats.resident_bytes -= freed;
         }
+    }
+}
+
+/// One update's budget: bytes, and a deadline if time is limited.
+struct Budget {
+    bytes: u64,
+    deadline: Option<Instant>,
+}
+
+impl Budget {
+    /// Whether the time is spent (never before the first write).
+    fn out_of_time(&self, written: u64) -> bool {
+        written > 0 && self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 }
 
