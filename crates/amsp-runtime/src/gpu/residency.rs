@@ -141,6 +141,10 @@ pub enum UploadError {
     },
 }
 
+/// Failures kept between two `take_errors` calls; `stats().failed` counts
+/// them all.
+const MAX_ERRORS: usize = 256;
+
 type Adapter = fn(&Upload) -> Option<Arc<dyn GpuAsset>>;
 
 fn adapt<T: Asset + GpuAsset>(upload: &Upload) -> Option<Arc<dyn GpuAsset>> {
@@ -286,7 +290,8 @@ impl Residency {
         ResidencyStats { assets: self.entries.len(), pending: self.jobs.len(), ..self.stats }
     }
 
-    /// The uploads that failed since the last call.
+    /// The uploads that failed since the last call (the first 256 of
+    /// them; [`ResidencyStats::failed`] counts every one).
     pub fn take_errors(&mut self) -> Vec<UploadError> {
         std::mem::take(&mut self.errors)
     }
@@ -437,9 +442,14 @@ impl Residency {
         true
     }
 
+    /// Counts a failure and keeps it for `take_errors`, at most
+    /// [`MAX_ERRORS`] of them (a host that never asks must not make the
+    /// list grow without bound).
     fn fail(&mut self, error: UploadError) {
         self.stats.failed += 1;
-        self.errors.push(error);
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(error);
+        }
     }
 
     /// Takes one upload: allocates what it needs and queues its writes.
