@@ -1,145 +1,26 @@
 //! The residency manager: which assets have GPU copies, uploaded within a
 //! per-frame byte budget and kept within a VRAM budget.
 
+mod config;
+mod write;
+
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use amsp_core::AssetId;
 
-use super::asset::{GpuAsset, GpuData, GpuDataError, check_texture_data};
+pub use config::{ResidencyConfig, ResidencyStats, ResidentBuffers, ResidentTexture, UploadError};
+use write::{Budget, Job, Piece};
+
+use super::asset::{GpuAsset, GpuData, check_texture_data};
 use super::backend::GpuBackend;
-use super::types::{GpuBufferId, GpuError, GpuTextureDesc, GpuTextureId, TextureWrite};
+use super::types::{GpuBufferId, GpuError, GpuTextureDesc, GpuTextureId};
 use crate::asset::Asset;
 use crate::server::AssetServer;
 use crate::server::upload::Upload;
 use crate::slot::ErasedSlot;
-
-/// Budgets of a [`Residency`] manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ResidencyConfig {
-    /// Bytes of GPU memory the manager's textures and buffers may take.
-    pub vram_budget: u64,
-    /// Bytes written to the GPU per [`Residency::update`] (per frame).
-    pub upload_budget: u64,
-    /// Time an update may spend writing, if limited: once it is spent, the
-    /// update stops after the piece in progress (at least one piece is
-    /// written per update, so uploads always progress).
-    pub upload_time: Option<Duration>,
-}
-
-impl ResidencyConfig {
-    /// Budgets of `vram_budget` bytes of GPU memory and `upload_budget`
-    /// bytes of uploads per frame, with no time limit.
-    #[must_use]
-    pub const fn new(vram_budget: u64, upload_budget: u64) -> Self {
-        Self { vram_budget, upload_budget, upload_time: None }
-    }
-
-    /// The same budgets with uploads limited to `time` per frame too.
-    #[must_use]
-    pub const fn with_upload_time(mut self, time: Duration) -> Self {
-        self.upload_time = Some(time);
-        self
-    }
-}
-
-impl Default for ResidencyConfig {
-    /// 512 MiB of VRAM, 4 MiB of uploads a frame, no time limit.
-    fn default() -> Self {
-        Self::new(512 << 20, 4 << 20)
-    }
-}
-
-/// Counters of a [`Residency`] manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ResidencyStats {
-    /// Updates run.
-    pub frames: u64,
-    /// Bytes written in the last update.
-    pub last_frame_bytes: u64,
-    /// Most bytes written in one update.
-    pub max_frame_bytes: u64,
-    /// Bytes written since the start.
-    pub uploaded_bytes: u64,
-    /// Updates that stopped on the time limit.
-    pub out_of_time: u64,
-    /// Bytes of GPU memory held now.
-    pub resident_bytes: u64,
-    /// Most GPU memory held at once.
-    pub peak_resident_bytes: u64,
-    /// GPU copies evicted to make room.
-    pub evictions: u64,
-    /// Uploads refused (over budget, no GPU form, backend errors).
-    pub failed: u64,
-    /// Assets with a GPU copy (complete or in progress).
-    pub assets: usize,
-    /// Uploads taken and not yet fully written.
-    pub pending: usize,
-}
-
-/// A texture's GPU copy as a renderer uses it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResidentTexture {
-    /// The texture; the same for the asset's whole time on the GPU, while
-    /// mips are added.
-    pub id: GpuTextureId,
-    /// Its full description (every mip is allocated).
-    pub desc: GpuTextureDesc,
-    /// The mips written: sample from `resident.start` (a view's base mip,
-    /// or a sampler's minimum LOD).
-    pub resident: Range<u32>,
-}
-
-/// A buffer set's GPU copy (a mesh LOD's vertices and indices).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResidentBuffers {
-    /// The buffers, in the order the asset gave them.
-    pub ids: Vec<GpuBufferId>,
-    /// The level of detail they hold.
-    pub level: u32,
-}
-
-/// An asset that could not be made resident.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum UploadError {
-    /// The asset has no GPU form.
-    #[error("{type_name} {asset} has no GPU form: {source}")]
-    Data {
-        /// The asset.
-        asset: AssetId,
-        /// Its type.
-        type_name: &'static str,
-        /// Why.
-        source: GpuDataError,
-    },
-    /// The backend refused it.
-    #[error("{type_name} {asset} could not be uploaded: {source}")]
-    Gpu {
-        /// The asset.
-        asset: AssetId,
-        /// Its type.
-        type_name: &'static str,
-        /// The backend's error.
-        source: GpuError,
-    },
-    /// It does not fit the VRAM budget even after evicting every copy not
-    /// used this frame.
-    #[error("{type_name} {asset} needs {bytes} bytes of GPU memory: over the budget of {budget}")]
-    OverBudget {
-        /// The asset.
-        asset: AssetId,
-        /// Its type.
-        type_name: &'static str,
-        /// Bytes it needs.
-        bytes: u64,
-        /// The VRAM budget.
-        budget: u64,
-    },
-}
 
 /// Failures kept between two `take_errors` calls; `stats().failed` counts
 /// them all.
@@ -175,18 +56,6 @@ impl Entry {
     fn is_wanted(&self) -> bool {
         self.users.iter().any(|(slot, _)| slot.upgrade().is_some_and(|s| s.core().is_wanted()))
     }
-}
-
-enum Piece {
-    Rows { mip: u32, layer: u32, rows: Range<u32> },
-    Buffer { index: usize, range: Range<u64> },
-}
-
-struct Job {
-    asset: AssetId,
-    generation: u64,
-    source: Arc<dyn GpuAsset>,
-    pieces: VecDeque<Piece>,
 }
 
 /// Keeps GPU copies of the assets a server loads, within two budgets.
@@ -648,159 +517,6 @@ impl Residency {
             .map(|(index, &size)| Piece::Buffer { index, range: 0..size })
             .collect();
         Some((generation, pieces))
-    }
-
-    /// Writes queued pieces until `budget` bytes are written this frame.
-    fn write_pending(&mut self, backend: &mut dyn GpuBackend, budget: &Budget, written: &mut u64) {
-        while let Some(mut job) = self.jobs.pop_front() {
-            let live = self.entries.get(&job.asset).is_some_and(|e| e.generation == job.generation);
-            if !live {
-                continue;
-            }
-            let result = self.write_job(&mut job, backend, budget, written);
-            if let Err(source) = result {
-                let type_name = self.entries.get(&job.asset).map_or("asset", |e| e.type_name);
-                self.evict(job.asset, backend);
-                self.fail(UploadError::Gpu { asset: job.asset, type_name, source });
-                continue;
-            }
-            if job.pieces.is_empty() {
-                self.finish(&job, backend);
-            } else {
-                self.jobs.push_front(job);
-                return;
-            }
-        }
-    }
-
-    /// Writes a job's pieces until done or out of budget.
-    fn write_job(
-        &mut self,
-        job: &mut Job,
-        backend: &mut dyn GpuBackend,
-        budget: &Budget,
-        written: &mut u64,
-    ) -> Result<(), GpuError> {
-        let source = Arc::clone(&job.source);
-        let data = source.gpu_data().map_err(|e| GpuError::BadWrite {
-            resource: format!("asset {}", job.asset),
-            reason: e.to_string(),
-        })?;
-        let Some(entry) = self.entries.get_mut(&job.asset) else { return Ok(()) };
-        while let Some(piece) = job.pieces.front_mut() {
-            if budget.out_of_time(*written) {
-                return Ok(());
-            }
-            let room = budget.bytes.saturating_sub(*written);
-            match (piece, &data, &mut entry.kind) {
-                (
-                    Piece::Rows { mip, layer, rows },
-                    GpuData::Texture(tex),
-                    Kind::Texture { id, desc, resident, .. },
-                ) => {
-                    let row_bytes = desc.row_bytes(*mip);
-                    let mut fit = room / row_bytes;
-                    if fit == 0 {
-                        if *written > 0 {
-                            return Ok(());
-                        }
-                        fit = 1;
-                    }
-                    let n = u32::try_from(fit).unwrap_or(u32::MAX).min(rows.end - rows.start);
-                    let bytes = tex.mip(*mip).ok_or_else(|| missing(job.asset, *mip))?;
-                    let start = u64::from(*layer) * desc.layer_bytes(*mip)
-                        + u64::from(rows.start) * row_bytes;
-                    let len = u64::from(n) * row_bytes;
-                    let slice = usize::try_from(start)
-                        .ok()
-                        .zip(usize::try_from(start + len).ok())
-                        .and_then(|(a, b)| bytes.get(a..b))
-                        .ok_or_else(|| missing(job.asset, *mip))?;
-                    let region =
-                        TextureWrite { mip: *mip, layer: *layer, rows: rows.start..rows.start + n };
-                    backend.write_texture(*id, &region, slice)?;
-                    *written += len;
-                    rows.start += n;
-                    if rows.start >= rows.end {
-                        if *layer + 1 == desc.layers {
-                            resident.start = resident.start.min(*mip);
-                        }
-                        job.pieces.pop_front();
-                    }
-                }
-                (
-                    Piece::Buffer { index, range },
-                    GpuData::Buffers(set),
-                    Kind::Buffers { next: Some((ids, _)), .. },
-                ) => {
-                    let mut fit = room / 4 * 4;
-                    if fit == 0 {
-                        if *written > 0 {
-                            return Ok(());
-                        }
-                        fit = 4;
-                    }
-                    let len = fit.min(range.end - range.start);
-                    let (id, bytes) = ids
-                        .get(*index)
-                        .map(|(id, _)| *id)
-                        .zip(set.buffers.get(*index).map(|(_, b)| *b))
-                        .ok_or_else(|| missing(job.asset, 0))?;
-                    let slice = usize::try_from(range.start)
-                        .ok()
-                        .zip(usize::try_from(range.start + len).ok())
-                        .and_then(|(a, b)| bytes.get(a..b))
-                        .ok_or_else(|| missing(job.asset, 0))?;
-                    backend.write_buffer(id, range.start, slice)?;
-                    *written += len;
-                    range.start += len;
-                    if range.is_empty() {
-                        job.pieces.pop_front();
-                    }
-                }
-                _ => {
-                    job.pieces.clear();
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// A job fully written: a buffer set replaces the previous one.
-    fn finish(&mut self, job: &Job, backend: &mut dyn GpuBackend) {
-        let Some(entry) = self.entries.get_mut(&job.asset) else { return };
-        if let Kind::Buffers { current, next } = &mut entry.kind
-            && let Some(done) = next.take()
-        {
-            let mut freed = 0;
-            for (id, size) in current.replace(done).map(|(ids, _)| ids).unwrap_or_default() {
-                backend.destroy_buffer(id);
-                freed += size;
-            }
-            entry.bytes -= freed;
-            self.stats.resident_bytes -= freed;
-        }
-    }
-}
-
-/// One update's budget: bytes, and a deadline if time is limited.
-struct Budget {
-    bytes: u64,
-    deadline: Option<Instant>,
-}
-
-impl Budget {
-    /// Whether the time is spent (never before the first write).
-    fn out_of_time(&self, written: u64) -> bool {
-        written > 0 && self.deadline.is_some_and(|d| Instant::now() >= d)
-    }
-}
-
-fn missing(asset: AssetId, mip: u32) -> GpuError {
-    GpuError::BadWrite {
-        resource: format!("asset {asset}"),
-        reason: format!("level {mip} no longer matches the data it was queued for"),
     }
 }
 
