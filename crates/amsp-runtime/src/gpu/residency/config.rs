@@ -9,13 +9,13 @@ use amsp_core::AssetId;
 use crate::gpu::asset::GpuDataError;
 use crate::gpu::types::{GpuBufferId, GpuError, GpuTextureDesc, GpuTextureId};
 
-/// Budgets of a [`Residency`] manager.
+/// Budgets of a [`Residency`](super::Residency) manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResidencyConfig {
     /// Bytes of GPU memory the manager's textures and buffers may take.
     pub vram_budget: u64,
-    /// Bytes written to the GPU per [`Residency::update`] (per frame).
+    /// Bytes written to the GPU per [`Residency::update`](super::Residency::update) (per frame).
     pub upload_budget: u64,
     /// Time an update may spend writing, if limited: once it is spent, the
     /// update stops after the piece in progress (at least one piece is
@@ -46,7 +46,7 @@ impl Default for ResidencyConfig {
     }
 }
 
-/// Counters of a [`Residency`] manager.
+/// Counters of a [`Residency`](super::Residency) manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ResidencyStats {
     /// Updates run.
