@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# Debian packages the build needs: libclang-dev for bindgen (astcenc-rs).
-DEBIAN_PACKAGES=(libclang-dev)
+# Debian packages the build needs: libclang-dev for bindgen (astcenc-rs);
+# mesa-vulkan-drivers and libvulkan1 for the GPU tests (Mesa's software
+# Vulkan device, lavapipe).
+DEBIAN_PACKAGES=(libclang-dev mesa-vulkan-drivers libvulkan1)
 
 step "system packages"
 if [ "${AMSP_SKIP_SYSTEM_PACKAGES:-0}" = 1 ]; then

@@ -113,6 +113,7 @@ mod asset;
 pub mod cache;
 mod error;
 mod executor;
+pub mod gpu;
 mod handle;
 mod loader;
 mod sched;

@@ -17,6 +17,8 @@ mod asset;
 pub mod codec;
 pub(crate) mod data;
 mod error;
+#[cfg(feature = "runtime")]
+mod gpu;
 #[cfg(feature = "import")]
 pub(crate) mod import;
 pub mod layout;

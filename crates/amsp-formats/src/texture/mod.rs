@@ -21,6 +21,8 @@ mod asset;
 pub mod basis;
 pub mod dds;
 pub mod encode;
+#[cfg(feature = "runtime")]
+mod gpu;
 #[cfg(feature = "import")]
 mod import;
 pub mod ktx2;
@@ -31,6 +33,8 @@ pub mod source;
 
 #[cfg(feature = "runtime")]
 pub use asset::{Texture, TextureLoader};
+#[cfg(feature = "runtime")]
+pub use gpu::gpu_format;
 #[cfg(feature = "import")]
 pub use import::TextureImporter;
 pub use layout::TEXTURE_TYPE;

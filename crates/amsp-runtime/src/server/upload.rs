@@ -130,6 +130,12 @@ impl std::fmt::Debug for Upload {
 }
 
 impl Upload {
+    /// The slot the upload is for (the residency manager watches whether
+    /// it is still wanted).
+    pub(crate) fn slot(&self) -> &Arc<dyn ErasedSlot> {
+        &self.slot
+    }
+
     /// The asset's id.
     #[must_use]
     pub fn id(&self) -> AssetId {
