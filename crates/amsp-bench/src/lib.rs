@@ -10,6 +10,7 @@
 
 pub mod models;
 pub mod sim;
+pub mod soak;
 pub mod textures;
 pub mod world;
 

@@ -87,9 +87,10 @@ impl AssetServerBuilder {
         self
     }
 
-    /// Bytes of unused loaded assets to keep; beyond it the least recently
-    /// used unused assets are freed (default: no budget, unused assets stay
-    /// until [`AssetServer::unload_unused`]).
+    /// Bytes of unused loaded assets to keep; beyond it unused assets are
+    /// freed in the order of the [cache policy](Self::cache_policy)
+    /// (default: no budget, unused assets stay until
+    /// [`AssetServer::unload_unused`]).
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.memory_budget = Some(bytes);
         self
