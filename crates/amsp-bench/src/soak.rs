@@ -138,7 +138,7 @@ pub fn soak(source: Arc<CookedSource>, ids: &[(AssetId, u64)], config: &SoakConf
         while held.len() > config.held {
             held.pop_front();
         }
-        if report.requests % config.per_frame == 0 {
+        if report.requests.is_multiple_of(config.per_frame) {
             // A frame: the requests a game makes in one, then the next
             // frame, later if the server has more queued than a few frames
             // of requests (a host does not ask for more than it can use).
