@@ -190,7 +190,12 @@ struct Entry {
     generation: u64,
 }
 
-/// The S3-FIFO policy: see the [module docs](self).
+/// The S3-FIFO policy (Yang et al., SOSP 2023): new entries go to a small
+/// FIFO queue (a tenth of the bytes) and leave it unless reused while
+/// there; reused ones move to the main FIFO queue, where a reuse buys
+/// another round; a ghost queue of recently evicted keys sends an entry
+/// that comes back straight to the main queue. A one-time scan passes
+/// through the small queue without flushing the main one.
 #[derive(Debug)]
 pub struct S3Fifo<K> {
     entries: HashMap<K, Entry>,
