@@ -51,40 +51,40 @@ pub trait EvictionPolicy<K>: Send {
     }
 }
 
-/// Least recently unused first.
+/// Keys ordered by a rank (`O`, smallest evicted first) that an insert
+/// computes from the key's previous rank, if tracked, and a clock tick:
+/// what [`Lru`] and [`Lfu`] share.
 #[derive(Debug)]
-pub struct Lru<K> {
-    order: BTreeMap<u64, (K, usize)>,
-    at: HashMap<K, u64>,
+struct Ranked<K, O> {
+    order: BTreeMap<O, (K, usize)>,
+    at: HashMap<K, O>,
     tick: u64,
     bytes: usize,
 }
 
-impl<K> Default for Lru<K> {
+impl<K, O> Default for Ranked<K, O> {
     fn default() -> Self {
         Self { order: BTreeMap::new(), at: HashMap::new(), tick: 0, bytes: 0 }
     }
 }
 
-impl<K: Copy + Eq + Hash + Send> EvictionPolicy<K> for Lru<K> {
-    fn name(&self) -> &'static str {
-        "lru"
-    }
-
-    fn insert(&mut self, key: K, bytes: usize) {
-        self.remove(&key);
+impl<K: Copy + Eq + Hash, O: Copy + Ord> Ranked<K, O> {
+    fn insert(&mut self, key: K, bytes: usize, rank: impl FnOnce(Option<O>, u64) -> O) {
+        let previous = self.take(&key);
         self.tick += 1;
-        self.order.insert(self.tick, (key, bytes));
-        self.at.insert(key, self.tick);
+        let r = rank(previous, self.tick);
+        self.order.insert(r, (key, bytes));
+        self.at.insert(key, r);
         self.bytes += bytes;
     }
 
-    fn remove(&mut self, key: &K) {
-        if let Some(tick) = self.at.remove(key)
-            && let Some((_, bytes)) = self.order.remove(&tick)
-        {
+    /// Stops tracking `key`; returns its rank.
+    fn take(&mut self, key: &K) -> Option<O> {
+        let r = self.at.remove(key)?;
+        if let Some((_, bytes)) = self.order.remove(&r) {
             self.bytes -= bytes;
         }
+        Some(r)
     }
 
     fn evict(&mut self) -> Option<K> {
@@ -93,83 +93,73 @@ impl<K: Copy + Eq + Hash + Send> EvictionPolicy<K> for Lru<K> {
         self.bytes -= bytes;
         Some(key)
     }
+}
 
-    fn contains(&self, key: &K) -> bool {
-        self.at.contains_key(key)
-    }
+/// Least recently unused first.
+#[derive(Debug)]
+pub struct Lru<K>(Ranked<K, u64>);
 
-    fn bytes(&self) -> usize {
-        self.bytes
-    }
-
-    fn len(&self) -> usize {
-        self.at.len()
+impl<K> Default for Lru<K> {
+    fn default() -> Self {
+        Self(Ranked::default())
     }
 }
 
 /// Least often reused first; among equals, least recently unused first.
 /// Counts live as long as the key is tracked (in-cache LFU).
 #[derive(Debug)]
-pub struct Lfu<K> {
-    order: BTreeMap<(u32, u64), (K, usize)>,
-    at: HashMap<K, (u32, u64)>,
-    tick: u64,
-    bytes: usize,
-}
+pub struct Lfu<K>(Ranked<K, (u32, u64)>);
 
 impl<K> Default for Lfu<K> {
     fn default() -> Self {
-        Self { order: BTreeMap::new(), at: HashMap::new(), tick: 0, bytes: 0 }
+        Self(Ranked::default())
+    }
+}
+
+/// The parts of [`EvictionPolicy`] that [`Ranked`] serves alike.
+macro_rules! ranked_policy {
+    ($name:literal) => {
+        fn name(&self) -> &'static str {
+            $name
+        }
+
+        fn remove(&mut self, key: &K) {
+            self.0.take(key);
+        }
+
+        fn evict(&mut self) -> Option<K> {
+            self.0.evict()
+        }
+
+        fn contains(&self, key: &K) -> bool {
+            self.0.at.contains_key(key)
+        }
+
+        fn bytes(&self) -> usize {
+            self.0.bytes
+        }
+
+        fn len(&self) -> usize {
+            self.0.at.len()
+        }
+    };
+}
+
+impl<K: Copy + Eq + Hash + Send> EvictionPolicy<K> for Lru<K> {
+    ranked_policy!("lru");
+
+    fn insert(&mut self, key: K, bytes: usize) {
+        self.0.insert(key, bytes, |_, tick| tick);
     }
 }
 
 impl<K: Copy + Eq + Hash + Send> EvictionPolicy<K> for Lfu<K> {
-    fn name(&self) -> &'static str {
-        "lfu"
-    }
+    ranked_policy!("lfu");
 
     fn insert(&mut self, key: K, bytes: usize) {
-        let uses = match self.at.remove(&key) {
-            Some(slot) => {
-                if let Some((_, old)) = self.order.remove(&slot) {
-                    self.bytes -= old;
-                }
-                slot.0.saturating_add(1)
-            }
-            None => 0,
-        };
-        self.tick += 1;
-        let slot = (uses, self.tick);
-        self.order.insert(slot, (key, bytes));
-        self.at.insert(key, slot);
-        self.bytes += bytes;
-    }
-
-    fn remove(&mut self, key: &K) {
-        if let Some(slot) = self.at.remove(key)
-            && let Some((_, bytes)) = self.order.remove(&slot)
-        {
-            self.bytes -= bytes;
-        }
-    }
-
-    fn evict(&mut self) -> Option<K> {
-        let (_, (key, bytes)) = self.order.pop_first()?;
-        self.at.remove(&key);
-        self.bytes -= bytes;
-        Some(key)
-    }
-
-    fn contains(&self, key: &K) -> bool {
-        self.at.contains_key(key)
-    }
-
-    fn bytes(&self) -> usize {
-        self.bytes
-    }
-
-    fn len(&self) -> usize {
-        self.at.len()
+        self.0.insert(key, bytes, |previous, tick| {
+            (previous.map_or(0, |(uses, _)| uses.saturating_add(1)), tick)
+        });
     }
 }
 
