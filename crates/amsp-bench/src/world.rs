@@ -8,6 +8,11 @@
 
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
+
+use amsp_cook::Cooker;
+use amsp_formats::model::ModelImporter;
+use amsp_formats::texture::TextureImporter;
 
 use serde_json::json;
 
@@ -288,4 +293,14 @@ impl World {
         }
         Ok(Self { side_m, props, placements })
     }
+}
+
+/// A cooker of a world's sources in `src` into `out`, with the importers
+/// its files need (KTX2 textures, GLB models).
+#[must_use]
+pub fn world_cooker(src: &Path, out: &Path) -> Cooker {
+    let mut cooker = Cooker::new(src, out);
+    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+    cooker.registry_mut().register(Arc::new(ModelImporter::default()));
+    cooker
 }

@@ -4,16 +4,11 @@
 
 use std::sync::Arc;
 
-use amsp_bench::sim::assets::stream_assets;
+use amsp_bench::sim::assets::open_world;
 use amsp_bench::sim::disk::Disk;
 use amsp_bench::sim::paths::PathKind;
 use amsp_bench::sim::run::{SimConfig, Strategy, run};
-use amsp_bench::world::{WorldSpec, write_world};
-use amsp_catalog::Catalog;
-use amsp_cook::Cooker;
-use amsp_formats::model::ModelImporter;
-use amsp_formats::texture::TextureImporter;
-use amsp_io::CookedSource;
+use amsp_bench::world::{WorldSpec, world_cooker, write_world};
 
 #[test]
 fn strategies_run_deterministically_on_a_small_world() {
@@ -28,14 +23,9 @@ fn strategies_run_deterministically_on_a_small_world() {
         ..WorldSpec::default()
     };
     let world = write_world(&src, &spec).unwrap();
-    let mut cooker = Cooker::new(&src, &out);
-    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
-    cooker.registry_mut().register(Arc::new(ModelImporter::default()));
-    assert_eq!(cooker.run().unwrap().failed, 0);
-    let catalog = Catalog::open_read_only(out.join("catalog.db")).unwrap();
-    let assets = stream_assets(&catalog, &world).unwrap();
+    assert_eq!(world_cooker(&src, &out).run().unwrap().failed, 0);
+    let (assets, source) = open_world(&out, &world).unwrap();
     assert_eq!(assets.len(), 80);
-    let source = Arc::new(CookedSource::open(&out).unwrap());
     let config = SimConfig {
         seconds: 4.0,
         bandwidth: 4e6,

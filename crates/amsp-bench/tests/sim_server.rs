@@ -6,18 +6,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use amsp_bench::sim::assets::stream_assets;
+use amsp_bench::sim::assets::open_world;
 use amsp_bench::sim::clocked::ClockedSource;
 use amsp_bench::sim::disk::Disk;
 use amsp_bench::sim::paths::PathKind;
 use amsp_bench::sim::run::{SimConfig, Strategy, run};
 use amsp_bench::sim::server_run::run_server;
-use amsp_bench::world::{WorldSpec, write_world};
-use amsp_catalog::Catalog;
-use amsp_cook::Cooker;
-use amsp_formats::model::ModelImporter;
-use amsp_formats::texture::TextureImporter;
-use amsp_io::CookedSource;
+use amsp_bench::world::{WorldSpec, world_cooker, write_world};
 
 #[test]
 fn strategies_run_through_the_asset_server() {
@@ -32,13 +27,8 @@ fn strategies_run_through_the_asset_server() {
         ..WorldSpec::default()
     };
     let world = write_world(&src, &spec).unwrap();
-    let mut cooker = Cooker::new(&src, &out);
-    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
-    cooker.registry_mut().register(Arc::new(ModelImporter::default()));
-    assert_eq!(cooker.run().unwrap().failed, 0);
-    let catalog = Catalog::open_read_only(out.join("catalog.db")).unwrap();
-    let assets = stream_assets(&catalog, &world).unwrap();
-    let cooked = Arc::new(CookedSource::open(&out).unwrap());
+    assert_eq!(world_cooker(&src, &out).run().unwrap().failed, 0);
+    let (assets, cooked) = open_world(&out, &world).unwrap();
     let costs: HashMap<_, _> =
         assets.iter().flat_map(|a| a.chunk_costs().map(move |(c, b)| ((a.id, c), b))).collect();
     let config = SimConfig {

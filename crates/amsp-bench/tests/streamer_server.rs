@@ -5,18 +5,14 @@
 //! releases everything; leaving before the reads finish cancels them.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use amsp_bench::sim::assets::{StreamAsset, stream_assets};
-use amsp_bench::world::{World, WorldSpec, write_world};
-use amsp_catalog::Catalog;
-use amsp_cook::Cooker;
+use amsp_bench::sim::assets::{StreamAsset, open_world};
+use amsp_bench::world::{World, WorldSpec, world_cooker, write_world};
 use amsp_core::{AssetId, AssetPath};
 use amsp_formats::mesh::{Mesh, MeshLoader};
-use amsp_formats::model::ModelImporter;
-use amsp_formats::texture::{Texture, TextureImporter, TextureLoader};
+use amsp_formats::texture::{Texture, TextureLoader};
 use amsp_io::{AssetDescriptor, AssetSource, CookedSource, ReadError};
 use amsp_runtime::AssetServer;
 use amsp_runtime::streaming::{
@@ -83,9 +79,8 @@ fn setup() -> Setup {
         ..WorldSpec::default()
     };
     let world = write_world(&src, &spec).unwrap();
-    cook(&src, &out);
-    let catalog = Catalog::open_read_only(out.join("catalog.db")).unwrap();
-    let assets = stream_assets(&catalog, &world).unwrap();
+    assert_eq!(world_cooker(&src, &out).run().unwrap().failed, 0);
+    let (assets, _) = open_world(&out, &world).unwrap();
     let source = Arc::new(Logged {
         inner: CookedSource::open(&out).unwrap(),
         open: Mutex::new(true),
@@ -100,13 +95,6 @@ fn setup() -> Setup {
     server.register_loader(TextureLoader::default());
     server.register_loader(MeshLoader::default());
     Setup { _dir: dir, world, assets, source, server }
-}
-
-fn cook(src: &Path, out: &Path) {
-    let mut cooker = Cooker::new(src, out);
-    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
-    cooker.registry_mut().register(Arc::new(ModelImporter::default()));
-    assert_eq!(cooker.run().unwrap().failed, 0);
 }
 
 fn streamer(s: &Setup, eye: Vec3) -> (Streamer, ObserverId) {

@@ -1,14 +1,9 @@
 //! The synthetic world cooks into models, LOD-chained meshes and mip-chained
 //! textures, and its placements survive a save and load.
 
-use std::sync::Arc;
-
-use amsp_bench::world::{World, WorldSpec, write_world};
+use amsp_bench::world::{World, WorldSpec, world_cooker, write_world};
 use amsp_catalog::Catalog;
-use amsp_cook::Cooker;
 use amsp_core::AssetPath;
-use amsp_formats::model::ModelImporter;
-use amsp_formats::texture::TextureImporter;
 
 #[test]
 fn a_small_world_cooks_with_lods_and_mips() {
@@ -25,10 +20,7 @@ fn a_small_world_cooks_with_lods_and_mips() {
     assert_eq!((world.props.len(), world.placements.len()), (24, 5000));
     assert!(world.placements.iter().all(|p| p.position[0] >= 0.0 && p.position[0] <= spec.side_m));
 
-    let mut cooker = Cooker::new(&src, &out);
-    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
-    cooker.registry_mut().register(Arc::new(ModelImporter::default()));
-    let report = cooker.run().unwrap();
+    let report = world_cooker(&src, &out).run().unwrap();
     assert_eq!(report.failed, 0, "{:?}", report.errors);
     let catalog = Catalog::open_read_only(out.join("catalog.db")).unwrap();
     for prop in &world.props {

@@ -69,6 +69,22 @@ impl StreamAsset {
     }
 }
 
+/// The streamable assets of a world cooked into `out`, and its packs
+/// opened.
+///
+/// # Errors
+/// A catalog or pack that does not open, or as [`stream_assets`].
+pub fn open_world(
+    out: &std::path::Path,
+    world: &World,
+) -> io::Result<(Vec<StreamAsset>, std::sync::Arc<amsp_io::CookedSource>)> {
+    let catalog =
+        Catalog::open_read_only(out.join(amsp_cook::CATALOG_FILE)).map_err(io::Error::other)?;
+    let assets = stream_assets(&catalog, world)?;
+    let source = amsp_io::CookedSource::open(out).map_err(io::Error::other)?;
+    Ok((assets, std::sync::Arc::new(source)))
+}
+
 /// The streamable assets of a world: `assets[2 * prop]` is the prop's mesh
 /// and `assets[2 * prop + 1]` its texture.
 ///

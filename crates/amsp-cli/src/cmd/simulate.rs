@@ -10,19 +10,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use amsp_bench::sim::assets::stream_assets;
+use amsp_bench::sim::assets::open_world;
 use amsp_bench::sim::clocked::ClockedSource;
 use amsp_bench::sim::disk::Disk;
 use amsp_bench::sim::paths::PathKind;
 use amsp_bench::sim::report::{json, table, write_report};
 use amsp_bench::sim::run::{SimConfig, Strategy, run};
 use amsp_bench::sim::server_run::run_server;
-use amsp_bench::world::{World, WorldSpec, write_world};
-use amsp_catalog::Catalog;
-use amsp_cook::Cooker;
-use amsp_formats::model::ModelImporter;
-use amsp_formats::texture::TextureImporter;
-use amsp_io::CookedSource;
+use amsp_bench::world::{World, WorldSpec, world_cooker, write_world};
 use anyhow::{Context, bail};
 
 /// Arguments of `amsp simulate`.
@@ -120,10 +115,7 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         ));
         world
     };
-    let mut cooker = Cooker::new(&src, &out);
-    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
-    cooker.registry_mut().register(Arc::new(ModelImporter::default()));
-    let report = cooker.run()?;
+    let report = world_cooker(&src, &out).run()?;
     if report.failed > 0 {
         bail!("the world did not cook: {:?}", report.errors);
     }
@@ -135,9 +127,7 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         report.elapsed.as_secs_f64()
     ));
 
-    let catalog = Catalog::open_read_only(out.join(amsp_cook::CATALOG_FILE))?;
-    let assets = stream_assets(&catalog, &world)?;
-    let source = Arc::new(CookedSource::open(&out)?);
+    let (assets, source) = open_world(&out, &world)?;
     let paths = args
         .paths
         .iter()
