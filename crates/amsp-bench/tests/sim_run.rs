@@ -2,29 +2,18 @@
 //! deterministic, read real chunks, stay in budget, and the judge sees
 //! pop-in when the disk is slow.
 
+mod common;
+
 use std::sync::Arc;
 
-use amsp_bench::sim::assets::open_world;
 use amsp_bench::sim::disk::Disk;
 use amsp_bench::sim::paths::PathKind;
 use amsp_bench::sim::run::{SimConfig, Strategy, run};
-use amsp_bench::world::{WorldSpec, world_cooker, write_world};
+use common::small_world;
 
 #[test]
 fn strategies_run_deterministically_on_a_small_world() {
-    let dir = tempfile::tempdir().unwrap();
-    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
-    let spec = WorldSpec {
-        placements: 10_000,
-        side_m: 800.0,
-        props: 40,
-        max_texture: 512,
-        max_triangles: 6000,
-        ..WorldSpec::default()
-    };
-    let world = write_world(&src, &spec).unwrap();
-    assert_eq!(world_cooker(&src, &out).run().unwrap().failed, 0);
-    let (assets, source) = open_world(&out, &world).unwrap();
+    let (_dir, world, assets, source) = small_world();
     assert_eq!(assets.len(), 80);
     let config = SimConfig {
         seconds: 4.0,

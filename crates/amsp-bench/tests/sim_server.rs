@@ -3,34 +3,20 @@
 //! out by an `AssetServer` (its scheduler, loaders and cancellation) on the
 //! simulated-clock disk; compared with the modelled disk on the same path.
 
-use std::collections::HashMap;
+mod common;
+
 use std::sync::Arc;
 
-use amsp_bench::sim::assets::open_world;
 use amsp_bench::sim::clocked::ClockedSource;
 use amsp_bench::sim::disk::Disk;
 use amsp_bench::sim::paths::PathKind;
 use amsp_bench::sim::run::{SimConfig, Strategy, run};
 use amsp_bench::sim::server_run::run_server;
-use amsp_bench::world::{WorldSpec, world_cooker, write_world};
+use common::small_world;
 
 #[test]
 fn strategies_run_through_the_asset_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
-    let spec = WorldSpec {
-        placements: 10_000,
-        side_m: 800.0,
-        props: 40,
-        max_texture: 512,
-        max_triangles: 6000,
-        ..WorldSpec::default()
-    };
-    let world = write_world(&src, &spec).unwrap();
-    assert_eq!(world_cooker(&src, &out).run().unwrap().failed, 0);
-    let (assets, cooked) = open_world(&out, &world).unwrap();
-    let costs: HashMap<_, _> =
-        assets.iter().flat_map(|a| a.chunk_costs().map(move |(c, b)| ((a.id, c), b))).collect();
+    let (_dir, world, assets, cooked) = small_world();
     let config = SimConfig {
         seconds: 4.0,
         warmup: 0.0,
@@ -38,8 +24,12 @@ fn strategies_run_through_the_asset_server() {
         memory_budget: 64 << 20,
         ..SimConfig::default()
     };
-    let source =
-        Arc::new(ClockedSource::new(Arc::clone(&cooked), costs, config.bandwidth, config.latency));
+    let source = Arc::new(ClockedSource::new(
+        Arc::clone(&cooked),
+        &assets,
+        config.bandwidth,
+        config.latency,
+    ));
     for strategy in Strategy::ALL {
         let served =
             run_server(&world, &assets, &source, PathKind::Drive, strategy, &config).unwrap();

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use amsp_core::{AssetId, AssetPath};
 use amsp_io::{AssetDescriptor, AssetSource, CookedSource, ReadError};
 
+use super::assets::StreamAsset;
+
 /// How long a read may wait for a clock nobody moves before it fails.
 const STALL: Duration = Duration::from_secs(120);
 
@@ -51,15 +53,17 @@ impl std::fmt::Debug for ClockedSource {
 
 impl ClockedSource {
     /// `inner` read at `bytes_per_s` with `latency_s` before each read;
-    /// `costs` gives each chunk's stored bytes (a chunk not listed costs
-    /// its decoded size).
+    /// a chunk of `assets` costs its stored bytes, any other chunk its
+    /// decoded size.
     #[must_use]
     pub fn new(
         inner: Arc<CookedSource>,
-        costs: HashMap<(AssetId, u32), u64>,
+        assets: &[StreamAsset],
         bytes_per_s: f64,
         latency_s: f64,
     ) -> Self {
+        let costs =
+            assets.iter().flat_map(|a| a.chunk_costs().map(move |(c, b)| ((a.id, c), b))).collect();
         Self {
             inner,
             costs,

@@ -318,26 +318,19 @@ pub fn run(
         if !measured {
             if tick + 1 == warmup {
                 read_before = disk.bytes_read();
-                result.wasted_bytes = 0;
-                sharp_ms.clear();
-                for st in &mut state {
-                    st.needed_since = None;
-                }
-                peak_before_clock(&mut result, resident_bytes);
+                end_warmup(&mut result, &mut state, &mut sharp_ms, resident_bytes);
             }
             continue;
-        }
-        if popped > 0 {
-            result.pop_in_frames += 1;
         }
         let in_flight =
             pending.values().map(|p| assets[p.asset as usize].steps[p.step].stored).sum::<u64>()
                 + disk.in_flight().map_or(0, |r| r.bytes);
-        result.peak_resident_bytes = result.peak_resident_bytes.max(resident_bytes);
-        result.samples.push(FrameSample { popped, in_flight, resident: resident_bytes });
-        if config.snapshots.contains(&frame) {
-            result.snapshots.push(snapshot(world, assets, &state, frame, &s));
-        }
+        let sample = FrameSample { popped, in_flight, resident: resident_bytes };
+        record_frame(
+            &mut result,
+            sample,
+            config.snapshots.contains(&frame).then(|| snapshot(world, assets, &state, frame, &s)),
+        );
     }
     finish(&mut result, &state, disk.bytes_read() - read_before, sharp_ms);
     Ok(result)
@@ -427,9 +420,31 @@ pub(crate) fn insert_placements(
     Ok(centers)
 }
 
-/// Resident memory at the end of the warm-up counts towards the peak.
-pub(crate) fn peak_before_clock(result: &mut RunResult, resident: u64) {
+/// The end of the warm-up: what was wasted and how long sharpness took
+/// until then are forgotten, and the memory resident then counts towards
+/// the peak.
+pub(crate) fn end_warmup(
+    result: &mut RunResult,
+    state: &mut [AssetState],
+    sharp_ms: &mut Vec<f64>,
+    resident: u64,
+) {
+    result.wasted_bytes = 0;
+    sharp_ms.clear();
+    for st in state {
+        st.needed_since = None;
+    }
     result.peak_resident_bytes = result.peak_resident_bytes.max(resident);
+}
+
+/// Records a measured frame, with its snapshot if one was asked for.
+pub(crate) fn record_frame(result: &mut RunResult, sample: FrameSample, snap: Option<Snapshot>) {
+    if sample.popped > 0 {
+        result.pop_in_frames += 1;
+    }
+    result.peak_resident_bytes = result.peak_resident_bytes.max(sample.resident);
+    result.samples.push(sample);
+    result.snapshots.extend(snap);
 }
 
 /// The disk key of a read of `step` of asset `a`.

@@ -33,9 +33,9 @@ use super::assets::StreamAsset;
 use super::clocked::ClockedSource;
 use super::paths::PathKind;
 use super::run::{
-    AssetState, FrameSample, RunResult, SimConfig, Strategy, err, finish, insert_placements, judge,
-    loaded_bytes, manager_config, nearest, observer_of, peak_before_clock, record_requests,
-    snapshot,
+    AssetState, FrameSample, RunResult, SimConfig, Strategy, end_warmup, err, finish,
+    insert_placements, judge, loaded_bytes, manager_config, nearest, observer_of, record_frame,
+    record_requests, snapshot,
 };
 use crate::world::World;
 
@@ -157,23 +157,16 @@ pub fn run_server(
         if !measured {
             if tick + 1 == warmup {
                 read_before = source.bytes_moved();
-                result.wasted_bytes = 0;
-                sharp_ms.clear();
-                for st in &mut state {
-                    st.needed_since = None;
-                }
-                peak_before_clock(&mut result, resident_bytes);
+                end_warmup(&mut result, &mut state, &mut sharp_ms, resident_bytes);
             }
             continue;
         }
-        if popped > 0 {
-            result.pop_in_frames += 1;
-        }
-        result.peak_resident_bytes = result.peak_resident_bytes.max(resident_bytes);
-        result.samples.push(FrameSample { popped, in_flight, resident: resident_bytes });
-        if config.snapshots.contains(&frame) {
-            result.snapshots.push(snapshot(world, assets, &state, frame, &s));
-        }
+        let sample = FrameSample { popped, in_flight, resident: resident_bytes };
+        record_frame(
+            &mut result,
+            sample,
+            config.snapshots.contains(&frame).then(|| snapshot(world, assets, &state, frame, &s)),
+        );
     }
     // Release everything so that no read waits on the clock at shutdown.
     drop(streamer);

@@ -4,7 +4,6 @@
 //! `fifo` and `nearest` baselines on the same paths, disk and budget. By
 //! default the decisions are carried out by the runtime's `AssetServer`.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -147,10 +146,12 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         },
         ..SimConfig::default()
     };
-    let costs: HashMap<_, _> =
-        assets.iter().flat_map(|a| a.chunk_costs().map(move |(c, b)| ((a.id, c), b))).collect();
-    let clocked =
-        Arc::new(ClockedSource::new(Arc::clone(&source), costs, config.bandwidth, config.latency));
+    let clocked = Arc::new(ClockedSource::new(
+        Arc::clone(&source),
+        &assets,
+        config.bandwidth,
+        config.latency,
+    ));
     let mut results = Vec::new();
     for &path in &paths {
         for strategy in Strategy::ALL {
