@@ -1,6 +1,8 @@
 //! The disk cache (L2): round trips, exact keys, corruption, the size cap
 //! and `CachingSource` over a real cooked output.
 
+mod disk_cache_common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,11 +11,12 @@ use std::time::Duration;
 
 use amsp_cook::{ImportError, ImportInput, ImportedAsset, Importer};
 use amsp_core::{AssetId, AssetPath, ContentHash};
-use amsp_io::disk_cache::{ENGINE_VERSION, TEMP_PREFIX};
+use amsp_io::disk_cache::ENGINE_VERSION;
 use amsp_io::{
     AssetDescriptor, AssetSource, CacheKey, CachingSource, CookedSource, DiskCache,
     DiskCacheConfig, DiskCacheError, ReadError,
 };
+use disk_cache_common::assert_accounting;
 
 fn config(max_bytes: u64) -> DiskCacheConfig {
     DiskCacheConfig { max_bytes, ..DiskCacheConfig::default() }
@@ -36,36 +39,6 @@ fn bytes(seed: u32, len: usize) -> Vec<u8> {
     }
     out.truncate(len);
     out
-}
-
-/// Every file in the cache's fan-out folders: (entry files, temp files).
-fn files(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let (mut entries, mut temps) = (Vec::new(), Vec::new());
-    for item in fs::read_dir(dir).unwrap() {
-        let item = item.unwrap();
-        if !item.file_type().unwrap().is_dir() {
-            continue;
-        }
-        for file in fs::read_dir(item.path()).unwrap() {
-            let path = file.unwrap().path();
-            if path.file_name().unwrap().to_str().unwrap().starts_with(TEMP_PREFIX) {
-                temps.push(path);
-            } else {
-                entries.push(path);
-            }
-        }
-    }
-    (entries, temps)
-}
-
-/// The cache's accounting agrees with the files on disk.
-fn assert_accounting(cache: &DiskCache) {
-    let (entries, temps) = files(cache.dir());
-    assert!(temps.is_empty(), "temporary files left: {temps:?}");
-    let on_disk: u64 = entries.iter().map(|p| fs::metadata(p).unwrap().len()).sum();
-    let stats = cache.stats();
-    assert_eq!(stats.bytes, on_disk, "accounted bytes vs files");
-    assert_eq!(stats.entries, entries.len() as u64, "accounted entries vs files");
 }
 
 #[test]

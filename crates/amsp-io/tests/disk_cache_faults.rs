@@ -8,6 +8,8 @@
 //! read their limits from `/proc`.
 #![cfg(target_os = "linux")]
 
+mod disk_cache_common;
+
 use std::collections::HashMap;
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -17,8 +19,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use amsp_core::ContentHash;
-use amsp_io::disk_cache::TEMP_PREFIX;
 use amsp_io::{CacheKey, DiskCache, DiskCacheConfig, DiskCacheError};
+use disk_cache_common::{assert_accounting, files};
 
 const CHILD_ENV: &str = "AMSP_DISK_CACHE_CHILD";
 const DIR_ENV: &str = "AMSP_DISK_CACHE_DIR";
@@ -47,34 +49,6 @@ fn payload(run: u32, seq: u32, len: usize) -> Vec<u8> {
     h.update(&seq.to_le_bytes());
     h.finalize_xof().fill(&mut out);
     out
-}
-
-/// Entry and temporary files in the cache's folders.
-fn files(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let (mut entries, mut temps) = (Vec::new(), Vec::new());
-    for item in fs::read_dir(dir).unwrap() {
-        let item = item.unwrap();
-        if !item.file_type().unwrap().is_dir() {
-            continue;
-        }
-        for file in fs::read_dir(item.path()).unwrap() {
-            let path = file.unwrap().path();
-            if path.file_name().unwrap().to_str().unwrap().starts_with(TEMP_PREFIX) {
-                temps.push(path);
-            } else {
-                entries.push(path);
-            }
-        }
-    }
-    (entries, temps)
-}
-
-fn assert_accounting(cache: &DiskCache) {
-    let (entries, temps) = files(cache.dir());
-    assert!(temps.is_empty(), "temporary files left: {temps:?}");
-    let on_disk: u64 = entries.iter().map(|p| fs::metadata(p).unwrap().len()).sum();
-    let stats = cache.stats();
-    assert_eq!((stats.bytes, stats.entries), (on_disk, entries.len() as u64));
 }
 
 /// This binary, run again as a child on only `child_process`.
