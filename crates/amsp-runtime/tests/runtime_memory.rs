@@ -1,5 +1,6 @@
-//! Memory: unused assets are kept until `unload_unused` or the budget frees
-//! them, least recently used first; used assets and loads in flight stay.
+//! Memory: unused assets are kept until `unload_unused` or the budgets free
+//! them, in the cache policy's order; used assets and loads in flight stay;
+//! a type with a budget of its own is bounded apart from the others.
 
 mod common;
 
@@ -233,4 +234,91 @@ fn memory_usage_counts_every_loaded_byte_by_type() {
     assert_eq!(usage.total.unused_bytes, stats.unused_bytes);
     assert_eq!(usage.total.assets, 6);
     drop((blobs, texts));
+}
+
+#[test]
+fn a_type_budget_bounds_that_type_alone() {
+    let server = AssetServer::builder()
+        .source(Arc::new(source()))
+        .worker_threads(2)
+        .type_budget::<Blob>(2500)
+        .build()
+        .unwrap();
+    assert_eq!(server.type_budget::<Blob>(), Some(2500));
+    assert_eq!(server.type_budget::<Text>(), None);
+    let blobs: Vec<_> = (1..=6).map(|i| server.load::<Blob>(id(i))).collect();
+    let texts: Vec<_> = [21, 22].map(|i| server.load::<Text>(id(i))).into_iter().collect();
+    assert!(server.wait_idle(TIMEOUT));
+    drop((blobs, texts));
+    server.maintain();
+    let usage = server.memory_usage();
+    let blob = usage.by_type.iter().find(|t| t.type_name == "Blob").unwrap();
+    let text = usage.by_type.iter().find(|t| t.type_name == "Text").unwrap();
+    assert_eq!((blob.unused_bytes, blob.budget), (2000, Some(2500)));
+    // No global budget: the texts are not bounded at all.
+    assert_eq!((text.unused_bytes, text.budget), (200, None));
+    assert_eq!(server.stats().evicted, 4);
+}
+
+#[test]
+fn a_flood_of_one_type_keeps_out_of_another_types_cache_under_a_type_budget() {
+    use amsp_runtime::cache::CachePolicy;
+
+    // Two texts used now and then, then a flood of blobs used once, under
+    // a 5,000-byte global budget and LRU: the flood pushes the texts out
+    // unless the blobs have a budget of their own.
+    let mut kept = Vec::new();
+    for blob_budget in [None, Some(3000)] {
+        let mut builder = AssetServer::builder()
+            .source(Arc::new(source()))
+            .worker_threads(1)
+            .memory_budget(5000)
+            .cache_policy(CachePolicy::Lru);
+        if let Some(bytes) = blob_budget {
+            builder = builder.type_budget::<Blob>(bytes);
+        }
+        let server = builder.build().unwrap();
+        let texts: Vec<_> = [21, 22].map(|i| server.load::<Text>(id(i))).into_iter().collect();
+        assert!(server.wait_idle(TIMEOUT));
+        let weak_texts: Vec<_> = texts.iter().map(|h| h.downgrade()).collect();
+        drop(texts);
+        for i in 1..=10 {
+            let blob = server.load::<Blob>(id(i));
+            assert!(server.wait_for(&blob, TIMEOUT).is_loaded());
+            drop(blob);
+            server.maintain();
+        }
+        let stats = server.stats();
+        assert!(stats.unused_bytes <= 5000, "{stats:?}");
+        kept.push(weak_texts.iter().filter(|w| w.upgrade().is_some()).count());
+        if blob_budget.is_some() {
+            let usage = server.memory_usage();
+            let blob = usage.by_type.iter().find(|t| t.type_name == "Blob").unwrap();
+            assert_eq!(blob.unused_bytes, 3000);
+        }
+    }
+    assert_eq!(kept, [0, 2], "the texts survive the flood only with a blob budget");
+}
+
+#[test]
+fn setting_and_clearing_a_type_budget_moves_the_cached_assets() {
+    let server = build(Arc::new(source()), None);
+    let blobs: Vec<_> = (1..=5).map(|i| server.load::<Blob>(id(i))).collect();
+    let texts: Vec<_> = [21, 22].map(|i| server.load::<Text>(id(i))).into_iter().collect();
+    assert!(server.wait_idle(TIMEOUT));
+    drop((blobs, texts));
+    server.maintain();
+    assert_eq!(server.stats().unused_bytes, 5200);
+    // The cached blobs move into their own partition and are bounded at once.
+    assert_eq!(server.set_type_budget::<Blob>(Some(3000)), 2000);
+    assert_eq!(server.stats().unused_bytes, 3200);
+    // Raising it frees nothing; clearing it returns them to the shared
+    // partition, behind the texts, which a global budget now frees first.
+    assert_eq!(server.set_type_budget::<Blob>(Some(4000)), 0);
+    assert_eq!(server.set_type_budget::<Blob>(None), 0);
+    assert_eq!(server.type_budget::<Blob>(), None);
+    assert_eq!(server.set_memory_budget(Some(1200)), 2200);
+    let usage = server.memory_usage();
+    assert_eq!(usage.total.unused_bytes, 1000);
+    assert!(usage.by_type.iter().all(|t| t.type_name == "Blob" && t.budget.is_none()));
 }

@@ -50,6 +50,7 @@ pub struct AssetServerBuilder {
     executor: Option<Arc<dyn Executor>>,
     worker_threads: Option<usize>,
     memory_budget: Option<usize>,
+    type_budgets: Vec<(std::any::TypeId, usize)>,
     cache_policy: crate::cache::CachePolicy,
     shards: Option<usize>,
     sched: SchedConfig,
@@ -93,6 +94,16 @@ impl AssetServerBuilder {
     /// [`AssetServer::unload_unused`]).
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// Bytes of unused loaded assets of type `T` to keep, apart from the
+    /// other types (see [`AssetServer::set_type_budget`]); the
+    /// [global budget](Self::memory_budget), if any, bounds them too.
+    pub fn type_budget<T: crate::Asset>(mut self, bytes: usize) -> Self {
+        let type_id = std::any::TypeId::of::<T>();
+        self.type_budgets.retain(|(t, _)| *t != type_id);
+        self.type_budgets.push((type_id, bytes));
         self
     }
 
@@ -173,7 +184,11 @@ impl AssetServerBuilder {
             source,
             executor,
             pool,
-            super::memory::MemoryConfig { budget: self.memory_budget, policy: self.cache_policy },
+            super::memory::MemoryConfig {
+                budget: self.memory_budget,
+                policy: self.cache_policy,
+                type_budgets: self.type_budgets,
+            },
             self.shards.unwrap_or(DEFAULT_SHARDS),
             self.sched,
             self.subsystem.as_deref().unwrap_or(LOAD_SUBSYSTEM),
@@ -188,6 +203,7 @@ impl std::fmt::Debug for AssetServerBuilder {
             .field("custom_executor", &self.executor.is_some())
             .field("worker_threads", &self.worker_threads)
             .field("memory_budget", &self.memory_budget)
+            .field("type_budgets", &self.type_budgets.len())
             .field("io_budget", &self.sched.io_budget)
             .field("read_ahead", &self.sched.read_ahead)
             .field("io_concurrency", &self.sched.io_concurrency)

@@ -12,7 +12,9 @@
 //! eviction policy ([`CachePolicy`](crate::cache::CachePolicy), S3-FIFO by
 //! default) tracks unused assets — an asset that becomes unused again while
 //! still tracked was reused from the cache — and while the tracked bytes
-//! exceed the budget, its victim is evicted. Eviction is a
+//! exceed the budget, its victim is evicted. A type may have a budget of its
+//! own, with a partition of the index of its own ([`super::unused`]).
+//! Eviction is a
 //! remove-if under the registry shard lock that succeeds only if the handle
 //! count is still zero (it then marks the count evicted, so a weak handle
 //! cannot revive the slot); an asset picked up again meanwhile just leaves
@@ -22,8 +24,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use crossbeam_queue::SegQueue;
-
-use crate::cache::EvictionPolicy;
 
 use super::Inner;
 use crate::sched::Inbox;
@@ -40,6 +40,8 @@ pub(crate) struct Tracker {
     events: SegQueue<SlotKey>,
     clock: AtomicU64,
     budget: AtomicUsize,
+    /// Whether some type has a budget of its own.
+    type_budgets: AtomicBool,
     scheduled: AtomicBool,
     inner: Weak<Inner>,
 }
@@ -51,6 +53,7 @@ impl Tracker {
             events: SegQueue::new(),
             clock: AtomicU64::new(0),
             budget: AtomicUsize::new(budget.unwrap_or(NO_BUDGET)),
+            type_budgets: AtomicBool::new(false),
             scheduled: AtomicBool::new(false),
             inner,
         }
@@ -71,6 +74,16 @@ impl Tracker {
         self.budget.store(budget.unwrap_or(NO_BUDGET), Ordering::Release);
     }
 
+    /// Records whether some type has a budget of its own.
+    pub fn set_type_budgets(&self, any: bool) {
+        self.type_budgets.store(any, Ordering::Release);
+    }
+
+    /// Whether a budget (global or per type) bounds the unused assets.
+    fn bounded(&self) -> bool {
+        self.budget().is_some() || self.type_budgets.load(Ordering::Acquire)
+    }
+
     /// Records that `core` has no strong handle left. Cheap and lock-free
     /// unless a budget is set and no maintenance job is pending, in which
     /// case it spawns one.
@@ -80,7 +93,7 @@ impl Tracker {
         if !core.unused_queued.swap(true, Ordering::SeqCst) {
             self.events.push(core.key());
         }
-        if self.budget().is_some() && !self.scheduled.swap(true, Ordering::AcqRel) {
+        if self.bounded() && !self.scheduled.swap(true, Ordering::AcqRel) {
             match self.inner.upgrade() {
                 Some(inner) if !inner.is_shut_down() => {
                     let weak = Weak::clone(&self.inner);
@@ -103,10 +116,11 @@ pub(crate) struct MemoryConfig {
     pub budget: Option<usize>,
     /// Which unused asset goes first.
     pub policy: crate::cache::CachePolicy,
+    /// Types with a budget of their own, and their budgets.
+    pub type_budgets: Vec<(std::any::TypeId, usize)>,
 }
 
-/// Unused loaded assets, ordered for eviction by the server's policy.
-pub(crate) type UnusedIndex = Box<dyn EvictionPolicy<SlotKey>>;
+pub(crate) use super::unused::UnusedIndex;
 
 /// Counts and sizes of a server's assets, from
 /// [`AssetServer::stats`](crate::AssetServer::stats).
@@ -161,8 +175,9 @@ pub struct AssetStats {
 }
 
 impl Inner {
-    /// Drains the events into the LRU index, then evicts while the indexed
-    /// bytes exceed the budget; returns the bytes freed.
+    /// Drains the events into the index of unused assets, then evicts while
+    /// a partition exceeds its type's budget or the total exceeds the
+    /// global one; returns the bytes freed.
     pub(crate) fn maintain(&self) -> usize {
         // Cancel what nobody wants any more, without waiting for a job.
         let unwanted = self.sched.apply(self.source.as_ref(), &|key| self.registry.get(key));
@@ -173,10 +188,12 @@ impl Inner {
         let mut freed = 0;
         loop {
             self.drain_events(&mut lru);
-            let Some(budget) = self.tracker.budget() else { return freed };
+            let global = self.tracker.budget();
+            if global.is_none() && !lru.has_type_budgets() {
+                return freed;
+            }
             let mut evicted = false;
-            while lru.bytes() > budget {
-                let Some(key) = lru.evict() else { break };
+            while let Some(key) = lru.next_victim(global) {
                 if let Some(slot) = self.registry.remove_if(key, |slot| evictable(slot, false)) {
                     freed += self.unload_slot(&slot);
                     evicted = true;
@@ -187,6 +204,41 @@ impl Inner {
                 return freed;
             }
         }
+    }
+
+    /// Gives `type_id` a budget of its own (or returns it to the shared
+    /// one) and enforces the budgets; returns the bytes freed.
+    pub(crate) fn set_type_budget(
+        &self,
+        type_id: std::any::TypeId,
+        budget: Option<usize>,
+    ) -> usize {
+        {
+            let mut lru = self.lru.lock();
+            self.drain_events(&mut lru);
+            let bytes_of = |key: &SlotKey| self.registry.get(*key).map(|slot| slot.core().bytes());
+            let unused_of_type = || {
+                let mut unused = Vec::new();
+                self.registry.for_each(|slot| {
+                    let core = slot.core();
+                    if core.type_id == type_id
+                        && core.state_code() == LOADED
+                        && core.handle_count() == 0
+                    {
+                        unused.push((core.key(), core.bytes()));
+                    }
+                });
+                unused
+            };
+            lru.set_type_budget(type_id, budget, bytes_of, unused_of_type);
+            self.tracker.set_type_budgets(lru.has_type_budgets());
+        }
+        self.maintain()
+    }
+
+    /// The budget of `type_id`'s own partition, if it has one.
+    pub(crate) fn type_budget(&self, type_id: std::any::TypeId) -> Option<usize> {
+        self.lru.lock().type_budget(type_id)
     }
 
     fn drain_events(&self, lru: &mut UnusedIndex) {
@@ -284,6 +336,7 @@ impl Inner {
 
     pub(crate) fn memory_usage(&self) -> MemoryUsage {
         let mut usage = MemoryUsage::default();
+        let lru = self.lru.lock();
         self.registry.for_each(|slot| {
             let core = slot.core();
             if core.state_code() != LOADED {
@@ -294,9 +347,11 @@ impl Inner {
             let entry = match usage.by_type.iter_mut().find(|t| t.type_name == core.type_name) {
                 Some(entry) => entry,
                 None => {
-                    usage
-                        .by_type
-                        .push(TypeUsage { type_name: core.type_name, ..TypeUsage::default() });
+                    usage.by_type.push(TypeUsage {
+                        type_name: core.type_name,
+                        budget: lru.type_budget(core.type_id),
+                        ..TypeUsage::default()
+                    });
                     usage.by_type.last_mut().expect("just pushed")
                 }
             };
@@ -339,6 +394,9 @@ pub struct TypeUsage {
     pub unused_assets: usize,
     /// Their bytes.
     pub unused_bytes: usize,
+    /// The budget for the type's unused bytes, if it has one of its own
+    /// ([`AssetServer::set_type_budget`](crate::AssetServer::set_type_budget)).
+    pub budget: Option<usize>,
 }
 
 /// Whether `slot` can go now; if so, marks it evicted (called under the

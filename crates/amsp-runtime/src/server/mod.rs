@@ -6,6 +6,7 @@
 //! - [`worker`]: the loading pipeline a job runs for each request.
 //! - [`deps`]: the dependency graph, cycle detection and completion.
 //! - [`memory`]: unused tracking, `unload_unused`, the memory budget, stats.
+//! - [`unused`]: the index of unused assets, partitioned by type budget.
 //! - [`builder`]: the [`AssetServerBuilder`].
 
 pub(crate) mod builder;
@@ -15,6 +16,7 @@ mod jobs;
 pub(crate) mod memory;
 mod registry;
 mod request;
+mod unused;
 pub(crate) mod upload;
 pub(crate) mod worker;
 
@@ -226,6 +228,11 @@ impl AssetServer {
         });
         let inbox = Arc::new(Inbox::default());
         let uploads = upload::Uploads::new(crate::sched::key::Aging::new(sched.aging));
+        let mut unused = unused::UnusedIndex::new(memory.policy);
+        for &(type_id, budget) in &memory.type_budgets {
+            unused.set_type_budget(type_id, Some(budget), |_| None, Vec::new);
+        }
+        let type_budgets = unused.has_type_budgets();
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
             source,
             executor,
@@ -236,8 +243,12 @@ impl AssetServer {
             subsystem,
             jobs: Jobs::new(job_limit),
             graph: Mutex::new(()),
-            tracker: Arc::new(Tracker::new(weak.clone(), inbox, memory.budget)),
-            lru: Mutex::new(memory.policy.build()),
+            tracker: {
+                let tracker = Tracker::new(weak.clone(), inbox, memory.budget);
+                tracker.set_type_budgets(type_budgets);
+                Arc::new(tracker)
+            },
+            lru: Mutex::new(unused),
             placeholders: RwLock::new(HashMap::new()),
             signal: Signal::new(),
             idle: Signal::new(),
@@ -460,6 +471,28 @@ impl AssetServer {
     pub fn set_memory_budget(&self, bytes: Option<usize>) -> usize {
         self.inner.tracker.set_budget(bytes);
         self.inner.maintain()
+    }
+
+    /// The budget, in bytes, for unused assets of type `T` alone, if `T` has
+    /// one of its own (see [`set_type_budget`](Self::set_type_budget)).
+    #[must_use]
+    pub fn type_budget<T: Asset>(&self) -> Option<usize> {
+        self.inner.type_budget(TypeId::of::<T>())
+    }
+
+    /// Gives unused assets of type `T` a budget of their own (`None`: they
+    /// share the global one again) and enforces it at once; returns the
+    /// bytes freed.
+    ///
+    /// A type with a budget keeps its unused assets in a partition of the
+    /// memory cache of its own, ordered by the server's
+    /// [cache policy](AssetServerBuilder::cache_policy): a flood of one
+    /// type (textures passing by) cannot push out another (data tables
+    /// used every few seconds). The [global budget](Self::set_memory_budget)
+    /// still bounds every unused asset together; beyond it the partition
+    /// holding the most unused bytes gives up its next victim.
+    pub fn set_type_budget<T: Asset>(&self, bytes: Option<usize>) -> usize {
+        self.inner.set_type_budget(TypeId::of::<T>(), bytes)
     }
 
     /// Counts and sizes of the server's assets.
