@@ -12,6 +12,9 @@
 //! - [`MemorySource`]: assets held in memory (embedded bytes, tests).
 //! - [`CachingSource`]: another source's chunks kept in a [`DiskCache`]
 //!   (the disk cache, L2: content-addressed, size-capped, verified).
+//! - [`vfs::Vfs`]: a mount table of sources, later mounts overriding
+//!   earlier ones (patches, mods); [`vfs::FileTree`]s of source files in
+//!   folders, zip archives and embedded bytes.
 //!
 //! ```
 //! use amsp_core::{AssetId, AssetPath};
@@ -34,6 +37,7 @@ mod cooked;
 pub mod disk_cache;
 mod memory;
 mod source;
+pub mod vfs;
 
 pub use cooked::{CATALOG_FILE, CookedSource, OpenError};
 pub use disk_cache::{
