@@ -62,8 +62,8 @@
 //!
 //! - **Slots.** A handle is one `Arc` to a slot keyed by `(AssetId, TypeId)`:
 //!   an atomic state byte, the value in an `ArcSwapOption` (so `get` is one
-//!   atomic load and a future reload swaps versions in place, bumping the
-//!   slot's version), the error, the priority and dependency links. The slot
+//!   atomic load and a reload swaps versions in place, bumping the slot's
+//!   version: [`AssetServer::reload_many`]), the error, the priority and dependency links. The slot
 //!   counts its strong handles itself rather than using the `Arc` count,
 //!   because queues, workers and the registry also hold the `Arc` and must
 //!   not count as "in use".
@@ -130,4 +130,6 @@ pub use handle::{AssetRef, Handle, WeakHandle};
 pub use loader::{AssetLoader, LoadContext, LoadInput};
 pub use server::memory::{MemoryUsage, TypeUsage};
 pub use server::upload::Upload;
-pub use server::{AssetServer, AssetServerBuilder, AssetStats, BuildError};
+pub use server::{
+    AssetEvent, AssetServer, AssetServerBuilder, AssetStats, BuildError, EventListener,
+};

@@ -86,6 +86,9 @@ pub(crate) struct SlotCore {
     /// The finest level of detail the slot holds ([`LEVEL_FULL`]: the
     /// whole asset).
     pub level: u8,
+    /// Whether this is a reload's shadow: a slot outside the registry that
+    /// loads a new version, then hands it to the registered slot.
+    pub shadow: bool,
     path: OnceLock<AssetPath>,
     state: AtomicU8,
     version: AtomicU32,
@@ -137,6 +140,7 @@ impl SlotCore {
             type_id: TypeId::of::<T>(),
             type_name: T::TYPE_NAME,
             level,
+            shadow: false,
             path: path_cell,
             state: AtomicU8::new(state),
             version: AtomicU32::new(0),
@@ -218,6 +222,10 @@ impl SlotCore {
 
     pub fn set_error(&self, error: LoadError) {
         *self.error.lock() = Some(Box::new(error));
+    }
+
+    pub fn clear_error(&self) {
+        self.error.lock().take();
     }
 
     /// The content the value was loaded from.
@@ -330,6 +338,14 @@ pub(crate) trait ErasedSlot: Send + Sync + 'static {
     fn publish(&self);
     /// Drops the value (loaded or pending).
     fn clear(&self);
+    /// A reload's shadow of this slot: same asset, type, level, path and
+    /// priority, queued, outside the registry and its memory tracking.
+    fn new_shadow(&self) -> Arc<dyn ErasedSlot>;
+    /// Takes the loaded value of `shadow` (a shadow of this slot) as this
+    /// slot's new version; false if the types differ or it has no value.
+    fn adopt(&self, shadow: &dyn ErasedSlot) -> bool;
+    /// This slot as `Any`, to reach its typed value.
+    fn as_any(&self) -> &dyn Any;
 }
 
 /// The typed slot handles point to.
@@ -402,6 +418,36 @@ impl<T: Asset> ErasedSlot for Slot<T> {
         self.pending.lock().take();
         self.value.store(None);
         self.core.bytes.store(0, Ordering::Release);
+    }
+
+    fn new_shadow(&self) -> Arc<dyn ErasedSlot> {
+        let core = &self.core;
+        let mut shadow = SlotCore::new::<T>(
+            core.id,
+            core.level,
+            core.path().cloned(),
+            QUEUED,
+            core.priority(),
+            None,
+        );
+        shadow.shadow = true;
+        Arc::new(Self { core: shadow, value: ArcSwapOption::empty(), pending: Mutex::new(None) })
+    }
+
+    fn adopt(&self, shadow: &dyn ErasedSlot) -> bool {
+        let Some(shadow) = shadow.as_any().downcast_ref::<Self>() else { return false };
+        let Some(value) = shadow.value.load_full() else { return false };
+        self.core.bytes.store(shadow.core.bytes(), Ordering::Release);
+        if let Some(content) = shadow.core.content() {
+            self.core.set_content(content);
+        }
+        self.value.store(Some(value));
+        self.core.version.fetch_add(1, Ordering::AcqRel);
+        true
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 

@@ -201,7 +201,10 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
             Ok(()) => {
                 slot.publish();
                 core.set_state(LOADED);
-                inner.uploads.loaded(&slot);
+                // A reload's shadow is uploaded as the slot it reloads.
+                if !core.shadow {
+                    inner.uploads.loaded(&slot);
+                }
                 Vec::new()
             }
             Err(err) => {
@@ -215,6 +218,11 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
         // Dropping dependency handles may report them unused; never under a
         // slot lock.
         drop(released);
+        // Before the end is counted, so that a caller waiting for the server
+        // to be idle sees the new version, or the reloads it starts.
+        if inner.reloads.in_flight() > 0 {
+            inner.reload_settled(&slot, outcome.as_ref().err());
+        }
         // Before the end is counted: a caller that saw the server idle and
         // then dropped its handle must not have its drop reported again,
         // later, by this load (which would make the asset look recently

@@ -167,6 +167,12 @@ pub struct AssetStats {
     pub peak_in_flight_bytes: usize,
     /// The byte budget for data in flight between the stages.
     pub io_budget: usize,
+    /// Reloads swapped in, since the start.
+    pub reloads: u64,
+    /// Reloads that failed (the old version stayed), since the start.
+    pub reload_failures: u64,
+    /// Assets reloading or waiting to reload now.
+    pub reloading: usize,
     /// Loaded assets waiting in the upload stage now.
     pub upload_queued: usize,
     /// Uploads cancelled (nobody wanted the asset any more, or it was
@@ -306,6 +312,9 @@ impl Inner {
             in_flight_bytes: self.sched.budget.held(),
             peak_in_flight_bytes: self.sched.budget.peak(),
             io_budget: self.sched.budget.limit(),
+            reloads: self.reloads.reloaded.load(Ordering::Relaxed),
+            reload_failures: self.reloads.failed.load(Ordering::Relaxed),
+            reloading: self.reloads.in_flight(),
             ..AssetStats::default()
         };
         let counts = self.sched.counts();

@@ -7,6 +7,7 @@
 //! - [`deps`]: the dependency graph, cycle detection and completion.
 //! - [`memory`]: unused tracking, `unload_unused`, the memory budget, stats.
 //! - [`unused`]: the index of unused assets, partitioned by type budget.
+//! - [`reload`]: reloads swapped in place, in dependency order, and events.
 //! - [`builder`]: the [`AssetServerBuilder`].
 
 pub(crate) mod builder;
@@ -15,6 +16,7 @@ pub(crate) mod deps;
 mod jobs;
 pub(crate) mod memory;
 mod registry;
+pub(crate) mod reload;
 mod request;
 mod unused;
 pub(crate) mod upload;
@@ -40,6 +42,7 @@ use crate::sched::{Inbox, SchedConfig, Scheduler};
 
 pub use builder::{AssetServerBuilder, BuildError};
 pub use memory::AssetStats;
+pub use reload::{AssetEvent, EventListener};
 
 use jobs::Jobs;
 use memory::Tracker;
@@ -161,6 +164,8 @@ pub(crate) struct Inner {
     /// Signalled when the number of requests in flight drops to zero.
     pub idle: Signal,
     pub counters: Counters,
+    /// Reloads in flight, asset events and their listeners.
+    pub reloads: reload::Reloads,
     shutdown: AtomicBool,
     weak_self: Weak<Inner>,
 }
@@ -253,6 +258,7 @@ impl AssetServer {
             signal: Signal::new(),
             idle: Signal::new(),
             counters: Counters::default(),
+            reloads: reload::Reloads::default(),
             shutdown: AtomicBool::new(false),
             weak_self: weak.clone(),
         });
@@ -493,6 +499,46 @@ impl AssetServer {
     /// holding the most unused bytes gives up its next victim.
     pub fn set_type_budget<T: Asset>(&self, bytes: Option<usize>) -> usize {
         self.inner.set_type_budget(TypeId::of::<T>(), bytes)
+    }
+
+    /// Loads `asset` again from the source and swaps the new version in
+    /// place (see [`reload_many`](Self::reload_many)); returns the number
+    /// of slots asked to reload (0 if the asset is not loaded or does not
+    /// resolve).
+    pub fn reload<'a>(&self, asset: impl Into<AssetRef<'a>>) -> usize {
+        let id = match asset.into() {
+            AssetRef::Id(id) => Some(id),
+            AssetRef::Path(path) => self.inner.source.resolve(path),
+            AssetRef::Str(text) => amsp_core::AssetPath::new(text)
+                .ok()
+                .and_then(|path| self.inner.source.resolve(&path)),
+        };
+        id.map_or(0, |id| self.inner.reload_many(&[id]))
+    }
+
+    /// Loads `ids` again, each in every type and level it is registered as,
+    /// and then every loaded asset that depends on them, and swaps each new
+    /// version in place: existing handles see it (their slot's version
+    /// increments), nothing reloads twice, and a dependent reloads after its
+    /// dependencies. A failed reload keeps the old version and reports
+    /// [`AssetEvent::ReloadFailed`]; an asset whose first load failed loads.
+    /// An asset asked again while its reload is in flight reloads once more
+    /// afterwards. Returns the number of slots asked to reload.
+    pub fn reload_many(&self, ids: &[amsp_core::AssetId]) -> usize {
+        self.inner.reload_many(ids)
+    }
+
+    /// The asset events (reloads, failed reloads) since the last call.
+    #[must_use]
+    pub fn take_events(&self) -> Vec<AssetEvent> {
+        self.inner.reloads.take_events()
+    }
+
+    /// Calls `listener` for every asset event, on the thread that caused it
+    /// (a worker): keep it short. Events also queue for
+    /// [`take_events`](Self::take_events).
+    pub fn on_event(&self, listener: impl Fn(&AssetEvent) + Send + Sync + 'static) {
+        self.inner.reloads.add_listener(Box::new(listener));
     }
 
     /// Counts and sizes of the server's assets.
