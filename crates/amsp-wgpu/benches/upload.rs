@@ -1,6 +1,7 @@
 //! Upload throughput through the staging ring on the Vulkan device
 //! (lavapipe in CI), against `queue.write_texture` of the same bytes and
-//! a plain memcpy, measured in the same run; and the CPU cost of one
+//! a plain memcpy, measured in the same run; 8 MiB per submit through the
+//! ring (the `--bench` summary only); and the CPU cost of one
 //! frame's uploads (what a frame pays per MB uploaded, the GPU copy left
 //! to run behind).
 //!
