@@ -278,3 +278,59 @@ fn a_time_budget_stops_an_update_after_the_piece_in_progress() {
     assert_eq!(residency.stats().uploaded_bytes, bytes);
     assert_eq!(residency.stats().out_of_time, u64::from(mip_count), "every update spent its time");
 }
+
+#[test]
+fn the_vram_budget_is_the_smaller_of_the_configured_one_and_the_backends() {
+    let (_dir, server) = world();
+    let config = ResidencyConfig::new(256 << 20, 1 << 20);
+    let mut residency = Residency::new(config);
+    residency.register::<Texture>(&server);
+    // A device with plenty of room, part of it taken by the renderer's
+    // placeholder (not the manager's).
+    let mut backend = NullBackend::with_budget(1 << 30);
+    let (small, _) = texture(&server, "tex/laplacian.png");
+    let placeholder = upload_whole(&mut backend, &server.get(&small).unwrap());
+    let others = backend.memory_info().used;
+    assert!(others > 0);
+    drop(small);
+    server.unload_unused();
+    assert_eq!(residency.vram_budget(), config.vram_budget, "nothing read from the device yet");
+
+    let (a, a_bytes) = texture(&server, "tex/alpha_complex.png");
+    update_until(&mut residency, &server, &mut backend, 100, |r| whole(r, a.id()));
+    assert_eq!(residency.vram_budget(), config.vram_budget, "the device offers more");
+
+    // The device's budget shrinks below what B needs: B is refused with
+    // the device's figure less the placeholder, and A stays.
+    let (b, b_bytes) = texture(&server, "duck/DuckCM.png");
+    backend.set_budget(Some(others + b_bytes - 1));
+    server.wait_idle(WAIT);
+    residency.update(&server, &mut backend).unwrap();
+    let errors = residency.take_errors();
+    assert!(
+        matches!(errors.as_slice(), [UploadError::OverBudget { asset, budget, .. }] if *asset == b.id() && *budget == b_bytes - 1),
+        "{errors:?}"
+    );
+    assert_eq!(residency.vram_budget(), b_bytes - 1);
+    assert!(whole(&residency, a.id()), "nothing evicted for a copy that cannot fit");
+
+    // Room for B only once A is evicted: B loaded again goes in, A out.
+    backend.set_budget(Some(others + a_bytes + b_bytes - 1));
+    let b_id = b.id();
+    drop(b);
+    server.unload_unused();
+    let (b, _) = texture(&server, "duck/DuckCM.png");
+    assert_eq!(b.id(), b_id);
+    update_until(&mut residency, &server, &mut backend, 100, |r| whole(r, b.id()));
+    assert!(!residency.contains(a.id()), "A made room");
+    assert_eq!(residency.stats().evictions, 1);
+    let used = backend.memory_info().used;
+    assert_eq!(used, others + b_bytes);
+    assert!(used <= backend.memory_info().budget.unwrap());
+
+    // A configured budget below the device's wins.
+    residency.set_config(ResidencyConfig::new(b_bytes / 2, 1 << 20));
+    residency.update(&server, &mut backend).unwrap();
+    assert_eq!(residency.vram_budget(), b_bytes / 2);
+    backend.destroy_texture(placeholder);
+}

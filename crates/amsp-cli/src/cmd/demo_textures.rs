@@ -142,7 +142,10 @@ pub fn run(
         upgrade_time.as_secs_f64() * 1e3,
     ));
 
-    let ok = formats_ok && tails_ok && upgrade_ok;
+    // The GPU tier: the same textures streamed into a residency manager.
+    let (gpu_ok, gpu) = super::demo_gpu::run(&source, &textures, say)?;
+
+    let ok = formats_ok && tails_ok && upgrade_ok && gpu_ok;
     let summary = json!({
         "count": count,
         "size": size,
@@ -158,6 +161,7 @@ pub fn run(
         "formats_ok": formats_ok,
         "tails_ok": tails_ok,
         "upgrade_ok": upgrade_ok,
+        "gpu": gpu,
     });
     Ok((ok, summary))
 }

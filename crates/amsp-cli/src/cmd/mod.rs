@@ -2,6 +2,7 @@
 
 pub mod cook;
 pub mod demo;
+pub mod demo_gpu;
 pub mod demo_models;
 pub mod demo_textures;
 pub mod query;

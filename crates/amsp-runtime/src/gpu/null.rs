@@ -38,6 +38,12 @@ impl NullBackend {
         Self { budget: Some(budget), ..Self::default() }
     }
 
+    /// Changes the budget the backend reports (a device whose free memory
+    /// shrinks or grows); `None` reports none.
+    pub fn set_budget(&mut self, budget: Option<u64>) {
+        self.budget = budget;
+    }
+
     /// Bytes written in each frame ended so far, in order.
     #[must_use]
     pub fn frame_bytes(&self) -> &[u64] {

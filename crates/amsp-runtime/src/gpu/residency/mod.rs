@@ -45,6 +45,8 @@ struct Entry {
     /// The server slots (whole asset, levels) this copy came from, with
     /// the version last taken from each.
     users: Vec<(Weak<dyn ErasedSlot>, u32)>,
+    /// The content the copy was made from, if the source names it.
+    content: Option<amsp_core::ContentHash>,
     last_used: u64,
     generation: u64,
     bytes: u64,
@@ -84,8 +86,30 @@ impl Entry {
 /// **Buffers** (a mesh LOD) are written to a new set while the previous
 /// one stays drawable, and swapped when complete.
 ///
+/// **VRAM budget.** The budget is the smaller of
+/// [`ResidencyConfig::vram_budget`] and what the backend says this manager
+/// may use: the [`GpuMemoryInfo::budget`](super::GpuMemoryInfo::budget) it reports, less the bytes it
+/// holds for others (its [`used`](super::GpuMemoryInfo::used) beyond this
+/// manager's copies: a renderer's targets and placeholders). The backend's
+/// figures are read at the start of every update;
+/// [`vram_budget`](Residency::vram_budget) says the budget in force. While
+/// the copies held exceed it (the device lowered its budget, or the
+/// configuration changed), each update first evicts copies whose asset no
+/// longer has a strong handle, least recently used first, until they fit;
+/// copies still wanted are evicted only to make room for an upload.
+///
+/// **Reloads.** An asset loaded again in a new version (its slot publishes
+/// a newer value, or a new slot holds other content, as after a hot
+/// reload) replaces its GPU copy under the same entry: a texture of the
+/// same size and format is rewritten in place (same id, every mip the new
+/// value holds written again, coarsest first; mips finer than the new
+/// value holds are no longer counted resident), one of another size or
+/// format is destroyed and a new one allocated; buffers are rewritten into
+/// a new set as for a finer level. The bytes charged stay those of the
+/// copy held, so a reload leaks no GPU memory.
+///
 /// **Eviction.** Before allocating, copies are evicted until the new one
-/// fits [`ResidencyConfig::vram_budget`]: first those whose asset no
+/// fits the VRAM budget: first those whose asset no
 /// longer has a strong handle, then the least recently used
 /// ([`touch`](Residency::touch) marks a copy used in this frame). Copies
 /// used in the current frame are never evicted; an upload that would not
@@ -100,6 +124,8 @@ pub struct Residency {
     generation: u64,
     stats: ResidencyStats,
     errors: Vec<UploadError>,
+    /// What the backend says this manager may use, as last read.
+    device_budget: Option<u64>,
 }
 
 impl std::fmt::Debug for Residency {
@@ -125,6 +151,7 @@ impl Residency {
             generation: 0,
             stats: ResidencyStats::default(),
             errors: Vec::new(),
+            device_budget: None,
         }
     }
 
@@ -141,10 +168,27 @@ impl Residency {
         self.config
     }
 
-    /// Changes the budgets; a lower VRAM budget is enforced at the next
-    /// allocation.
+    /// Changes the budgets; under a lower VRAM budget the next update
+    /// evicts unused copies down to it, and later uploads evict wanted
+    /// ones to make room.
     pub fn set_config(&mut self, config: ResidencyConfig) {
         self.config = config;
+    }
+
+    /// The VRAM budget in force: [`ResidencyConfig::vram_budget`], or less
+    /// if the backend reported less room at the last update (see the
+    /// type's docs).
+    #[must_use]
+    pub fn vram_budget(&self) -> u64 {
+        self.device_budget.map_or(self.config.vram_budget, |d| d.min(self.config.vram_budget))
+    }
+
+    /// Reads the room the backend offers this manager: its budget less
+    /// what it holds for others.
+    fn read_device_budget(&mut self, backend: &dyn GpuBackend) {
+        let info = backend.memory_info();
+        let others = info.used.saturating_sub(self.stats.resident_bytes);
+        self.device_budget = info.budget.map(|b| b.saturating_sub(others));
     }
 
     /// Updates run so far (the current frame number).
@@ -230,6 +274,8 @@ impl Residency {
         backend: &mut dyn GpuBackend,
     ) -> Result<u64, GpuError> {
         self.frame += 1;
+        self.read_device_budget(backend);
+        self.trim(backend);
         let budget = Budget {
             bytes: self.config.upload_budget,
             deadline: self.config.upload_time.map(|t| Instant::now() + t),
@@ -282,6 +328,23 @@ impl Residency {
             self.stats.peak_resident_bytes.max(self.stats.resident_bytes);
     }
 
+    /// Evicts copies nobody holds, least recently used first, while the
+    /// copies held exceed the VRAM budget.
+    fn trim(&mut self, backend: &mut dyn GpuBackend) {
+        let budget = self.vram_budget();
+        while self.stats.resident_bytes > budget {
+            let victim = self
+                .entries
+                .iter()
+                .filter(|(_, entry)| !entry.is_wanted())
+                .min_by_key(|(_, entry)| entry.last_used)
+                .map(|(id, _)| *id);
+            let Some(victim) = victim else { return };
+            self.evict(victim, backend);
+            self.stats.evictions += 1;
+        }
+    }
+
     /// Evicts until `need` more bytes fit the budget, sparing `keep` and
     /// copies used this frame; false if they cannot fit.
     fn make_room(&mut self, need: u64, keep: AssetId, backend: &mut dyn GpuBackend) -> bool {
@@ -292,12 +355,13 @@ impl Residency {
             .map(|(_, entry)| entry.bytes)
             .sum();
         let floor = self.stats.resident_bytes - evictable;
-        if floor.saturating_add(need) > self.config.vram_budget {
+        let vram_budget = self.vram_budget();
+        if floor.saturating_add(need) > vram_budget {
             // Would not fit even after evicting everything evictable:
             // evict nothing.
             return false;
         }
-        while self.stats.resident_bytes.saturating_add(need) > self.config.vram_budget {
+        while self.stats.resident_bytes.saturating_add(need) > vram_budget {
             let victim = self
                 .entries
                 .iter()
@@ -330,10 +394,14 @@ impl Residency {
             Ok(data) => data,
             Err(source) => return self.fail(UploadError::Data { asset, type_name, source }),
         };
-        let reload = self
-            .entries
-            .get_mut(&asset)
-            .is_some_and(|entry| note_user(entry, upload.slot(), upload.version()));
+        let content = upload.slot().core().content();
+        let reload = self.entries.get_mut(&asset).is_some_and(|entry| {
+            // A newer value in a slot already seen, or a new slot holding
+            // other content than the copy (the asset changed meanwhile).
+            let newer = note_user(entry, upload.slot(), upload.version());
+            let changed = content.is_some() && entry.content.is_some() && content != entry.content;
+            newer || changed
+        });
         let job = match data {
             GpuData::Texture(texture) => {
                 if let Err(source) = check_texture_data(&texture) {
@@ -357,6 +425,7 @@ impl Residency {
         let Some((generation, pieces)) = job else { return };
         if let Some(entry) = self.entries.get_mut(&asset) {
             entry.last_used = self.frame;
+            entry.content = content.or(entry.content);
             if !entry
                 .users
                 .iter()
@@ -397,7 +466,7 @@ impl Residency {
         if !same {
             self.evict(asset, backend);
             if !self.make_room(desc.bytes(), asset, backend) {
-                let budget = self.config.vram_budget;
+                let budget = self.vram_budget();
                 self.fail(UploadError::OverBudget {
                     asset,
                     type_name,
@@ -423,6 +492,7 @@ impl Residency {
             let entry = Entry {
                 type_name,
                 users: Vec::new(),
+                content: None,
                 last_used: self.frame,
                 generation: self.generation,
                 bytes: 0,
@@ -431,10 +501,20 @@ impl Residency {
             self.entries.insert(asset, entry);
             self.charge(asset, desc.bytes());
         }
+        let rewrite = reload && same;
+        if rewrite {
+            // The copy's queued writes are of the old value: a new
+            // generation drops them.
+            self.generation += 1;
+        }
+        let generation = self.generation;
         let entry = self.entries.get_mut(&asset)?;
-        let Kind::Texture { queued, .. } = &mut entry.kind else { return None };
-        if reload && same {
+        let Kind::Texture { queued, resident, .. } = &mut entry.kind else { return None };
+        if rewrite {
+            entry.generation = generation;
             *queued = desc.mip_count;
+            // Mips finer than the new value holds keep old texels.
+            resident.start = resident.start.max(finest);
         }
         let mut pieces = VecDeque::new();
         for mip in (finest..*queued).rev() {
@@ -470,7 +550,7 @@ impl Residency {
         }
         let total: u64 = sizes.iter().map(|s| s.div_ceil(4).max(1) * 4).sum();
         if !self.make_room(total, asset, backend) {
-            let budget = self.config.vram_budget;
+            let budget = self.vram_budget();
             self.fail(UploadError::OverBudget { asset, type_name, bytes: total, budget });
             return None;
         }
@@ -494,6 +574,7 @@ impl Residency {
         let entry = self.entries.entry(asset).or_insert_with(|| Entry {
             type_name,
             users: Vec::new(),
+            content: None,
             last_used: frame,
             generation,
             bytes: 0,
