@@ -168,6 +168,14 @@ fn chain_text(chain: &[AssetName]) -> String {
 }
 
 impl LoadError {
+    /// Whether trying again could succeed: storage failures
+    /// ([`LoadError::Io`]), never parse errors, corrupt data or missing
+    /// assets.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Io { .. })
+    }
+
     /// The asset the error is about (for [`LoadError::Cycle`], the first asset
     /// of the chain; `None` for [`LoadError::InvalidPath`]).
     #[must_use]

@@ -131,5 +131,5 @@ pub use loader::{AssetLoader, LoadContext, LoadInput};
 pub use server::memory::{MemoryUsage, TypeUsage};
 pub use server::upload::Upload;
 pub use server::{
-    AssetEvent, AssetServer, AssetServerBuilder, AssetStats, BuildError, EventListener,
+    AssetEvent, AssetServer, AssetServerBuilder, AssetStats, BuildError, EventListener, RetryPolicy,
 };

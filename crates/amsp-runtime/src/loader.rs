@@ -178,6 +178,7 @@ impl LoadInput {
                     return Ok(());
                 }
                 Taken::Cancelled => return Err(LoadError::Cancelled { asset: self.name.clone() }),
+                Taken::Failed(err) => return Err(LoadError::from_read(self.name.clone(), err)),
                 Taken::Absent => {}
             }
         }

@@ -112,6 +112,8 @@ pub(crate) struct SlotCore {
     pub in_inbox: AtomicU8,
     /// Whether the scheduler was told that nobody wants this request.
     pub cancel_noted: AtomicBool,
+    /// Attempts that failed for a transient reason so far.
+    attempts: AtomicU8,
     /// The content hash of the cooked bytes the value was loaded from (a
     /// level load extends only levels of the same content).
     content: Mutex<Option<amsp_core::ContentHash>>,
@@ -154,6 +156,7 @@ impl SlotCore {
             since: AtomicU64::new(u64::MAX),
             in_inbox: AtomicU8::new(0),
             cancel_noted: AtomicBool::new(false),
+            attempts: AtomicU8::new(0),
             io_lane: AtomicU32::new(0),
             content: Mutex::new(None),
             tracker,
@@ -222,6 +225,11 @@ impl SlotCore {
 
     pub fn set_error(&self, error: LoadError) {
         *self.error.lock() = Some(Box::new(error));
+    }
+
+    /// Counts a failed attempt; returns the attempts failed so far.
+    pub fn note_failed_attempt(&self) -> u32 {
+        u32::from(self.attempts.fetch_add(1, Ordering::AcqRel).saturating_add(1))
     }
 
     pub fn clear_error(&self) {

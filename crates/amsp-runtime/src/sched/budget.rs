@@ -99,6 +99,9 @@ pub(crate) struct StageLink {
 struct Staged {
     slot: Arc<dyn ErasedSlot>,
     chunks: Vec<Option<Vec<u8>>>,
+    /// A chunk whose read ahead failed, and why: the loader gets the error
+    /// if it asks for that chunk, rather than a second failing read.
+    failed: Option<(u32, amsp_io::ReadError)>,
     /// Bytes reserved for this load and not yet released.
     reserved: usize,
     /// Bytes read ahead so far (never more than `reserved`).
@@ -120,6 +123,8 @@ pub(crate) enum Taken {
     Bytes(Vec<u8>),
     /// Not read ahead (or the load has ended): read it from the source.
     Absent,
+    /// Its read ahead failed with this error.
+    Failed(amsp_io::ReadError),
     /// Nobody wants the asset any more: stop.
     Cancelled,
 }
@@ -133,6 +138,7 @@ impl StageLink {
             state: Mutex::new(Some(Staged {
                 slot,
                 chunks: Vec::new(),
+                failed: None,
                 reserved,
                 stored: 0,
                 budget,
@@ -173,6 +179,13 @@ impl StageLink {
         }
     }
 
+    /// Records that the read ahead of chunk `chunk` failed with `err`.
+    pub fn store_failure(&self, chunk: u32, err: amsp_io::ReadError) {
+        if let Some(staged) = self.state.lock().as_mut() {
+            staged.failed = Some((chunk, err));
+        }
+    }
+
     /// Hands chunk `chunk` to the loader if it was read ahead; its bytes
     /// leave the budget then.
     pub fn take(&self, chunk: u32) -> Taken {
@@ -190,7 +203,13 @@ impl StageLink {
                 staged.stored -= len;
                 Taken::Bytes(bytes)
             }
-            None => Taken::Absent,
+            None => match staged.failed.take() {
+                Some((failed, err)) if failed == chunk => Taken::Failed(err),
+                other => {
+                    staged.failed = other;
+                    Taken::Absent
+                }
+            },
         }
     }
 

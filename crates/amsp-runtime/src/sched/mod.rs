@@ -67,6 +67,8 @@ pub(crate) struct SchedConfig {
     pub read_ahead: usize,
     pub io_concurrency: usize,
     pub aging: Option<Duration>,
+    /// How loads that fail for a transient reason are retried.
+    pub retry: crate::server::retry::RetryPolicy,
 }
 
 impl Default for SchedConfig {
@@ -76,6 +78,7 @@ impl Default for SchedConfig {
             read_ahead: DEFAULT_READ_AHEAD,
             io_concurrency: DEFAULT_IO_CONCURRENCY,
             aging: Some(DEFAULT_AGING),
+            retry: crate::server::retry::RetryPolicy::default(),
         }
     }
 }

@@ -107,6 +107,14 @@ impl AssetServerBuilder {
         self
     }
 
+    /// How loads that fail for a transient reason (I/O) are retried
+    /// (default: 3 attempts, 100 ms then doubling up to 5 s;
+    /// [`RetryPolicy::never`](crate::RetryPolicy::never) turns retries off).
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.sched.retry = policy;
+        self
+    }
+
     /// Which unused asset the memory budget frees first
     /// ([`CachePolicy::S3Fifo`](crate::cache::CachePolicy::S3Fifo) by
     /// default: scan-resistant; see `docs/benchmarks.md` for the hit ratios

@@ -182,6 +182,14 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
             continue;
         }
         let outcome = match step {
+            Step::End(Err(err)) if inner.schedule_retry(&slot, &err) => {
+                // Another attempt later: release what this one declared.
+                let released = std::mem::take(&mut links.deps);
+                slot.clear();
+                drop(links);
+                drop(released);
+                continue;
+            }
             Step::End(outcome) => outcome,
             Step::DepLoaded => {
                 links.remaining = links.remaining.saturating_sub(1);
@@ -218,6 +226,16 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
         // Dropping dependency handles may report them unused; never under a
         // slot lock.
         drop(released);
+        // Listeners run outside the slot's lock.
+        if let Err(err) = &outcome
+            && !core.shadow
+        {
+            inner.reloads.emit(crate::AssetEvent::LoadFailed {
+                id: core.id,
+                type_name: core.type_name,
+                error: err.clone(),
+            });
+        }
         // Before the end is counted, so that a caller waiting for the server
         // to be idle sees the new version, or the reloads it starts.
         if inner.reloads.in_flight() > 0 {

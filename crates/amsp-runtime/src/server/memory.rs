@@ -167,6 +167,11 @@ pub struct AssetStats {
     pub peak_in_flight_bytes: usize,
     /// The byte budget for data in flight between the stages.
     pub io_budget: usize,
+    /// Retries of loads that failed for a transient reason, since the
+    /// start.
+    pub retries: u64,
+    /// Loads waiting for their next attempt now.
+    pub retry_waiting: usize,
     /// Reloads swapped in, since the start.
     pub reloads: u64,
     /// Reloads that failed (the old version stayed), since the start.
@@ -315,6 +320,8 @@ impl Inner {
             reloads: self.reloads.reloaded.load(Ordering::Relaxed),
             reload_failures: self.reloads.failed.load(Ordering::Relaxed),
             reloading: self.reloads.in_flight(),
+            retries: self.retries.scheduled.load(Ordering::Relaxed),
+            retry_waiting: self.retries.waiting(),
             ..AssetStats::default()
         };
         let counts = self.sched.counts();

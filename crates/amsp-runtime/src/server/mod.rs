@@ -8,6 +8,7 @@
 //! - [`memory`]: unused tracking, `unload_unused`, the memory budget, stats.
 //! - [`unused`]: the index of unused assets, partitioned by type budget.
 //! - [`reload`]: reloads swapped in place, in dependency order, and events.
+//! - [`retry`]: retries of transient failures, with backoff.
 //! - [`builder`]: the [`AssetServerBuilder`].
 
 pub(crate) mod builder;
@@ -18,6 +19,7 @@ pub(crate) mod memory;
 mod registry;
 pub(crate) mod reload;
 mod request;
+pub(crate) mod retry;
 mod unused;
 pub(crate) mod upload;
 pub(crate) mod worker;
@@ -43,6 +45,7 @@ use crate::sched::{Inbox, SchedConfig, Scheduler};
 pub use builder::{AssetServerBuilder, BuildError};
 pub use memory::AssetStats;
 pub use reload::{AssetEvent, EventListener};
+pub use retry::RetryPolicy;
 
 use jobs::Jobs;
 use memory::Tracker;
@@ -166,6 +169,9 @@ pub(crate) struct Inner {
     pub counters: Counters,
     /// Reloads in flight, asset events and their listeners.
     pub reloads: reload::Reloads,
+    /// The retry policy, and loads waiting for their next attempt.
+    pub retry: RetryPolicy,
+    pub retries: retry::Retries,
     shutdown: AtomicBool,
     weak_self: Weak<Inner>,
 }
@@ -259,6 +265,8 @@ impl AssetServer {
             idle: Signal::new(),
             counters: Counters::default(),
             reloads: reload::Reloads::default(),
+            retry: sched.retry,
+            retries: retry::Retries::default(),
             shutdown: AtomicBool::new(false),
             weak_self: weak.clone(),
         });
@@ -566,6 +574,7 @@ impl Drop for AssetServer {
     /// progress finish, and joins the server's own workers.
     fn drop(&mut self) {
         self.inner.shutdown.store(true, Ordering::SeqCst);
+        self.inner.retries.wake();
         cancel::cancel_queued(&self.inner, false);
         if let Some(pool) = &self.pool {
             pool.shutdown();

@@ -49,6 +49,16 @@ pub enum AssetEvent {
         /// From the reload request to the swap.
         latency: Duration,
     },
+    /// A load failed for good (after its last attempt, if its error was
+    /// transient): its handles show the error placeholder.
+    LoadFailed {
+        /// The asset.
+        id: AssetId,
+        /// Its Rust type.
+        type_name: &'static str,
+        /// Why.
+        error: LoadError,
+    },
     /// A reload failed; the previous version (if any) stays.
     ReloadFailed {
         /// The asset.
@@ -62,6 +72,9 @@ pub enum AssetEvent {
 
 /// A listener for [`AssetEvent`]s, called on the worker that caused them.
 pub type EventListener = Box<dyn Fn(&AssetEvent) + Send + Sync>;
+
+/// Events kept for `take_events` at most.
+const MAX_QUEUED_EVENTS: usize = 4096;
 
 fn addr(slot: &Arc<dyn ErasedSlot>) -> usize {
     Arc::as_ptr(slot).cast::<()>() as usize
@@ -109,9 +122,14 @@ impl Reloads {
         self.listeners.write().push(listener);
     }
 
-    fn emit(&self, event: AssetEvent) {
+    pub fn emit(&self, event: AssetEvent) {
         for listener in self.listeners.read().iter() {
             listener(&event);
+        }
+        // A host that never takes its events does not grow the queue
+        // without bound: the oldest go first.
+        while self.events.len() >= MAX_QUEUED_EVENTS {
+            self.events.pop();
         }
         self.events.push(event);
     }

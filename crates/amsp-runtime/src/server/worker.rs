@@ -123,11 +123,21 @@ fn read_ahead(
         let read = catch_unwind(AssertUnwindSafe(|| {
             inner.source.read_chunks(desc.id, 0..fitting, &mut chunks)
         }));
-        if read.is_ok() {
+        if let Ok(result) = read {
+            let read_ok = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
+            let mut stored_all = true;
             for (chunk, bytes) in (0u32..).zip(chunks) {
                 if !link.store(chunk, bytes) {
+                    stored_all = false;
                     break;
                 }
+            }
+            // The chunk that failed: its loader gets this error, not a
+            // second read (a failing request may cost a timeout).
+            if let Err(err) = result
+                && stored_all
+            {
+                link.store_failure(read_ok, err);
             }
         }
     }
