@@ -1,0 +1,159 @@
+//! The transcode cache part of `amsp demo`: one synthetic texture cooked to
+//! UASTC (Basis Universal), loaded without a cache, then twice through the
+//! disk cache (L2), each time by a new server with the cache reopened as a
+//! new run would: the first load transcodes and stores each level (unless
+//! an earlier run already did), the second reads them back.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use amsp_bench::textures::write_textures;
+use amsp_cook::Cooker;
+use amsp_formats::texture::{Texture, TextureImporter, TextureLoader};
+use amsp_io::{AssetSource, CookedSource, DiskCache, DiskCacheConfig, DiskCacheStats};
+use amsp_runtime::AssetServer;
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+/// Where the demo keeps transcoded levels.
+#[derive(Debug, Clone)]
+pub enum CacheChoice {
+    /// The platform cache folder (`amsp_io::default_cache_dir`).
+    Default,
+    /// This folder.
+    Dir(PathBuf),
+    /// No transcode cache.
+    Off,
+}
+
+impl CacheChoice {
+    /// From the command line's `--cache-dir` and `--no-cache`.
+    pub fn from_args(dir: Option<PathBuf>, off: bool) -> Self {
+        match (off, dir) {
+            (true, _) => CacheChoice::Off,
+            (false, Some(dir)) => CacheChoice::Dir(dir),
+            (false, None) => CacheChoice::Default,
+        }
+    }
+
+    /// Opens the cache; `None` when it is off.
+    fn open(&self) -> anyhow::Result<Option<Arc<DiskCache>>> {
+        let config = DiskCacheConfig::default();
+        let cache = match self {
+            CacheChoice::Off => return Ok(None),
+            CacheChoice::Default => DiskCache::open_default(config),
+            CacheChoice::Dir(dir) => DiskCache::open(dir, config),
+        };
+        Ok(Some(Arc::new(cache.context("opening the transcode cache")?)))
+    }
+}
+
+/// Loads `name` through a new one-worker server with `loader`.
+fn load(
+    source: &Arc<dyn AssetSource>,
+    loader: TextureLoader,
+    name: &str,
+) -> anyhow::Result<(Arc<Texture>, Duration)> {
+    let server = AssetServer::builder().source(Arc::clone(source)).worker_threads(1).build()?;
+    server.register_loader(loader);
+    let started = Instant::now();
+    let handle = server.load::<Texture>(name);
+    let state = server.wait_for(&handle, Duration::from_secs(120));
+    let elapsed = started.elapsed();
+    let texture =
+        server.get(&handle).with_context(|| format!("{name} did not load: {:?}", state.error()))?;
+    Ok((texture, elapsed))
+}
+
+/// One load through the cache (opened for it, closed after it): the
+/// texture, the time and the cache's counters.
+fn load_cached(
+    source: &Arc<dyn AssetSource>,
+    choice: &CacheChoice,
+    name: &str,
+) -> anyhow::Result<Option<(Arc<Texture>, Duration, DiskCacheStats)>> {
+    let Some(cache) = choice.open()? else { return Ok(None) };
+    let loader = TextureLoader::default().with_transcode_cache(Arc::clone(&cache));
+    let (texture, elapsed) = load(source, loader, name)?;
+    Ok(Some((texture, elapsed, cache.stats())))
+}
+
+fn counters(stats: &DiskCacheStats, elapsed: Duration) -> Value {
+    json!({
+        "hits": stats.hits,
+        "misses": stats.misses,
+        "writes": stats.writes,
+        "write_errors": stats.write_errors,
+        "corrupt": stats.corrupt,
+        "ms": elapsed.as_secs_f64() * 1e3,
+    })
+}
+
+/// Runs the transcode cache demo under `root` with a texture of `size`²
+/// pixels and the cache `choice`; `say` prints a line unless the output is
+/// JSON. Returns whether the cached loads gave the same bytes as the load
+/// without the cache, and the JSON summary.
+pub fn run(
+    root: &Path,
+    size: u32,
+    choice: &CacheChoice,
+    say: &dyn Fn(String),
+) -> anyhow::Result<(bool, Value)> {
+    let (src, out) = (root.join("basis_src"), root.join("basis_out"));
+    let texture = write_textures(&src, 1, size)
+        .with_context(|| format!("writing a texture in {}", src.display()))?
+        .remove(0);
+    let meta = PathBuf::from(format!("{}.meta", texture.path.display()));
+    std::fs::write(
+        &meta,
+        r#"(id: "0000000000000000000000000000ba51", settings: {"encoding": "uastc"})"#,
+    )?;
+    let mut cooker = Cooker::new(&src, &out);
+    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+    let report = cooker.run()?;
+    if report.failed > 0 {
+        bail!("UASTC cook failed: {:?}", report.errors);
+    }
+    let source: Arc<dyn AssetSource> = Arc::new(CookedSource::open(&out)?);
+    let name = texture.asset_path.as_str();
+    let (plain, plain_time) = load(&source, TextureLoader::default(), name)?;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+
+    let Some((first, first_time, s1)) = load_cached(&source, choice, name)? else {
+        say(format!(
+            "transcode:   {size}×{size} UASTC texture ({} levels) transcoded to BC7 at load in {:.2} ms; transcode cache off (--no-cache)",
+            plain.mip_count,
+            ms(plain_time),
+        ));
+        return Ok((true, json!({ "cache": null, "plain_ms": ms(plain_time) })));
+    };
+    let (second, second_time, s2) =
+        load_cached(&source, choice, name)?.context("the cache was open for the first load")?;
+    let same = *first == *plain && *second == *plain;
+    let dir = match choice {
+        CacheChoice::Dir(dir) => dir.display().to_string(),
+        _ => amsp_io::default_cache_dir()?.display().to_string(),
+    };
+    say(format!(
+        "transcode:   {size}×{size} UASTC texture ({} levels) to BC7: without the cache {:.2} ms; through the transcode cache in {dir}: first load {:.2} ms ({} hits, {} misses, {} stored), second load {:.2} ms ({} hits, {} misses); same bytes: {same}",
+        plain.mip_count,
+        ms(plain_time),
+        ms(first_time),
+        s1.hits,
+        s1.misses,
+        s1.writes,
+        ms(second_time),
+        s2.hits,
+        s2.misses,
+    ));
+    let summary = json!({
+        "cache": dir,
+        "levels": plain.mip_count,
+        "plain_ms": ms(plain_time),
+        "first": counters(&s1, first_time),
+        "second": counters(&s2, second_time),
+        "same_bytes": same,
+    });
+    Ok((same, summary))
+}
