@@ -11,6 +11,7 @@
 #![cfg(all(feature = "import", feature = "runtime"))]
 
 #[path = "common/corpus.rs"]
+#[expect(dead_code, reason = "only `textures` is used here")]
 mod corpus;
 
 use std::fs::{self, OpenOptions};

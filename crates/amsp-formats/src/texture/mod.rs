@@ -43,6 +43,6 @@ pub use gpu::gpu_format;
 pub use import::TextureImporter;
 pub use layout::TEXTURE_TYPE;
 #[cfg(feature = "runtime")]
-pub use read::{MipSelection, TextureReadError, read_texture};
+pub use read::{MipSelection, TextureReadError, read_texture, read_texture_cached};
 #[cfg(feature = "runtime")]
 pub use transcode_cache::{TRANSCODE_CACHE_VERSION, TRANSCODER_VERSION};

@@ -104,9 +104,16 @@ pub fn read_texture<E>(
     read_texture_cached(read_chunk, selection, target, limits, None)
 }
 
-/// As [`read_texture`], with Basis Universal levels looked up in (and, when
-/// transcoded, stored to) `cache` (see [`super::transcode_cache`]).
-pub(crate) fn read_texture_cached<E>(
+/// As [`read_texture`], with Basis Universal levels looked up in `cache`
+/// and, when transcoded, stored to it (see the `transcode_cache` module);
+/// with `None`, the same as [`read_texture`]. Only the levels `selection`
+/// picks are looked up. A level that cannot be stored is counted in the
+/// cache's stats and does not fail the read.
+///
+/// # Errors
+///
+/// As [`read_texture`].
+pub fn read_texture_cached<E>(
     mut read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
     selection: MipSelection,
     target: TextureTarget,
