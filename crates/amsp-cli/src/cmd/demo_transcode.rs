@@ -38,8 +38,14 @@ impl CacheChoice {
     }
 
     /// Opens the cache; `None` when it is off.
+    ///
+    /// Writes are not synced: a synced store makes a load that misses about
+    /// 17 times slower than transcoding (an fsync of each level's entry and
+    /// its folder; `benches/texture_transcode_cache.rs`), and an entry a
+    /// power loss leaves unwritten fails verification and is transcoded
+    /// again, never served.
     fn open(&self) -> anyhow::Result<Option<Arc<DiskCache>>> {
-        let config = DiskCacheConfig::default();
+        let config = DiskCacheConfig { sync_writes: false, ..DiskCacheConfig::default() };
         let cache = match self {
             CacheChoice::Off => return Ok(None),
             CacheChoice::Default => DiskCache::open_default(config),
