@@ -66,10 +66,10 @@ impl Texture {
 
     /// The same texture with levels `finest..` resident: the levels finer
     /// than the resident ones are read through `read_chunk(chunk, out)` (as
-    /// for [`read_texture`], transcoded for `target` if they are Basis
-    /// Universal data: give the target the texture was loaded with) and the
-    /// resident ones are kept. A `finest` at or past the finest resident
-    /// level returns a copy.
+    /// for [`read_texture`](super::read_texture), transcoded for `target` if
+    /// they are Basis Universal data: give the target the texture was loaded
+    /// with) and the resident ones are kept. A `finest` at or past the
+    /// finest resident level returns a copy.
     ///
     /// ```no_run
     /// # use amsp_formats::texture::{Texture, basis::TextureTarget, ktx2::TextureLimits};
@@ -85,8 +85,9 @@ impl Texture {
     ///
     /// # Errors
     ///
-    /// As [`read_texture`], and [`TextureReadError::NoSuchLevels`] when the
-    /// stored texture no longer matches this one.
+    /// As [`read_texture`](super::read_texture), and
+    /// [`TextureReadError::NoSuchLevels`] when the stored texture no longer
+    /// matches this one.
     pub fn upgrade<E>(
         &self,
         read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,

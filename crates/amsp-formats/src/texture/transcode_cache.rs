@@ -14,7 +14,8 @@
 //!   gets other entries),
 //! - the target ([`TextureTarget`]), the version of the `basisu` transcoder
 //!   and [`TRANSCODE_CACHE_VERSION`] (the key kind and format version), and
-//!   the engine version ([`amsp_io::ENGINE_VERSION`], via [`CacheKey::new`]).
+//!   the engine version ([`amsp_io::disk_cache::ENGINE_VERSION`], via
+//!   [`CacheKey::new`]).
 //!
 //! The cache verifies every entry it serves (checksum, length); the loader
 //! also checks that a hit has exactly the length the level must have in the
