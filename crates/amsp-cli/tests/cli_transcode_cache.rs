@@ -1,10 +1,12 @@
 //! `amsp demo` with the transcode cache: a UASTC texture loaded through the
 //! disk cache, which persists between runs of the command; `--cache-dir`,
-//! the platform default (`XDG_CACHE_HOME`) and `--no-cache`.
+//! the platform default (`XDG_CACHE_HOME`), `--no-cache`, and a cache
+//! folder another process holds (the demo goes on without it).
 
 use std::path::Path;
 use std::process::Command;
 
+use amsp_io::{DiskCache, DiskCacheConfig};
 use serde_json::Value;
 
 /// Runs a small `amsp demo --json` in `work` with `extra` arguments and
@@ -66,6 +68,22 @@ fn demo_loads_a_uastc_texture_through_the_cache_across_runs() {
     // Off.
     let off = demo(&tmp.path().join("run4"), &xdg, &["--no-cache"]);
     assert_eq!(off["cache"], Value::Null, "{off}");
+    assert_eq!(off["reason"], "off (--no-cache)");
+}
+
+#[test]
+fn a_cache_in_use_by_another_process_is_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache_dir = tmp.path().join("cache");
+    let held = DiskCache::open(&cache_dir, DiskCacheConfig::default()).unwrap();
+    let summary = demo(
+        &tmp.path().join("run"),
+        &tmp.path().join("xdg"),
+        &["--cache-dir", cache_dir.to_str().unwrap()],
+    );
+    assert_eq!(summary["cache"], Value::Null, "{summary}");
+    assert!(summary["reason"].as_str().unwrap().contains("in use"), "{summary}");
+    assert_eq!(held.stats().entries, 0);
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The transcode cache part of `amsp demo`: one synthetic texture cooked to
 //! UASTC (Basis Universal), loaded without a cache, then twice through the
-//! disk cache (L2), each time by a new server with the cache reopened as a
-//! new run would: the first load transcodes and stores each level (unless
-//! an earlier run already did), the second reads them back.
+//! disk cache (L2), each time by a new server: the first load transcodes and
+//! stores each level (unless an earlier run already did), the second reads
+//! them back.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use amsp_bench::textures::write_textures;
 use amsp_cook::Cooker;
 use amsp_formats::texture::{Texture, TextureImporter, TextureLoader};
-use amsp_io::{AssetSource, CookedSource, DiskCache, DiskCacheConfig, DiskCacheStats};
+use amsp_io::{
+    AssetSource, CookedSource, DiskCache, DiskCacheConfig, DiskCacheError, DiskCacheStats,
+};
 use amsp_runtime::AssetServer;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
@@ -37,21 +39,27 @@ impl CacheChoice {
         }
     }
 
-    /// Opens the cache; `None` when it is off.
+    /// Opens the cache: `Err` with the reason when it is off, or in use by
+    /// another process (another `amsp` run: the demo then goes on without
+    /// it).
     ///
     /// Writes are not synced: a synced store makes a load that misses about
     /// 17 times slower than transcoding (an fsync of each level's entry and
     /// its folder; `benches/texture_transcode_cache.rs`), and an entry a
     /// power loss leaves unwritten fails verification and is transcoded
     /// again, never served.
-    fn open(&self) -> anyhow::Result<Option<Arc<DiskCache>>> {
+    fn open(&self) -> anyhow::Result<Result<Arc<DiskCache>, String>> {
         let config = DiskCacheConfig { sync_writes: false, ..DiskCacheConfig::default() };
         let cache = match self {
-            CacheChoice::Off => return Ok(None),
+            CacheChoice::Off => return Ok(Err("off (--no-cache)".into())),
             CacheChoice::Default => DiskCache::open_default(config),
             CacheChoice::Dir(dir) => DiskCache::open(dir, config),
         };
-        Ok(Some(Arc::new(cache.context("opening the transcode cache")?)))
+        match cache {
+            Ok(cache) => Ok(Ok(Arc::new(cache))),
+            Err(err @ DiskCacheError::Locked { .. }) => Ok(Err(format!("not used: {err}"))),
+            Err(err) => Err(err).context("opening the transcode cache"),
+        }
     }
 }
 
@@ -72,17 +80,26 @@ fn load(
     Ok((texture, elapsed))
 }
 
-/// One load through the cache (opened for it, closed after it): the
-/// texture, the time and the cache's counters.
+/// One load through `cache` by a new server: the texture, the time and
+/// the cache's counters for this load alone.
 fn load_cached(
     source: &Arc<dyn AssetSource>,
-    choice: &CacheChoice,
+    cache: &Arc<DiskCache>,
     name: &str,
-) -> anyhow::Result<Option<(Arc<Texture>, Duration, DiskCacheStats)>> {
-    let Some(cache) = choice.open()? else { return Ok(None) };
-    let loader = TextureLoader::default().with_transcode_cache(Arc::clone(&cache));
+) -> anyhow::Result<(Arc<Texture>, Duration, DiskCacheStats)> {
+    let before = cache.stats();
+    let loader = TextureLoader::default().with_transcode_cache(Arc::clone(cache));
     let (texture, elapsed) = load(source, loader, name)?;
-    Ok(Some((texture, elapsed, cache.stats())))
+    let after = cache.stats();
+    let stats = DiskCacheStats {
+        hits: after.hits - before.hits,
+        misses: after.misses - before.misses,
+        corrupt: after.corrupt - before.corrupt,
+        writes: after.writes - before.writes,
+        write_errors: after.write_errors - before.write_errors,
+        ..after
+    };
+    Ok((texture, elapsed, stats))
 }
 
 fn counters(stats: &DiskCacheStats, elapsed: Duration) -> Value {
@@ -126,21 +143,22 @@ pub fn run(
     let (plain, plain_time) = load(&source, TextureLoader::default(), name)?;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
 
-    let Some((first, first_time, s1)) = load_cached(&source, choice, name)? else {
-        say(format!(
-            "transcode:   {size}×{size} UASTC texture ({} levels) transcoded to BC7 at load in {:.2} ms; transcode cache off (--no-cache)",
-            plain.mip_count,
-            ms(plain_time),
-        ));
-        return Ok((true, json!({ "cache": null, "plain_ms": ms(plain_time) })));
+    let cache = match choice.open()? {
+        Ok(cache) => cache,
+        Err(reason) => {
+            say(format!(
+                "transcode:   {size}×{size} UASTC texture ({} levels) transcoded to BC7 at load in {:.2} ms; transcode cache {reason}",
+                plain.mip_count,
+                ms(plain_time),
+            ));
+            let summary = json!({ "cache": null, "reason": reason, "plain_ms": ms(plain_time) });
+            return Ok((true, summary));
+        }
     };
-    let (second, second_time, s2) =
-        load_cached(&source, choice, name)?.context("the cache was open for the first load")?;
+    let (first, first_time, s1) = load_cached(&source, &cache, name)?;
+    let (second, second_time, s2) = load_cached(&source, &cache, name)?;
     let same = *first == *plain && *second == *plain;
-    let dir = match choice {
-        CacheChoice::Dir(dir) => dir.display().to_string(),
-        _ => amsp_io::default_cache_dir()?.display().to_string(),
-    };
+    let dir = cache.dir().display().to_string();
     say(format!(
         "transcode:   {size}×{size} UASTC texture ({} levels) to BC7: without the cache {:.2} ms; through the transcode cache in {dir}: first load {:.2} ms ({} hits, {} misses, {} stored), second load {:.2} ms ({} hits, {} misses); same bytes: {same}",
         plain.mip_count,
