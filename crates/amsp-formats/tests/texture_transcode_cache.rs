@@ -3,7 +3,7 @@
 //! real asset server with a real disk cache in a temporary folder.
 //!
 //! A second load (new server, cache reopened) transcodes nothing; another
-//! target has its own entries; corrupt and truncated entries are detected,
+//! target, and other bytes under the same path, have their own entries; corrupt and truncated entries are detected,
 //! transcoded again and replaced; level loads look up only the levels they
 //! read; a cache that cannot store (entries over its cap, a full disk)
 //! never fails a load. Every load's bytes are checked against a load
@@ -156,6 +156,34 @@ fn another_target_has_its_own_entries() {
         assert_eq!(counts(cache.stats()), expected_stats, "{target:?} hits");
     }
     assert_eq!(cache.stats().entries, 4 * n);
+}
+
+#[test]
+fn other_content_under_the_same_path_misses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = cook(tmp.path());
+    let cache = open(&tmp.path().join("cache"));
+    load_all(&source, cached(TextureTarget::Desktop, &cache));
+    let n = cache.stats().writes;
+
+    // The same asset paths, other cooked bytes: each file swapped
+    // for another Basis texture of the same codec.
+    let other = tmp.path().join("other");
+    let (src, out) = (other.join("src"), other.join("out"));
+    fs::create_dir_all(&src).unwrap();
+    let swaps = [(FILES[0], "cyan_rgb_reference_uastc.ktx2"), (FILES[1], "kodim17_basis.ktx2")];
+    for (name, replacement) in swaps {
+        fs::copy(corpus::textures("ktx2-valid").join(replacement), src.join(name)).unwrap();
+    }
+    let mut cooker = Cooker::new(&src, &out);
+    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
+    assert_eq!(cooker.run().unwrap().cooked, FILES.len());
+    let swapped: Arc<dyn AssetSource> = Arc::new(CookedSource::open(&out).unwrap());
+    let reference = load_all(&swapped, plain(TextureTarget::Desktop));
+    let got = load_all(&swapped, cached(TextureTarget::Desktop, &cache));
+    assert_same(&got, &reference, "other content");
+    let m = levels(&reference);
+    assert_eq!(counts(cache.stats()), (0, n + m, n + m), "nothing found for other bytes");
 }
 
 /// Flips one payload byte of `path`.
