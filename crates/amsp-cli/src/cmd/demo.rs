@@ -40,6 +40,14 @@ pub struct DemoArgs {
     /// Width and height of each synthetic texture, in pixels.
     #[arg(long, default_value_t = 1024)]
     texture_size: u32,
+    /// Keep Basis Universal levels transcoded at load in this disk cache
+    /// folder (default: the platform cache folder, e.g. ~/.cache/amsp).
+    #[arg(long, conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Transcode Basis Universal textures at every load, without the disk
+    /// cache.
+    #[arg(long)]
+    no_cache: bool,
     /// Number of synthetic glTF scenes (0 skips the model part).
     #[arg(long, default_value_t = 8)]
     models: usize,
@@ -214,6 +222,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         (true, json!(null))
     };
 
+    // 5b. A UASTC texture (at most 512×512) loaded through the transcode
+    // cache (L2).
+    let (transcode_ok, transcode) = if args.textures > 0 {
+        let choice = super::demo_transcode::CacheChoice::from_args(args.cache_dir, args.no_cache);
+        super::demo_transcode::run(&root, args.texture_size.clamp(1, 512), &choice, &say)?
+    } else {
+        (true, json!(null))
+    };
+
     // 6. Models: glTF scenes cooked into models with sub-assets, loaded
     // through the dependency graph.
     let (models_ok, models) = if args.models > 0 {
@@ -224,6 +241,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     let ok = failed == 0
         && textures_ok
+        && transcode_ok
         && models_ok
         && mismatches == 0
         && missing_ok
@@ -240,6 +258,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "stream": { "loaded": stats.loaded, "failed": failed, "mismatches": mismatches, "seconds": loaded_in.as_secs_f64(), "request_ns_each": requested_in.as_nanos() as f64 / assets.len().max(1) as f64 },
             "throughput": { "server_mb_s": server_mb_s, "reference_mb_s": ref_mb_s, "ratio": ratio.fraction(), "threads": threads },
             "textures": textures,
+            "transcode_cache": transcode,
             "models": models,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use crate::levels::{Nearest, nearest_level};
 use std::ops::Range;
 
-use amsp_io::AssetDescriptor;
+use amsp_io::{AssetDescriptor, DiskCache};
 use amsp_runtime::{Asset, AssetLoader, LoadContext, LoadError, LoadInput};
 
 use super::basis::TextureTarget;
 use super::ktx2::{Ktx2Texture, TextureLimits, VkFormat};
 use super::layout::TEXTURE_TYPE;
-use super::read::{MipSelection, TextureReadError, read_levels, read_texture};
+use super::read::{MipSelection, TextureReadError, read_levels, read_texture_cached};
 
 /// A texture ready for upload: its format, dimensions and the mip levels
 /// that are resident in memory.
@@ -66,10 +66,10 @@ impl Texture {
 
     /// The same texture with levels `finest..` resident: the levels finer
     /// than the resident ones are read through `read_chunk(chunk, out)` (as
-    /// for [`read_texture`], transcoded for `target` if they are Basis
-    /// Universal data: give the target the texture was loaded with) and the
-    /// resident ones are kept. A `finest` at or past the finest resident
-    /// level returns a copy.
+    /// for [`read_texture`](super::read_texture), transcoded for `target` if
+    /// they are Basis Universal data: give the target the texture was loaded
+    /// with) and the resident ones are kept. A `finest` at or past the
+    /// finest resident level returns a copy.
     ///
     /// ```no_run
     /// # use amsp_formats::texture::{Texture, basis::TextureTarget, ktx2::TextureLimits};
@@ -85,14 +85,28 @@ impl Texture {
     ///
     /// # Errors
     ///
-    /// As [`read_texture`], and [`TextureReadError::NoSuchLevels`] when the
-    /// stored texture no longer matches this one.
+    /// As [`read_texture`](super::read_texture), and
+    /// [`TextureReadError::NoSuchLevels`] when the stored texture no longer
+    /// matches this one.
     pub fn upgrade<E>(
+        &self,
+        read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
+        finest: u32,
+        target: TextureTarget,
+        limits: &TextureLimits,
+    ) -> Result<Texture, TextureReadError<E>> {
+        self.upgrade_cached(read_chunk, finest, target, limits, None)
+    }
+
+    /// As [`upgrade`](Self::upgrade), with Basis Universal levels looked up
+    /// in (and, when transcoded, stored to) `cache`.
+    fn upgrade_cached<E>(
         &self,
         mut read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
         finest: u32,
         target: TextureTarget,
         limits: &TextureLimits,
+        cache: Option<&DiskCache>,
     ) -> Result<Texture, TextureReadError<E>> {
         if finest >= self.resident.start {
             return Ok(self.clone());
@@ -112,7 +126,8 @@ impl Texture {
         if !same {
             return Err(TextureReadError::NoSuchLevels { requested, levels: ktx.levels() });
         }
-        let mut finer = read_levels(&ktx, &mut read_chunk, requested.clone(), target)?;
+        let cache = cache.map(|cache| (cache, &header[..]));
+        let mut finer = read_levels(&ktx, &mut read_chunk, requested.clone(), target, cache)?;
         if finer.format != self.format {
             return Err(TextureReadError::NoSuchLevels { requested, levels: ktx.levels() });
         }
@@ -167,7 +182,20 @@ impl Asset for Texture {
 
 /// Loads cooked KTX2 textures as [`Texture`]: the levels [`mips`](Self::mips)
 /// selects, each read from its own pack chunk, Basis Universal data
-/// transcoded for [`target`](Self::target).
+/// transcoded for [`target`](Self::target) (or taken from the
+/// [`transcode_cache`](Self::transcode_cache)).
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use amsp_formats::texture::TextureLoader;
+/// use amsp_io::{DiskCache, DiskCacheConfig};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let cache = Arc::new(DiskCache::open_default(DiskCacheConfig::default())?);
+/// let loader = TextureLoader::default().with_transcode_cache(cache);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct TextureLoader {
     /// Size limits checked before anything is allocated.
@@ -177,6 +205,23 @@ pub struct TextureLoader {
     /// What Basis Universal textures (UASTC, ETC1S) are transcoded to
     /// (desktop BC7 by default); other textures load as they were cooked.
     pub target: TextureTarget,
+    /// Where Basis Universal levels transcoded at load are kept, so that
+    /// the next load of the same level for the same target (in this run or
+    /// a later one) reads them instead of transcoding (none by default).
+    /// Only the levels a load reads are looked up; a failure to store one
+    /// is counted in the cache's stats and does not fail the load. See
+    /// [`TRANSCODE_CACHE_VERSION`](super::TRANSCODE_CACHE_VERSION) for what
+    /// an entry's key is made of.
+    pub transcode_cache: Option<Arc<DiskCache>>,
+}
+
+impl TextureLoader {
+    /// The same loader, keeping transcoded Basis Universal levels in `cache`.
+    #[must_use]
+    pub fn with_transcode_cache(mut self, cache: Arc<DiskCache>) -> Self {
+        self.transcode_cache = Some(cache);
+        self
+    }
 }
 
 impl AssetLoader for TextureLoader {
@@ -214,18 +259,22 @@ impl AssetLoader for TextureLoader {
             TextureReadError::Source(err) => *err,
             other => ctx.parse_error(other),
         };
+        let cache = self.transcode_cache.as_deref();
         let Some(level) = ctx.level().map(u32::from) else {
-            return read_texture(read, self.mips, self.target, &self.limits).map_err(map);
+            return read_texture_cached(read, self.mips, self.target, &self.limits, cache)
+                .map_err(map);
         };
         let loaded: Vec<Arc<Texture>> =
             ctx.loaded_levels::<Texture>().into_iter().map(|(_, t)| t).collect();
         match nearest_level(&loaded, level, |t| t.resident.clone()) {
             Some(Nearest::Finer(texture)) => Ok(texture.trimmed(level)),
             Some(Nearest::Coarser(texture)) => {
-                texture.upgrade(read, level, self.target, &self.limits).map_err(map)
+                texture.upgrade_cached(read, level, self.target, &self.limits, cache).map_err(map)
             }
-            None => read_texture(read, MipSelection::From(level), self.target, &self.limits)
-                .map_err(map),
+            None => {
+                let from = MipSelection::From(level);
+                read_texture_cached(read, from, self.target, &self.limits, cache).map_err(map)
+            }
         }
     }
 }

@@ -13,6 +13,8 @@
 //! - `Texture` and `TextureLoader` (feature `runtime`): the runtime asset;
 //!   `read_texture` reads a chosen mip range from a cooked texture's chunks
 //!   and `Texture::upgrade` adds finer levels later.
+//! - `transcode_cache` (feature `runtime`): Basis Universal levels
+//!   transcoded at load, kept in the disk cache (L2) by an exact key.
 //! - [`source`]: decoding source images (PNG, JPEG, BMP, TGA, GIF, HDR) and
 //!   building mip chains.
 
@@ -30,6 +32,8 @@ pub mod layout;
 #[cfg(feature = "runtime")]
 mod read;
 pub mod source;
+#[cfg(feature = "runtime")]
+pub mod transcode_cache;
 
 #[cfg(feature = "runtime")]
 pub use asset::{Texture, TextureLoader};
@@ -39,4 +43,6 @@ pub use gpu::gpu_format;
 pub use import::TextureImporter;
 pub use layout::TEXTURE_TYPE;
 #[cfg(feature = "runtime")]
-pub use read::{MipSelection, TextureReadError, read_texture};
+pub use read::{MipSelection, TextureReadError, read_texture, read_texture_cached};
+#[cfg(feature = "runtime")]
+pub use transcode_cache::{TRANSCODE_CACHE_VERSION, TRANSCODER_VERSION};

@@ -5,10 +5,13 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
+use amsp_io::DiskCache;
+
 use super::asset::Texture;
 use super::basis::{BasisError, BasisTranscoder, TextureTarget};
 use super::ktx2::{Ktx2Error, Ktx2Texture, Supercompression, TextureLimits, VkFormat};
 use super::layout::chunk_of_level;
+use super::transcode_cache::LevelCache;
 
 /// Which mip levels a texture load makes resident.
 ///
@@ -93,34 +96,60 @@ const SCRATCH_KEEP: usize = 16 << 20;
 /// [`TextureReadError::Source`] when a read fails, and the other variants
 /// for data that is not a texture AMSP can use.
 pub fn read_texture<E>(
+    read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
+    selection: MipSelection,
+    target: TextureTarget,
+    limits: &TextureLimits,
+) -> Result<Texture, TextureReadError<E>> {
+    read_texture_cached(read_chunk, selection, target, limits, None)
+}
+
+/// As [`read_texture`], with Basis Universal levels looked up in `cache`
+/// and, when transcoded, stored to it (see the `transcode_cache` module);
+/// with `None`, the same as [`read_texture`]. Only the levels `selection`
+/// picks are looked up. A level that cannot be stored is counted in the
+/// cache's stats and does not fail the read.
+///
+/// # Errors
+///
+/// As [`read_texture`].
+pub fn read_texture_cached<E>(
     mut read_chunk: impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
     selection: MipSelection,
     target: TextureTarget,
     limits: &TextureLimits,
+    cache: Option<&DiskCache>,
 ) -> Result<Texture, TextureReadError<E>> {
     let mut header = Vec::new();
     read_chunk(0, &mut header).map_err(TextureReadError::Source)?;
     let ktx = Ktx2Texture::parse_header(&header, limits)?;
     let (width, height, _) = ktx.dimensions();
     let range = selection.range(width, height, ktx.levels());
-    let mut texture = read_levels(&ktx, &mut read_chunk, range, target)?;
+    let cache = cache.map(|cache| (cache, &header[..]));
+    let mut texture = read_levels(&ktx, &mut read_chunk, range, target, cache)?;
     texture.header = Some(std::sync::Arc::from(header));
     Ok(texture)
 }
 
 /// Reads levels `range` of the texture whose header chunk `ktx` parsed,
-/// transcoding Basis Universal data for `target`.
+/// transcoding Basis Universal data for `target`, through `cache` (the disk
+/// cache and the header chunk's bytes) when given.
 pub(crate) fn read_levels<E>(
     ktx: &Ktx2Texture<'_>,
     read_chunk: &mut impl FnMut(u32, &mut Vec<u8>) -> Result<(), E>,
     range: Range<u32>,
     target: TextureTarget,
+    cache: Option<(&DiskCache, &[u8])>,
 ) -> Result<Texture, TextureReadError<E>> {
     let levels = ktx.levels();
     if range.is_empty() || range.end > levels {
         return Err(TextureReadError::NoSuchLevels { requested: range, levels });
     }
     let transcoder = if ktx.needs_transcode() { Some(BasisTranscoder::new(ktx)?) } else { None };
+    // Only textures that are transcoded hash their header.
+    let level_cache = cache
+        .filter(|_| transcoder.is_some())
+        .map(|(cache, header)| LevelCache::new(cache, header));
     let format = match &transcoder {
         Some(transcoder) => transcoder.format(target),
         None => ktx
@@ -141,11 +170,14 @@ pub(crate) fn read_levels<E>(
             }
             _ => STORED.with_borrow_mut(|stored| {
                 let result = read_chunk(chunk, stored).map_err(TextureReadError::Source);
-                let data = result.and_then(|()| match &transcoder {
-                    Some(transcoder) => {
+                let data = result.and_then(|()| match (&transcoder, &level_cache) {
+                    (Some(transcoder), Some(cache)) => {
+                        Ok(cache.transcode(transcoder, level, stored, target)?)
+                    }
+                    (Some(transcoder), None) => {
                         Ok(transcoder.transcode_stored_level(level, stored, target)?.data)
                     }
-                    None => Ok(ktx.decode_stored_level(level, stored)?.into_owned()),
+                    (None, _) => Ok(ktx.decode_stored_level(level, stored)?.into_owned()),
                 });
                 if stored.capacity() > SCRATCH_KEEP {
                     *stored = Vec::new();

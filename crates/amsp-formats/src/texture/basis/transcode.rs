@@ -220,19 +220,8 @@ impl<'t, 'a> BasisTranscoder<'t, 'a> {
         let (width, height, _) = self.ktx.dimensions();
         let (lw, lh) = ((width >> level).max(1), (height >> level).max(1));
         let (bx, by) = (lw.div_ceil(4), lh.div_ceil(4));
-        let (layers, faces) = (self.ktx.layers(), self.ktx.faces());
-        // Bounded by `TextureLimits::max_layers`, which a caller may raise.
-        let images = layers.checked_mul(faces).ok_or_else(|| {
-            BasisError::Unsupported(format!(
-                "{layers} layers × {faces} faces do not fit in 32 bits"
-            ))
-        })?;
-
-        let image_size = target.image_size(self.has_alpha, lw, lh);
-        let bytes = image_size.saturating_mul(u64::from(images));
-        if bytes > self.max_output_bytes {
-            return Err(BasisError::OutputTooLarge { level, bytes, limit: self.max_output_bytes });
-        }
+        let (images, image_size, bytes) = self.output_size(level, target)?;
+        let faces = self.ktx.faces();
         let image_size = image_size as usize;
         let mut data = vec![0u8; bytes as usize];
         let fmt = target.transcoder_format(self.has_alpha).as_i32();
@@ -300,6 +289,51 @@ impl<'t, 'a> BasisTranscoder<'t, 'a> {
             images,
             data,
         })
+    }
+
+    /// The bytes `level` takes transcoded for `target` (every layer and
+    /// face), checked against the output limit.
+    ///
+    /// # Errors
+    ///
+    /// [`BasisError::Unsupported`] when layers × faces overflow,
+    /// [`BasisError::OutputTooLarge`] above the output limit.
+    pub fn output_len(&self, level: u32, target: TextureTarget) -> Result<u64, BasisError> {
+        Ok(self.output_size(level, target)?.2)
+    }
+
+    /// The level's bytes as stored, cut from `stored` (its chunk) by the
+    /// level index.
+    pub(crate) fn stored_level<'b>(
+        &self,
+        level: u32,
+        stored: &'b [u8],
+    ) -> Result<&'b [u8], BasisError> {
+        Ok(self.ktx.stored_level(level, stored)?)
+    }
+
+    /// Images (layers × faces), bytes of one image and bytes in all of
+    /// `level` transcoded for `target`.
+    fn output_size(
+        &self,
+        level: u32,
+        target: TextureTarget,
+    ) -> Result<(u32, u64, u64), BasisError> {
+        let (width, height, _) = self.ktx.dimensions();
+        let (lw, lh) = ((width >> level).max(1), (height >> level).max(1));
+        let (layers, faces) = (self.ktx.layers(), self.ktx.faces());
+        // Bounded by `TextureLimits::max_layers`, which a caller may raise.
+        let images = layers.checked_mul(faces).ok_or_else(|| {
+            BasisError::Unsupported(format!(
+                "{layers} layers × {faces} faces do not fit in 32 bits"
+            ))
+        })?;
+        let image_size = target.image_size(self.has_alpha, lw, lh);
+        let bytes = image_size.saturating_mul(u64::from(images));
+        if bytes > self.max_output_bytes {
+            return Err(BasisError::OutputTooLarge { level, bytes, limit: self.max_output_bytes });
+        }
+        Ok((images, image_size, bytes))
     }
 
     /// Transcodes every level, level 0 first.
