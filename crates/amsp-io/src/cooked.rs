@@ -37,6 +37,7 @@ pub struct CookedSource {
     assets: HashMap<AssetId, Located, RandomState>,
     packs: Vec<Result<PackReader, PackReadError>>,
     pack_names: Vec<String>,
+    tags: HashMap<String, Vec<AssetId>, RandomState>,
 }
 
 impl std::fmt::Debug for CookedSource {
@@ -84,6 +85,7 @@ impl CookedSource {
 
         let mut by_path = HashMap::with_capacity_and_hasher(records.len(), RandomState::default());
         let mut assets = HashMap::with_capacity_and_hasher(records.len(), RandomState::default());
+        let mut tags: HashMap<String, Vec<AssetId>, RandomState> = HashMap::default();
         for record in records {
             let Some(location) = &record.location else { continue };
             let pack = pack_index.get(location.pack.as_str()).copied().unwrap_or(usize::MAX);
@@ -98,6 +100,9 @@ impl CookedSource {
                 raw_size: record.cooked_size,
                 stored_size: record.stored_size,
             };
+            for tag in record.tags {
+                tags.entry(tag).or_default().push(record.id);
+            }
             by_path.insert(record.path, record.id);
             assets.insert(
                 record.id,
@@ -110,6 +115,7 @@ impl CookedSource {
             assets,
             packs,
             pack_names,
+            tags,
         })
     }
 
@@ -169,6 +175,10 @@ impl AssetSource for CookedSource {
 
     fn describe(&self, id: AssetId) -> Option<Arc<AssetDescriptor>> {
         self.assets.get(&id).map(|l| Arc::clone(&l.desc))
+    }
+
+    fn tagged(&self, tag: &str) -> Vec<AssetId> {
+        self.tags.get(tag).cloned().unwrap_or_default()
     }
 
     fn chunk_size(&self, id: AssetId, chunk: u32) -> Option<u64> {

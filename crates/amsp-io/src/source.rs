@@ -175,6 +175,27 @@ pub trait AssetSource: Send + Sync + 'static {
         None
     }
 
+    /// A name for lane `lane` in statistics and messages: the source's name
+    /// for lane 0 (the default), `"NAME lane N"` for others. A source of
+    /// several storages names each (a mount, an endpoint).
+    fn lane_name(&self, lane: u32) -> String {
+        if lane == 0 { self.name().to_owned() } else { format!("{} lane {lane}", self.name()) }
+    }
+
+    /// The assets tagged `tag` (tags come from the catalog a cook wrote);
+    /// empty by default. Answered from memory.
+    fn tagged(&self, tag: &str) -> Vec<AssetId> {
+        let _ = tag;
+        Vec::new()
+    }
+
+    /// The counters of the disk caches (L2) this source reads through, summed;
+    /// `None` when it reads through none (the default). A source that
+    /// wraps or composes others forwards or sums theirs.
+    fn disk_cache_stats(&self) -> Option<crate::DiskCacheStats> {
+        None
+    }
+
     /// Reads every chunk of asset `id`, concatenated in order.
     ///
     /// # Errors

@@ -131,5 +131,6 @@ pub use loader::{AssetLoader, LoadContext, LoadInput};
 pub use server::memory::{MemoryUsage, TypeUsage};
 pub use server::upload::Upload;
 pub use server::{
-    AssetEvent, AssetServer, AssetServerBuilder, AssetStats, BuildError, EventListener, RetryPolicy,
+    AssetEvent, AssetServer, AssetServerBuilder, AssetStats, BuildError, Bundle, BundleError,
+    EventListener, MAX_BUNDLE_FILE, Progress, RetryPolicy, TypeLoadTimes,
 };

@@ -97,6 +97,9 @@ pub struct LoadInput {
     backing: Backing,
     /// The chunks read ahead and the cancellation check (server loads).
     link: Option<Arc<StageLink>>,
+    /// Where the bytes read from the source are counted, and the lane
+    /// they come from (server loads).
+    meter: Option<(Arc<crate::server::timing::Timings>, u32)>,
 }
 
 enum Backing {
@@ -124,7 +127,7 @@ impl LoadInput {
     #[must_use]
     pub fn from_source(descriptor: Arc<AssetDescriptor>, source: Arc<dyn AssetSource>) -> Self {
         let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
-        Self { descriptor, name, backing: Backing::Source(source), link: None }
+        Self { descriptor, name, backing: Backing::Source(source), link: None, meter: None }
     }
 
     /// Input for the server's decode stage: chunks read ahead are served
@@ -133,9 +136,17 @@ impl LoadInput {
         descriptor: Arc<AssetDescriptor>,
         source: Arc<dyn AssetSource>,
         link: Arc<StageLink>,
+        timings: Arc<crate::server::timing::Timings>,
     ) -> Self {
         let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
-        Self { descriptor, name, backing: Backing::Source(source), link: Some(link) }
+        let lane = source.io_lane(descriptor.id);
+        Self {
+            descriptor,
+            name,
+            backing: Backing::Source(source),
+            link: Some(link),
+            meter: Some((timings, lane)),
+        }
     }
 
     /// Input made of a descriptor and its chunks, already in memory
@@ -144,7 +155,7 @@ impl LoadInput {
     #[must_use]
     pub fn new(descriptor: Arc<AssetDescriptor>, chunks: Vec<Vec<u8>>) -> Self {
         let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
-        Self { descriptor, name, backing: Backing::Chunks(chunks), link: None }
+        Self { descriptor, name, backing: Backing::Chunks(chunks), link: None, meter: None }
     }
 
     /// What the source knows of the asset.
@@ -184,7 +195,9 @@ impl LoadInput {
         }
         match &self.backing {
             Backing::Source(source) => {
-                self.guarded(source, |source| source.read_chunk(self.descriptor.id, chunk, out))
+                self.guarded(source, |source| source.read_chunk(self.descriptor.id, chunk, out))?;
+                self.count(out.len());
+                Ok(())
             }
             Backing::Chunks(chunks) => {
                 let bytes = chunks.get(chunk as usize).ok_or_else(|| LoadError::NotFound {
@@ -195,6 +208,13 @@ impl LoadInput {
                 out.extend_from_slice(bytes);
                 Ok(())
             }
+        }
+    }
+
+    /// Counts `bytes` read from the source (server loads).
+    fn count(&self, bytes: usize) {
+        if let Some((timings, lane)) = &self.meter {
+            timings.read(*lane, bytes);
         }
     }
 
@@ -270,7 +290,9 @@ impl LoadInput {
                 Ok(out)
             }
             Backing::Source(ref source) => {
-                self.guarded(source, |source| source.read_all(self.descriptor.id))
+                let all = self.guarded(source, |source| source.read_all(self.descriptor.id))?;
+                self.count(all.len());
+                Ok(all)
             }
         }
     }

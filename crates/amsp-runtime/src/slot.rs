@@ -114,6 +114,9 @@ pub(crate) struct SlotCore {
     pub cancel_noted: AtomicBool,
     /// Attempts that failed for a transient reason so far.
     attempts: AtomicU8,
+    /// When the slot was requested (nanoseconds since the server started),
+    /// for its load time.
+    requested_at: AtomicU64,
     /// The content hash of the cooked bytes the value was loaded from (a
     /// level load extends only levels of the same content).
     content: Mutex<Option<amsp_core::ContentHash>>,
@@ -157,6 +160,7 @@ impl SlotCore {
             in_inbox: AtomicU8::new(0),
             cancel_noted: AtomicBool::new(false),
             attempts: AtomicU8::new(0),
+            requested_at: AtomicU64::new(0),
             io_lane: AtomicU32::new(0),
             content: Mutex::new(None),
             tracker,
@@ -225,6 +229,16 @@ impl SlotCore {
 
     pub fn set_error(&self, error: LoadError) {
         *self.error.lock() = Some(Box::new(error));
+    }
+
+    /// When the slot was requested (server clock, nanoseconds).
+    pub fn requested_at(&self) -> u64 {
+        self.requested_at.load(Ordering::Acquire)
+    }
+
+    /// Records when the slot was requested.
+    pub fn set_requested_at(&self, now: u64) {
+        self.requested_at.store(now, Ordering::Release);
     }
 
     /// Counts a failed attempt; returns the attempts failed so far.

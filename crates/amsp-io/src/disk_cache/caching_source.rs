@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use amsp_core::{AssetId, AssetPath, ContentHash};
 
-use super::{CacheKey, DiskCache};
+use super::{CacheKey, DiskCache, DiskCacheStats};
 use crate::source::{AssetDescriptor, AssetSource, ReadError};
 
 /// The kind of the keys `CachingSource` stores chunks under.
@@ -107,6 +107,22 @@ impl<S: AssetSource> AssetSource for CachingSource<S> {
 
     fn lane_concurrency(&self, lane: u32) -> Option<usize> {
         self.inner.lane_concurrency(lane)
+    }
+
+    fn tagged(&self, tag: &str) -> Vec<AssetId> {
+        self.inner.tagged(tag)
+    }
+
+    fn lane_name(&self, lane: u32) -> String {
+        self.inner.lane_name(lane)
+    }
+
+    fn disk_cache_stats(&self) -> Option<DiskCacheStats> {
+        let mut stats = self.cache.stats();
+        if let Some(inner) = self.inner.disk_cache_stats() {
+            stats += inner;
+        }
+        Some(stats)
     }
 
     fn read_chunk(&self, id: AssetId, chunk: u32, out: &mut Vec<u8>) -> Result<(), ReadError> {

@@ -116,6 +116,21 @@ pub struct DiskCacheStats {
     pub bytes: u64,
 }
 
+impl std::ops::AddAssign for DiskCacheStats {
+    /// Sums the counters of two caches (a source over several).
+    fn add_assign(&mut self, other: Self) {
+        self.hits += other.hits;
+        self.misses += other.misses;
+        self.corrupt += other.corrupt;
+        self.read_errors += other.read_errors;
+        self.evictions += other.evictions;
+        self.writes += other.writes;
+        self.write_errors += other.write_errors;
+        self.entries += other.entries;
+        self.bytes += other.bytes;
+    }
+}
+
 /// What the lock guards: the index and the counters.
 #[derive(Debug, Default)]
 struct State {

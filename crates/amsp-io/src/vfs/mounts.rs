@@ -169,6 +169,40 @@ impl AssetSource for Vfs {
         }
     }
 
+    fn tagged(&self, tag: &str) -> Vec<AssetId> {
+        let mut ids: Vec<AssetId> =
+            self.mounts.read().iter().flat_map(|m| m.source.tagged(tag)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn disk_cache_stats(&self) -> Option<crate::DiskCacheStats> {
+        let mounts = self.mounts.read();
+        let mut all = mounts.iter().filter_map(|m| m.source.disk_cache_stats());
+        let first = all.next()?;
+        Some(all.fold(first, |mut sum, stats| {
+            sum += stats;
+            sum
+        }))
+    }
+
+    fn lane_name(&self, lane: u32) -> String {
+        let mount = MountId(lane >> LANE_BITS);
+        let mounts = self.mounts.read();
+        match mounts.iter().find(|m| m.id == mount) {
+            Some(found) => {
+                let inner = lane & ((1 << LANE_BITS) - 1);
+                if inner == 0 {
+                    found.name.clone()
+                } else {
+                    format!("{}: {}", found.name, found.source.lane_name(inner))
+                }
+            }
+            None => format!("{} (unmounted {})", self.name, mount.0),
+        }
+    }
+
     fn lane_concurrency(&self, lane: u32) -> Option<usize> {
         let mount = MountId(lane >> LANE_BITS);
         let mounts = self.mounts.read();

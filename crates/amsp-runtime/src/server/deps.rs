@@ -209,9 +209,19 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
             Ok(()) => {
                 slot.publish();
                 core.set_state(LOADED);
-                // A reload's shadow is uploaded as the slot it reloads.
+                // A reload's shadow is uploaded (and timed) as the slot it
+                // reloads.
                 if !core.shadow {
                     inner.uploads.loaded(&slot);
+                    let took = inner.sched.now().saturating_sub(core.requested_at());
+                    inner.timings.loaded(core.type_name, took);
+                    tracing::debug!(
+                        target: "amsp::load",
+                        id = %core.id,
+                        asset_type = core.type_name,
+                        micros = took / 1000,
+                        "loaded"
+                    );
                 }
                 Vec::new()
             }
@@ -230,6 +240,17 @@ fn settle(inner: &Inner, mut work: Vec<(Arc<dyn ErasedSlot>, Step)>) {
         if let Err(err) = &outcome
             && !core.shadow
         {
+            if matches!(err, LoadError::Cancelled { .. }) {
+                tracing::debug!(target: "amsp::load", id = %core.id, "cancelled");
+            } else {
+                tracing::warn!(
+                    target: "amsp::load",
+                    id = %core.id,
+                    asset_type = core.type_name,
+                    error = %err,
+                    "load failed"
+                );
+            }
             inner.reloads.emit(crate::AssetEvent::LoadFailed {
                 id: core.id,
                 type_name: core.type_name,

@@ -172,6 +172,22 @@ pub struct AssetStats {
     pub retries: u64,
     /// Loads waiting for their next attempt now.
     pub retry_waiting: usize,
+    /// Requests answered by an asset already loaded, since the start.
+    pub memory_hits: u64,
+    /// Of those, requests for an asset no handle held, kept by the memory
+    /// cache (L1).
+    pub cache_hits: u64,
+    /// Bytes read from the source (verified, decoded), since the start.
+    pub bytes_read: u64,
+    /// Those bytes per storage of the source (its I/O lanes, named by
+    /// [`AssetSource::lane_name`](amsp_io::AssetSource::lane_name)), the
+    /// most first.
+    pub bytes_by_source: Vec<(String, u64)>,
+    /// The counters of the disk caches (L2) the source reads through, if
+    /// any ([`AssetSource::disk_cache_stats`](amsp_io::AssetSource::disk_cache_stats)).
+    pub disk_cache: Option<amsp_io::DiskCacheStats>,
+    /// Load times per asset type, the most loaded first.
+    pub load_times: Vec<super::timing::TypeLoadTimes>,
     /// Reloads swapped in, since the start.
     pub reloads: u64,
     /// Reloads that failed (the old version stayed), since the start.
@@ -183,6 +199,49 @@ pub struct AssetStats {
     /// Uploads cancelled (nobody wanted the asset any more, or it was
     /// unloaded, before it was taken), since the start.
     pub upload_cancelled: u64,
+}
+
+impl AssetStats {
+    /// Emits the snapshot as `tracing` events (target `amsp::stats`).
+    pub fn trace(&self) {
+        tracing::info!(
+            target: "amsp::stats",
+            requested = self.requested,
+            loaded = self.loaded,
+            failed = self.failed,
+            cancelled = self.cancelled,
+            evicted = self.evicted,
+            memory_hits = self.memory_hits,
+            cache_hits = self.cache_hits,
+            disk_hits = self.disk_cache.map(|d| d.hits),
+            disk_misses = self.disk_cache.map(|d| d.misses),
+            io_queued = self.io_queued,
+            decode_queued = self.decode_queued,
+            upload_queued = self.upload_queued,
+            resident = self.resident,
+            loaded_bytes = self.loaded_bytes,
+            unused_bytes = self.unused_bytes,
+            bytes_read = self.bytes_read,
+            retries = self.retries,
+            reloads = self.reloads,
+            reload_failures = self.reload_failures,
+            "asset server"
+        );
+        for (source, bytes) in &self.bytes_by_source {
+            tracing::info!(target: "amsp::stats", source = %source, bytes, "bytes read");
+        }
+        for times in &self.load_times {
+            tracing::info!(
+                target: "amsp::stats",
+                asset_type = times.type_name,
+                loaded = times.loaded,
+                p50_us = u64::try_from(times.p50.as_micros()).unwrap_or(u64::MAX),
+                p95_us = u64::try_from(times.p95.as_micros()).unwrap_or(u64::MAX),
+                max_us = u64::try_from(times.max.as_micros()).unwrap_or(u64::MAX),
+                "load times"
+            );
+        }
+    }
 }
 
 impl Inner {
@@ -321,10 +380,16 @@ impl Inner {
             reload_failures: self.reloads.failed.load(Ordering::Relaxed),
             reloading: self.reloads.in_flight(),
             retries: self.retries.scheduled.load(Ordering::Relaxed),
+            bytes_read: self.timings.bytes_read(),
+            bytes_by_source: self.timings.bytes_by_lane(|lane| self.source.lane_name(lane)),
+            load_times: self.timings.load_times(),
+            disk_cache: self.source.disk_cache_stats(),
             retry_waiting: self.retries.waiting(),
             ..AssetStats::default()
         };
         let counts = self.sched.counts();
+        let hits = self.registry.hits();
+        (stats.memory_hits, stats.cache_hits) = (hits.loaded, hits.cached);
         stats.io_queued = counts.io_queued;
         stats.decode_queued = counts.decode_queued;
         stats.io_running = counts.io_running;

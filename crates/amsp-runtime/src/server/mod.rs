@@ -9,9 +9,12 @@
 //! - [`unused`]: the index of unused assets, partitioned by type budget.
 //! - [`reload`]: reloads swapped in place, in dependency order, and events.
 //! - [`retry`]: retries of transient failures, with backoff.
+//! - [`timing`]: load times per type and bytes read per storage.
 //! - [`builder`]: the [`AssetServerBuilder`].
+//! - [`bundle`]: bundles and progress.
 
 pub(crate) mod builder;
+pub(crate) mod bundle;
 mod cancel;
 pub(crate) mod deps;
 mod jobs;
@@ -20,6 +23,7 @@ mod registry;
 pub(crate) mod reload;
 mod request;
 pub(crate) mod retry;
+pub(crate) mod timing;
 mod unused;
 pub(crate) mod upload;
 pub(crate) mod worker;
@@ -43,9 +47,11 @@ use crate::loader::{AssetLoader, LoaderRegistry};
 use crate::sched::{Inbox, SchedConfig, Scheduler};
 
 pub use builder::{AssetServerBuilder, BuildError};
+pub use bundle::{Bundle, BundleError, MAX_BUNDLE_FILE, Progress};
 pub use memory::AssetStats;
 pub use reload::{AssetEvent, EventListener};
 pub use retry::RetryPolicy;
+pub use timing::TypeLoadTimes;
 
 use jobs::Jobs;
 use memory::Tracker;
@@ -172,6 +178,10 @@ pub(crate) struct Inner {
     /// The retry policy, and loads waiting for their next attempt.
     pub retry: RetryPolicy,
     pub retries: retry::Retries,
+    /// Load times and bytes read.
+    pub timings: Arc<timing::Timings>,
+    /// The bundles loaded, by name.
+    bundles: bundle::Bundles,
     shutdown: AtomicBool,
     weak_self: Weak<Inner>,
 }
@@ -267,6 +277,8 @@ impl AssetServer {
             reloads: reload::Reloads::default(),
             retry: sched.retry,
             retries: retry::Retries::default(),
+            timings: Arc::default(),
+            bundles: bundle::Bundles::default(),
             shutdown: AtomicBool::new(false),
             weak_self: weak.clone(),
         });
@@ -549,10 +561,54 @@ impl AssetServer {
         self.inner.reloads.add_listener(Box::new(listener));
     }
 
+    /// Loads every asset of `bundle` (each as the default Rust type of its
+    /// cooked type, with `priority`) and holds it under the bundle's name
+    /// until [`unload_bundle`](Self::unload_bundle); a bundle of the same
+    /// name is replaced (assets both hold stay loaded). Returns its
+    /// progress now.
+    pub fn load_bundle(&self, bundle: &Bundle, priority: impl Into<Priority>) -> Progress {
+        self.inner.load_bundle(bundle, priority.into())
+    }
+
+    /// Lets go of bundle `name`'s assets: those nothing else holds become
+    /// unused (kept by the memory cache, freed under its budget). False if
+    /// no such bundle is loaded.
+    pub fn unload_bundle(&self, name: &str) -> bool {
+        self.inner.unload_bundle(name)
+    }
+
+    /// The progress of bundle `name`, if loaded.
+    #[must_use]
+    pub fn bundle_progress(&self, name: &str) -> Option<Progress> {
+        self.inner.bundle_progress(name)
+    }
+
+    /// The names of the bundles loaded, sorted.
+    #[must_use]
+    pub fn bundles(&self) -> Vec<String> {
+        self.inner.bundle_names()
+    }
+
+    /// The progress of every registered request (each level request
+    /// counts; bytes are those of whole-asset requests).
+    #[must_use]
+    pub fn progress(&self) -> Progress {
+        self.inner.progress()
+    }
+
     /// Counts and sizes of the server's assets.
     #[must_use]
     pub fn stats(&self) -> AssetStats {
         self.inner.stats()
+    }
+
+    /// Emits [`stats`](Self::stats) as `tracing` events (target
+    /// `amsp::stats`, level INFO): one with the counts, one per asset type
+    /// with its load times. Returns the snapshot.
+    pub fn trace_stats(&self) -> AssetStats {
+        let stats = self.stats();
+        stats.trace();
+        stats
     }
 
     /// The source the server reads from.

@@ -1,6 +1,6 @@
 //! The slot registry: a sharded map from `(AssetId, TypeId)` to slots.
 //!
-//! Each shard is a `parking_lot::Mutex<HashMap>`; a lock is held only for a
+//! Each shard is a `parking_lot::Mutex` over a `HashMap` and its hit counts; a lock is held only for a
 //! lookup, an insert or a remove-if, never across I/O or a loader. Finding a
 //! slot and taking a handle on it happen under the same shard lock as
 //! eviction's check-and-remove, so a concurrent `load` of an asset being
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use amsp_core::AssetId;
 use parking_lot::Mutex;
 
-use crate::slot::{ErasedSlot, SlotKey};
+use crate::slot::{ErasedSlot, LOADED, SlotKey};
 
 const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 
@@ -56,7 +56,26 @@ impl Hasher for KeyHasher {
     }
 }
 
-type Shard = HashMap<SlotKey, Arc<dyn ErasedSlot>, BuildHasherDefault<KeyHasher>>;
+type Map = HashMap<SlotKey, Arc<dyn ErasedSlot>, BuildHasherDefault<KeyHasher>>;
+
+/// One shard: its slots, and the requests it answered with a loaded slot
+/// (counted under its lock, so the request path touches no shared counter).
+#[derive(Default)]
+struct Shard {
+    map: Map,
+    /// Requests answered by a loaded slot.
+    hits: u64,
+    /// Of those, requests for a slot no handle held (kept by the memory
+    /// cache).
+    cache_hits: u64,
+}
+
+/// Requests the registry answered with a loaded slot.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Hits {
+    pub loaded: u64,
+    pub cached: u64,
+}
 
 /// Sharded map of every registered slot.
 pub(crate) struct Registry {
@@ -86,9 +105,16 @@ impl Registry {
     ) -> (Arc<dyn ErasedSlot>, bool) {
         let mut shard = self.shard(key.0).lock();
         // One hash and one probe, whether the slot is found or inserted.
-        let slot = match shard.entry(key) {
+        let shard = &mut *shard;
+        let slot = match shard.map.entry(key) {
             Entry::Occupied(mut entry) => {
-                if entry.get().core().try_acquire() {
+                let core = entry.get().core();
+                let (loaded, unused) = (core.state_code() == LOADED, core.handle_count() == 0);
+                if core.try_acquire() {
+                    if loaded {
+                        shard.hits += 1;
+                        shard.cache_hits += u64::from(unused);
+                    }
                     return (Arc::clone(entry.get()), false);
                 }
                 // An evicted slot still registered: replaced.
@@ -103,7 +129,7 @@ impl Registry {
 
     /// The slot for `key`, if registered.
     pub fn get(&self, key: SlotKey) -> Option<Arc<dyn ErasedSlot>> {
-        self.shard(key.0).lock().get(&key).cloned()
+        self.shard(key.0).lock().map.get(&key).cloned()
     }
 
     /// The slots of asset `id` as type `type_id` at each of `levels` that
@@ -115,7 +141,9 @@ impl Registry {
         levels: impl Iterator<Item = u8>,
     ) -> Vec<(u8, Arc<dyn ErasedSlot>)> {
         let shard = self.shard(id).lock();
-        levels.filter_map(|l| shard.get(&(id, type_id, l)).map(|s| (l, Arc::clone(s)))).collect()
+        levels
+            .filter_map(|l| shard.map.get(&(id, type_id, l)).map(|s| (l, Arc::clone(s))))
+            .collect()
     }
 
     /// Removes the slot for `key` if `pred` holds for it (checked under the
@@ -126,7 +154,7 @@ impl Registry {
         pred: impl FnOnce(&Arc<dyn ErasedSlot>) -> bool,
     ) -> Option<Arc<dyn ErasedSlot>> {
         let mut shard = self.shard(key.0).lock();
-        if pred(shard.get(&key)?) { shard.remove(&key) } else { None }
+        if pred(shard.map.get(&key)?) { shard.map.remove(&key) } else { None }
     }
 
     /// Removes every slot for which `pred` holds (checked under the shard
@@ -138,15 +166,23 @@ impl Registry {
         let mut removed = Vec::new();
         for shard in &self.shards {
             let mut shard = shard.lock();
-            removed.extend(shard.extract_if(|_, slot| pred(slot)).map(|(_, slot)| slot));
+            removed.extend(shard.map.extract_if(|_, slot| pred(slot)).map(|(_, slot)| slot));
         }
         removed
+    }
+
+    /// Requests answered with a loaded slot, over every shard.
+    pub fn hits(&self) -> Hits {
+        self.shards.iter().fold(Hits::default(), |sum, shard| {
+            let shard = shard.lock();
+            Hits { loaded: sum.loaded + shard.hits, cached: sum.cached + shard.cache_hits }
+        })
     }
 
     /// Calls `f` on every registered slot (one shard locked at a time).
     pub fn for_each(&self, mut f: impl FnMut(&Arc<dyn ErasedSlot>)) {
         for shard in &self.shards {
-            for slot in shard.lock().values() {
+            for slot in shard.lock().map.values() {
                 f(slot);
             }
         }

@@ -283,6 +283,13 @@ impl Inner {
             None => self.swap_in(original, slot, job.asked),
             Some(err) => {
                 self.reloads.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    target: "amsp::reload",
+                    id = %core.id,
+                    asset_type = core.type_name,
+                    error = %err,
+                    "reload failed; the previous version stays"
+                );
                 self.reloads.emit(AssetEvent::ReloadFailed {
                     id: core.id,
                     type_name: core.type_name,
@@ -340,6 +347,14 @@ impl Inner {
         // Its bytes changed: the memory cache re-reads them if it is unused.
         core.report_if_unused();
         self.reloads.reloaded.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            target: "amsp::reload",
+            id = %core.id,
+            asset_type = core.type_name,
+            version = core.version(),
+            micros = u64::try_from(asked.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "reloaded"
+        );
         self.signal.notify();
         self.reloads.emit(AssetEvent::Reloaded {
             id: core.id,

@@ -149,7 +149,9 @@ impl Inner {
         let (slot, created) = self.registry.acquire_or_insert(key, make);
         if created {
             self.counters.request();
-            slot.core().inherit_since(since.unwrap_or_else(|| self.sched.now()));
+            let now = self.sched.now();
+            slot.core().set_requested_at(now);
+            slot.core().inherit_since(since.unwrap_or(now));
             if self.is_shut_down() {
                 if slot.core().try_claim() {
                     let err = LoadError::Cancelled { asset: slot.core().name() };

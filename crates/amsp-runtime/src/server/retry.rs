@@ -118,7 +118,16 @@ impl Inner {
         if failed >= policy.attempts {
             return false;
         }
-        let due = Instant::now() + policy.delay(failed);
+        let delay = policy.delay(failed);
+        tracing::debug!(
+            target: "amsp::load",
+            id = %core.id,
+            attempt = failed,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            error = %error,
+            "transient failure; retrying"
+        );
+        let due = Instant::now() + delay;
         {
             let mut queue = self.retries.queue.lock();
             let key = queue.next;

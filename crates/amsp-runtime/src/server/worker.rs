@@ -125,6 +125,8 @@ fn read_ahead(
         }));
         if let Ok(result) = read {
             let read_ok = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
+            let bytes = chunks.iter().map(Vec::len).sum();
+            inner.timings.read(inner.source.io_lane(desc.id), bytes);
             let mut stored_all = true;
             for (chunk, bytes) in (0u32..).zip(chunks) {
                 if !link.store(chunk, bytes) {
@@ -151,8 +153,12 @@ fn run_decode(inner: &Inner, task: DecodeTask) {
     let result = catch_unwind(AssertUnwindSafe(|| {
         let core = slot.core();
         let mut ctx = LoadContext::new(inner, &slot, &desc, core.priority());
-        let input =
-            LoadInput::staged(Arc::clone(&desc), Arc::clone(&inner.source), Arc::clone(&link));
+        let input = LoadInput::staged(
+            Arc::clone(&desc),
+            Arc::clone(&inner.source),
+            Arc::clone(&link),
+            Arc::clone(&inner.timings),
+        );
         let value = catch_unwind(AssertUnwindSafe(|| loader.load(input, &mut ctx))).map_err(
             |panic| LoadError::LoaderPanicked {
                 asset: core.name(),
