@@ -45,7 +45,8 @@ pub struct SyntheticAsset {
 
 const KINDS: [&str; 6] = ["json", "txt", "csv", "bin", "lua", "ron"];
 const FOLDERS: [&str; 6] = ["levels", "props", "characters", "ui", "config", "scripts"];
-const TAGS: [&str; 10] =
+/// The tags the generator gives its assets.
+pub const TAGS: [&str; 10] =
     ["environment", "prop", "hero", "ui", "gameplay", "audio", "forest", "desert", "city", "debug"];
 const WORDS: [&str; 16] = [
     "stone", "water", "tree", "light", "shadow", "metal", "wood", "glass", "cloud", "sand", "fire",

@@ -153,3 +153,30 @@ fn the_stats_snapshot_counts_hits_bytes_per_source_and_load_times_per_type() {
     assert!(stats.disk_cache.is_none(), "no disk cache in this source");
     drop(again);
 }
+
+#[test]
+fn traversal_names_never_reach_any_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vfs, assets) = world(dir.path());
+    let server = AssetServer::builder().source(vfs).worker_threads(1).build().unwrap();
+    for name in [
+        "../src/config/x.json",
+        "config/../../out/catalog.db",
+        "/etc/passwd",
+        "C:/Windows/win.ini",
+        "..\\..\\secret.txt",
+        "config/\0.json",
+        "",
+    ] {
+        let handle = server.load::<Blob>(name);
+        match handle.state().error() {
+            Some(amsp_runtime::LoadError::InvalidPath { path, .. }) => assert_eq!(path, name),
+            other => panic!("{name:?}: {other:?}"),
+        }
+    }
+    // Normalised spellings of a real path still reach it.
+    let real = assets[1].path.as_str();
+    let handle = server.load::<Blob>(&format!("./{}", real.replace('/', "//")));
+    assert!(server.wait_for(&handle, TIMEOUT).is_loaded());
+    assert_eq!(server.stats().bytes_read, assets[1].bytes as u64, "only the real path was read");
+}

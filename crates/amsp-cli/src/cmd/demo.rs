@@ -200,7 +200,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         loaded_in.as_secs_f64() * 1e3
     ));
     say(format!("missing:     NotFound with placeholder served: {missing_ok}"));
+    let stats_json = super::demo_stats::report(&server.trace_stats(), &say);
+    // Unused now, kept by the memory cache: a bundle of one tag comes back
+    // from it.
     drop(handles);
+    let (bundle_ok, bundle) =
+        super::demo_stats::bundle(&server, source.as_ref(), &amsp_cook::synthetic::TAGS, &say)?;
     drop(server);
 
     // 4. Throughput against the reference, same entries, same run.
@@ -245,6 +250,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         && models_ok
         && mismatches == 0
         && missing_ok
+        && bundle_ok
         && second.nothing_changed()
         && third.cooked >= 1;
     if args.json {
@@ -256,6 +262,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "recook_unchanged": { "cooked": second.cooked, "unchanged": second.unchanged, "seconds": second.elapsed.as_secs_f64() },
             "recook_after_edit": { "cooked": third.cooked, "unchanged": third.unchanged },
             "stream": { "loaded": stats.loaded, "failed": failed, "mismatches": mismatches, "seconds": loaded_in.as_secs_f64(), "request_ns_each": requested_in.as_nanos() as f64 / assets.len().max(1) as f64 },
+            "stats": stats_json,
+            "bundle": bundle,
             "throughput": { "server_mb_s": server_mb_s, "reference_mb_s": ref_mb_s, "ratio": ratio.fraction(), "threads": threads },
             "textures": textures,
             "transcode_cache": transcode,
