@@ -207,3 +207,29 @@ fn hot_reload_many_quick_saves_in_a_row_end_with_the_last_one() {
     let events = server.take_events();
     assert!(events.iter().all(|e| matches!(e, AssetEvent::Reloaded { .. })), "{events:?}");
 }
+
+#[test]
+fn hot_reload_of_a_deleted_asset_fails_and_keeps_the_old_version() {
+    // The asset lives in a mount that goes away, as a deleted file would.
+    let vfs = Arc::new(amsp_io::vfs::Vfs::new("game"));
+    let mut base = MemorySource::new("base");
+    common::add(&mut base, 2, "t/kept.txt", "text", b"kept", &[]);
+    vfs.mount("base", Arc::new(base));
+    let mut dlc = MemorySource::new("dlc");
+    common::add(&mut dlc, 1, "t/a.txt", "text", b"from the dlc", &[]);
+    let dlc = vfs.mount("dlc", Arc::new(dlc));
+    let server = server(vfs.clone());
+    let handle = server.load::<Text>("t/a.txt");
+    assert!(server.wait_for(&handle, TIMEOUT).is_loaded());
+    assert!(vfs.unmount(dlc));
+    assert_eq!(server.reload(id(1)), 1);
+    assert!(server.wait_idle(TIMEOUT));
+    assert_eq!(server.get(&handle).unwrap().as_str(), "from the dlc");
+    assert!(handle.state().is_loaded());
+    match server.take_events().as_slice() {
+        [AssetEvent::ReloadFailed { error, .. }] => {
+            assert!(matches!(error, amsp_runtime::LoadError::NotFound { .. }), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -4,6 +4,7 @@
 //! access traces to compare them ([`trace`]).
 
 mod policy;
+mod s3fifo;
 pub mod trace;
 
 pub use policy::{CachePolicy, EvictionPolicy, Lfu, Lru, S3Fifo};

@@ -1,17 +1,20 @@
 //! The slot registry: a sharded map from `(AssetId, TypeId)` to slots.
 //!
-//! Each shard is a `parking_lot::Mutex` over a `HashMap` and its hit counts; a lock is held only for a
-//! lookup, an insert or a remove-if, never across I/O or a loader. Finding a
+//! Each shard is a `parking_lot::Mutex` over a hash table of slots and its
+//! hit counts; a lock is held only for a lookup, an insert or a remove-if,
+//! never across I/O or a loader. The table holds only the slots' `Arc`s (16
+//! bytes a bucket): a slot's key lives in the slot, which the table hashes
+//! and compares through. Finding a
 //! slot and taking a handle on it happen under the same shard lock as
 //! eviction's check-and-remove, so a concurrent `load` of an asset being
 //! evicted gets either the old slot (which then stays) or a fresh one.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use amsp_core::AssetId;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use parking_lot::Mutex;
 
 use crate::slot::{ErasedSlot, LOADED, SlotKey};
@@ -56,7 +59,20 @@ impl Hasher for KeyHasher {
     }
 }
 
-type Map = HashMap<SlotKey, Arc<dyn ErasedSlot>, BuildHasherDefault<KeyHasher>>;
+type Map = HashTable<Arc<dyn ErasedSlot>>;
+
+fn hash(key: &SlotKey) -> u64 {
+    BuildHasherDefault::<KeyHasher>::default().hash_one(key)
+}
+
+fn hash_of(slot: &Arc<dyn ErasedSlot>) -> u64 {
+    hash(&slot.core().key())
+}
+
+/// Whether `slot` is the slot of `key`.
+fn is(key: SlotKey) -> impl Fn(&Arc<dyn ErasedSlot>) -> bool {
+    move |slot| slot.core().key() == key
+}
 
 /// One shard: its slots, and the requests it answered with a loaded slot
 /// (counted under its lock, so the request path touches no shared counter).
@@ -106,7 +122,7 @@ impl Registry {
         let mut shard = self.shard(key.0).lock();
         // One hash and one probe, whether the slot is found or inserted.
         let shard = &mut *shard;
-        let slot = match shard.map.entry(key) {
+        let slot = match shard.map.entry(hash(&key), is(key), hash_of) {
             Entry::Occupied(mut entry) => {
                 let core = entry.get().core();
                 let (loaded, unused) = (core.state_code() == LOADED, core.handle_count() == 0);
@@ -119,17 +135,17 @@ impl Registry {
                 }
                 // An evicted slot still registered: replaced.
                 let slot = make();
-                entry.insert(Arc::clone(&slot));
+                *entry.get_mut() = Arc::clone(&slot);
                 slot
             }
-            Entry::Vacant(entry) => Arc::clone(entry.insert(make())),
+            Entry::Vacant(entry) => Arc::clone(entry.insert(make()).get()),
         };
         (slot, true)
     }
 
     /// The slot for `key`, if registered.
     pub fn get(&self, key: SlotKey) -> Option<Arc<dyn ErasedSlot>> {
-        self.shard(key.0).lock().map.get(&key).cloned()
+        self.shard(key.0).lock().map.find(hash(&key), is(key)).cloned()
     }
 
     /// The slots of asset `id` as type `type_id` at each of `levels` that
@@ -142,7 +158,10 @@ impl Registry {
     ) -> Vec<(u8, Arc<dyn ErasedSlot>)> {
         let shard = self.shard(id).lock();
         levels
-            .filter_map(|l| shard.map.get(&(id, type_id, l)).map(|s| (l, Arc::clone(s))))
+            .filter_map(|l| {
+                let key = (id, type_id, l);
+                shard.map.find(hash(&key), is(key)).map(|s| (l, Arc::clone(s)))
+            })
             .collect()
     }
 
@@ -154,7 +173,8 @@ impl Registry {
         pred: impl FnOnce(&Arc<dyn ErasedSlot>) -> bool,
     ) -> Option<Arc<dyn ErasedSlot>> {
         let mut shard = self.shard(key.0).lock();
-        if pred(shard.map.get(&key)?) { shard.map.remove(&key) } else { None }
+        let found = shard.map.find_entry(hash(&key), is(key)).ok()?;
+        if pred(found.get()) { Some(found.remove().0) } else { None }
     }
 
     /// Removes every slot for which `pred` holds (checked under the shard
@@ -166,7 +186,7 @@ impl Registry {
         let mut removed = Vec::new();
         for shard in &self.shards {
             let mut shard = shard.lock();
-            removed.extend(shard.map.extract_if(|_, slot| pred(slot)).map(|(_, slot)| slot));
+            removed.extend(shard.map.extract_if(|slot| pred(slot)));
         }
         removed
     }
@@ -182,7 +202,7 @@ impl Registry {
     /// Calls `f` on every registered slot (one shard locked at a time).
     pub fn for_each(&self, mut f: impl FnMut(&Arc<dyn ErasedSlot>)) {
         for shard in &self.shards {
-            for slot in shard.lock().map.values() {
+            for slot in shard.lock().map.iter() {
                 f(slot);
             }
         }
