@@ -2,9 +2,10 @@
 //!
 //! Each shard is a `parking_lot::Mutex` over a hash table of slots and its
 //! hit counts; a lock is held only for a lookup, an insert or a remove-if,
-//! never across I/O or a loader. The table holds only the slots' `Arc`s (16
-//! bytes a bucket): a slot's key lives in the slot, which the table hashes
-//! and compares through. Finding a
+//! never across I/O or a loader. The table holds the slots' `Arc`s and their
+//! keys' hashes (24 bytes a bucket), not the keys: a slot's key lives in the
+//! slot, and a lookup compares the stored hash, then the slot's key. Growing
+//! the table rehashes from the stored hashes without touching the slots. Finding a
 //! slot and taking a handle on it happen under the same shard lock as
 //! eviction's check-and-remove, so a concurrent `load` of an asset being
 //! evicted gets either the old slot (which then stays) or a fresh one.
@@ -59,19 +60,22 @@ impl Hasher for KeyHasher {
     }
 }
 
-type Map = HashTable<Arc<dyn ErasedSlot>>;
+/// A slot and the hash of its key.
+type Bucket = (u64, Arc<dyn ErasedSlot>);
+
+type Map = HashTable<Bucket>;
 
 fn hash(key: &SlotKey) -> u64 {
     BuildHasherDefault::<KeyHasher>::default().hash_one(key)
 }
 
-fn hash_of(slot: &Arc<dyn ErasedSlot>) -> u64 {
-    hash(&slot.core().key())
+fn stored_hash(bucket: &Bucket) -> u64 {
+    bucket.0
 }
 
-/// Whether `slot` is the slot of `key`.
-fn is(key: SlotKey) -> impl Fn(&Arc<dyn ErasedSlot>) -> bool {
-    move |slot| slot.core().key() == key
+/// Whether `bucket` holds the slot of `key` (of hash `hash`).
+fn is(hash: u64, key: SlotKey) -> impl Fn(&Bucket) -> bool {
+    move |(h, slot)| *h == hash && slot.core().key() == key
 }
 
 /// One shard: its slots, and the requests it answered with a loaded slot
@@ -122,30 +126,32 @@ impl Registry {
         let mut shard = self.shard(key.0).lock();
         // One hash and one probe, whether the slot is found or inserted.
         let shard = &mut *shard;
-        let slot = match shard.map.entry(hash(&key), is(key), hash_of) {
+        let h = hash(&key);
+        let slot = match shard.map.entry(h, is(h, key), stored_hash) {
             Entry::Occupied(mut entry) => {
-                let core = entry.get().core();
+                let core = entry.get().1.core();
                 let (loaded, unused) = (core.state_code() == LOADED, core.handle_count() == 0);
                 if core.try_acquire() {
                     if loaded {
                         shard.hits += 1;
                         shard.cache_hits += u64::from(unused);
                     }
-                    return (Arc::clone(entry.get()), false);
+                    return (Arc::clone(&entry.get().1), false);
                 }
                 // An evicted slot still registered: replaced.
                 let slot = make();
-                *entry.get_mut() = Arc::clone(&slot);
+                entry.get_mut().1 = Arc::clone(&slot);
                 slot
             }
-            Entry::Vacant(entry) => Arc::clone(entry.insert(make()).get()),
+            Entry::Vacant(entry) => Arc::clone(&entry.insert((h, make())).get().1),
         };
         (slot, true)
     }
 
     /// The slot for `key`, if registered.
     pub fn get(&self, key: SlotKey) -> Option<Arc<dyn ErasedSlot>> {
-        self.shard(key.0).lock().map.find(hash(&key), is(key)).cloned()
+        let h = hash(&key);
+        self.shard(key.0).lock().map.find(h, is(h, key)).map(|(_, slot)| Arc::clone(slot))
     }
 
     /// The slots of asset `id` as type `type_id` at each of `levels` that
@@ -160,7 +166,8 @@ impl Registry {
         levels
             .filter_map(|l| {
                 let key = (id, type_id, l);
-                shard.map.find(hash(&key), is(key)).map(|s| (l, Arc::clone(s)))
+                let h = hash(&key);
+                shard.map.find(h, is(h, key)).map(|(_, s)| (l, Arc::clone(s)))
             })
             .collect()
     }
@@ -173,8 +180,9 @@ impl Registry {
         pred: impl FnOnce(&Arc<dyn ErasedSlot>) -> bool,
     ) -> Option<Arc<dyn ErasedSlot>> {
         let mut shard = self.shard(key.0).lock();
-        let found = shard.map.find_entry(hash(&key), is(key)).ok()?;
-        if pred(found.get()) { Some(found.remove().0) } else { None }
+        let h = hash(&key);
+        let found = shard.map.find_entry(h, is(h, key)).ok()?;
+        if pred(&found.get().1) { Some(found.remove().0.1) } else { None }
     }
 
     /// Removes every slot for which `pred` holds (checked under the shard
@@ -186,7 +194,7 @@ impl Registry {
         let mut removed = Vec::new();
         for shard in &self.shards {
             let mut shard = shard.lock();
-            removed.extend(shard.map.extract_if(|slot| pred(slot)));
+            removed.extend(shard.map.extract_if(|(_, slot)| pred(slot)).map(|(_, slot)| slot));
         }
         removed
     }
@@ -202,7 +210,7 @@ impl Registry {
     /// Calls `f` on every registered slot (one shard locked at a time).
     pub fn for_each(&self, mut f: impl FnMut(&Arc<dyn ErasedSlot>)) {
         for shard in &self.shards {
-            for slot in shard.lock().map.iter() {
+            for (_, slot) in shard.lock().map.iter() {
                 f(slot);
             }
         }
