@@ -11,8 +11,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use amsp_bench::sim::assets::{StreamAsset, open_world};
-use amsp_bench::world::{World, WorldSpec, world_cooker, write_world};
+mod common;
+
+use amsp_bench::sim::assets::StreamAsset;
+use amsp_bench::world::{World, WorldSpec};
 use amsp_core::AssetId;
 use amsp_formats::texture::{Texture, TextureLoader};
 use amsp_io::{AssetSource, CookedSource};
@@ -35,8 +37,6 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
     let spec = WorldSpec {
         placements: 3000,
         side_m: 600.0,
@@ -45,9 +45,7 @@ fn setup() -> Setup {
         max_triangles: 1000,
         ..WorldSpec::default()
     };
-    let world = write_world(&src, &spec).unwrap();
-    assert_eq!(world_cooker(&src, &out).run().unwrap().failed, 0);
-    let (assets, _) = open_world(&out, &world).unwrap();
+    let (dir, world, assets, out) = common::cooked_world(&spec);
     let textures: Vec<StreamAsset> = assets.into_iter().filter(StreamAsset::is_texture).collect();
     assert_eq!(textures.len(), spec.props);
     let source = Arc::new(CookedSource::open(&out).unwrap());

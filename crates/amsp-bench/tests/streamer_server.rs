@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use amsp_bench::sim::assets::{StreamAsset, open_world};
-use amsp_bench::world::{World, WorldSpec, world_cooker, write_world};
+mod common;
+
+use amsp_bench::sim::assets::StreamAsset;
+use amsp_bench::world::{World, WorldSpec};
 use amsp_core::{AssetId, AssetPath};
 use amsp_formats::mesh::{Mesh, MeshLoader};
 use amsp_formats::texture::{Texture, TextureLoader};
@@ -68,8 +70,6 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let (src, out) = (dir.path().join("src"), dir.path().join("out"));
     let spec = WorldSpec {
         placements: 3000,
         side_m: 600.0,
@@ -78,9 +78,7 @@ fn setup() -> Setup {
         max_triangles: 4000,
         ..WorldSpec::default()
     };
-    let world = write_world(&src, &spec).unwrap();
-    assert_eq!(world_cooker(&src, &out).run().unwrap().failed, 0);
-    let (assets, _) = open_world(&out, &world).unwrap();
+    let (dir, world, assets, out) = common::cooked_world(&spec);
     let source = Arc::new(Logged {
         inner: CookedSource::open(&out).unwrap(),
         open: Mutex::new(true),

@@ -86,6 +86,15 @@ fn build(source: Arc<FlakySource>, policy: RetryPolicy) -> AssetServer {
     server
 }
 
+/// Waits until a load waits on the retry timer.
+fn wait_until_a_retry_waits(server: &AssetServer) {
+    let deadline = Instant::now() + TIMEOUT;
+    while server.stats().retry_waiting == 0 {
+        assert!(Instant::now() < deadline, "never waited to retry");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
 fn transient_failures_are_retried_with_backoff_until_the_load_succeeds() {
     let source = FlakySource::new(&[(1, 2)]);
@@ -154,11 +163,7 @@ fn a_request_dropped_while_it_waits_to_retry_is_cancelled() {
     let slow = RetryPolicy { initial_delay: Duration::from_millis(150), ..FAST };
     let server = build(Arc::clone(&source), slow);
     let handle = server.load::<Text>(id(1));
-    let deadline = Instant::now() + TIMEOUT;
-    while server.stats().retry_waiting == 0 {
-        assert!(Instant::now() < deadline, "never waited to retry");
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_until_a_retry_waits(&server);
     drop(handle);
     assert!(server.wait_idle(TIMEOUT));
     let stats = server.stats();
@@ -171,11 +176,7 @@ fn dropping_the_server_ends_loads_waiting_to_retry() {
     let slow = RetryPolicy { initial_delay: Duration::from_secs(30), ..FAST };
     let server = build(Arc::clone(&source), slow);
     let handle = server.load::<Text>(id(1));
-    let deadline = Instant::now() + TIMEOUT;
-    while server.stats().retry_waiting == 0 {
-        assert!(Instant::now() < deadline, "never waited to retry");
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_until_a_retry_waits(&server);
     let started = Instant::now();
     drop(server);
     // The retry timer wakes and fails it with its last error, at once.
