@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use amsp_core::AssetId;
 use amsp_io::RefreshSource;
-use notify_debouncer_full::notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use parking_lot::Mutex;
 
@@ -283,6 +283,12 @@ impl HotReload {
         let errors = Arc::downgrade(&shared);
         let handler = move |result: DebounceEventResult| match result {
             Ok(events) => {
+                // Opening or closing a file changes nothing (and the
+                // source's own reads would feed back as events).
+                let events: Vec<_> = events
+                    .into_iter()
+                    .filter(|e| !matches!(e.event.kind, EventKind::Access(_)))
+                    .collect();
                 let Some(first_event) = events.iter().map(|e| e.time).min() else { return };
                 let paths = events.into_iter().flat_map(|e| e.event.paths).collect();
                 let _ = tx.send(Batch { paths, first_event });
