@@ -400,3 +400,62 @@ fn source_ids(source: &DevSource) -> Vec<AssetId> {
     ids.retain(|id| source.describe(*id).is_some());
     ids
 }
+
+/// Cooks a file into the text of its `mode` setting.
+struct EchoImporter;
+
+impl Importer for EchoImporter {
+    fn name(&self) -> &str {
+        "echo"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn extensions(&self) -> &[&str] {
+        &["echo"]
+    }
+
+    fn import(&self, input: &ImportInput<'_>) -> Result<ImportedAsset, ImportError> {
+        let mode = match input.meta.settings.get("mode") {
+            Some(ron::Value::String(mode)) => mode.clone(),
+            other => format!("{other:?}"),
+        };
+        Ok(ImportedAsset {
+            asset_type: "text".into(),
+            chunks: vec![mode.into_bytes()],
+            ..ImportedAsset::default()
+        })
+    }
+}
+
+#[test]
+fn dev_source_default_settings_apply_by_extension_unless_the_sidecar_sets_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "plain.echo", b"");
+    write(dir.path(), "UPPER.ECHO", b"");
+    write(dir.path(), "own.echo", b"");
+    write(
+        dir.path(),
+        "own.echo.meta",
+        b"(id: \"00000000000000000000000000000005\", settings: {\"mode\": \"sidecar\"})",
+    );
+    let mut registry = registry();
+    registry.register(Arc::new(EchoImporter));
+    let options = amsp_cook::dev::DevOptions::default().with_setting(
+        "echo",
+        "mode",
+        ron::Value::String("dev".into()),
+    );
+    let source = DevSource::folder_with(dir.path(), registry.clone(), options).unwrap();
+    let read = |name: &str| source.read_all(source.resolve(&p(name)).unwrap()).unwrap();
+    assert_eq!(read("plain.echo"), b"dev");
+    assert_eq!(read("UPPER.ECHO"), b"dev");
+    assert_eq!(read("own.echo"), b"sidecar");
+    let plain = DevSource::folder(dir.path(), registry).unwrap();
+    assert_eq!(plain.read_all(plain.resolve(&p("plain.echo")).unwrap()).unwrap(), b"None");
+    // The texture fast path names the image extensions.
+    let fast = amsp_cook::dev::DevOptions::fast_textures();
+    assert_eq!(fast.default_settings["png"]["encoding"], ron::Value::String("rgba8".into()));
+}

@@ -9,6 +9,7 @@ use std::time::Duration;
 use amsp_core::{AssetId, AssetPath};
 use amsp_io::vfs::{FileTree, TreeError};
 
+use super::DevOptions;
 use crate::importer::{ImportInput, ImporterRegistry, SourceSet, sub_asset_id};
 use crate::meta::{AssetMeta, META_EXTENSION};
 
@@ -56,9 +57,10 @@ pub(super) struct Identity {
     pub problem: Option<String>,
 }
 
-/// Reads the sidecar of `path`, if any; without one the id is
-/// [`path_id`].
-pub(super) fn identify(tree: &dyn FileTree, path: &AssetPath) -> Identity {
+/// Reads the sidecar of `path`, if any (without one the id is
+/// [`path_id`]), and adds the `defaults` settings for its extension that
+/// the sidecar does not set.
+pub(super) fn identify(tree: &dyn FileTree, path: &AssetPath, defaults: &DevOptions) -> Identity {
     let fallback = AssetMeta::with_id(path_id(path));
     let Ok(sidecar) = AssetPath::new(&format!("{path}.{META_EXTENSION}")) else {
         return Identity { path: path.clone(), meta: fallback, problem: None };
@@ -74,6 +76,14 @@ pub(super) fn identify(tree: &dyn FileTree, path: &AssetPath) -> Identity {
         Err(TreeError::NotFound { .. }) => (fallback, None),
         Err(e) => (fallback, Some(format!("sidecar: {e}"))),
     };
+    let mut meta = meta;
+    if let Some(settings) =
+        path.extension().and_then(|ext| defaults.default_settings.get(&ext.to_ascii_lowercase()))
+    {
+        for (key, value) in settings {
+            meta.settings.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+    }
     Identity { path: path.clone(), meta, problem }
 }
 

@@ -40,7 +40,7 @@
 mod import;
 mod index;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,6 +68,49 @@ pub enum DevOpenError {
     Tree(#[from] TreeError),
 }
 
+/// Settings of a [`DevSource`].
+#[derive(Debug, Clone, Default)]
+pub struct DevOptions {
+    /// Importer settings by lowercase file extension (without the dot),
+    /// added to every file with that extension whose sidecar does not set
+    /// them: development-only import choices that never reach a shipping
+    /// cook.
+    pub default_settings: BTreeMap<String, BTreeMap<String, ron::Value>>,
+}
+
+/// Image extensions the texture importer takes that
+/// [`DevOptions::fast_textures`] applies to.
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "bmp", "tga", "gif"];
+
+impl DevOptions {
+    /// Adds the default `key: value` for files with extension `ext`.
+    #[must_use]
+    pub fn with_setting(mut self, ext: &str, key: &str, value: ron::Value) -> Self {
+        self.default_settings
+            .entry(ext.to_ascii_lowercase())
+            .or_default()
+            .insert(key.to_owned(), value);
+        self
+    }
+
+    /// The development fast path for textures: image sources (PNG, JPEG,
+    /// BMP, TGA, GIF) import as RGBA8 without block compression or
+    /// supercompression (`encoding: "rgba8"`, `supercompression: "none"`),
+    /// unless their sidecar says otherwise. A 2048² PNG then re-imports in
+    /// the time of its decode and mip chain instead of a BC7 encode; the
+    /// runtime loads it like any cooked texture.
+    #[must_use]
+    pub fn fast_textures() -> Self {
+        IMAGE_EXTENSIONS.iter().fold(Self::default(), |options, ext| {
+            options.with_setting(ext, "encoding", ron::Value::String("rgba8".into())).with_setting(
+                ext,
+                "supercompression",
+                ron::Value::String("none".into()),
+            )
+        })
+    }
+}
+
 /// Counters of a [`DevSource`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DevStats {
@@ -89,6 +132,7 @@ pub struct DevSource {
     name: String,
     tree: Arc<dyn FileTree>,
     registry: ImporterRegistry,
+    options: DevOptions,
     root: Option<PathBuf>,
     index: RwLock<Index>,
     /// One refresh at a time.
@@ -114,9 +158,21 @@ impl DevSource {
         root: impl AsRef<Path>,
         registry: ImporterRegistry,
     ) -> Result<Self, DevOpenError> {
+        Self::folder_with(root, registry, DevOptions::default())
+    }
+
+    /// As [`folder`](Self::folder), with `options`.
+    ///
+    /// # Errors
+    /// [`DevOpenError::Tree`] if the folder cannot be opened or listed.
+    pub fn folder_with(
+        root: impl AsRef<Path>,
+        registry: ImporterRegistry,
+        options: DevOptions,
+    ) -> Result<Self, DevOpenError> {
         let tree = FolderTree::open(root)?;
         let real = tree.root().to_owned();
-        let mut source = Self::open(Arc::new(tree), registry)?;
+        let mut source = Self::open_with(Arc::new(tree), registry, options)?;
         source.root = Some(real);
         Ok(source)
     }
@@ -128,11 +184,24 @@ impl DevSource {
     /// # Errors
     /// [`DevOpenError::Tree`] if the tree cannot be listed.
     pub fn open(tree: Arc<dyn FileTree>, registry: ImporterRegistry) -> Result<Self, DevOpenError> {
+        Self::open_with(tree, registry, DevOptions::default())
+    }
+
+    /// As [`open`](Self::open), with `options`.
+    ///
+    /// # Errors
+    /// [`DevOpenError::Tree`] if the tree cannot be listed.
+    pub fn open_with(
+        tree: Arc<dyn FileTree>,
+        registry: ImporterRegistry,
+        options: DevOptions,
+    ) -> Result<Self, DevOpenError> {
         let listing = tree.list()?;
         let source = Self {
             name: format!("dev {}", tree.name()),
             tree,
             registry,
+            options,
             root: None,
             index: RwLock::new(Index::default()),
             refreshing: Mutex::new(()),
@@ -143,7 +212,8 @@ impl DevSource {
         let paths: Vec<AssetPath> =
             listing.files.into_iter().map(|f| f.path).filter(|p| !is_sidecar(p)).collect();
         let tree = &*source.tree;
-        let mut identities: Vec<Identity> = paths.par_iter().map(|p| identify(tree, p)).collect();
+        let mut identities: Vec<Identity> =
+            paths.par_iter().map(|p| identify(tree, p, &source.options)).collect();
         let mut owners: HashMap<AssetId, AssetPath> = HashMap::new();
         for identity in &mut identities {
             claim_id(identity, &mut owners);
@@ -203,8 +273,10 @@ impl DevSource {
             }
         }
         by_path.retain(|p, _| !gone.contains(&p.without_label()));
-        let mut identities: Vec<(Identity, Result<Vec<u8>, TreeError>)> =
-            present.into_par_iter().map(|(p, bytes)| (identify(tree, &p), bytes)).collect();
+        let mut identities: Vec<(Identity, Result<Vec<u8>, TreeError>)> = present
+            .into_par_iter()
+            .map(|(p, bytes)| (identify(tree, &p, &self.options), bytes))
+            .collect();
         {
             let index = self.index.read();
             let mut owners: HashMap<AssetId, AssetPath> = HashMap::new();
