@@ -5,6 +5,7 @@ pub mod demo;
 pub mod demo_gpu;
 pub mod demo_models;
 pub mod demo_textures;
+pub mod dev;
 pub mod query;
 pub mod simulate;
 pub mod verify;

@@ -367,6 +367,14 @@ impl DevSource {
             .collect()
     }
 
+    /// The path of every asset served now (sub-assets included), sorted.
+    #[must_use]
+    pub fn paths(&self) -> Vec<AssetPath> {
+        let mut paths: Vec<AssetPath> = self.index.read().by_path.keys().cloned().collect();
+        paths.sort();
+        paths
+    }
+
     /// Counts of files, assets, failures, imports and refreshes.
     #[must_use]
     pub fn stats(&self) -> DevStats {
