@@ -299,3 +299,27 @@ fn hot_reload_of_a_file_that_failed_its_first_import_loads_it_when_fixed() {
     assert!(wait_until(|| rig.source.resolve(&path).is_some()));
     rig.load_text("new/deeper/n.txt", "new");
 }
+
+#[cfg(unix)]
+#[test]
+fn traversal_links_out_of_the_watched_folder_are_never_served() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "secret.txt", b"secret");
+    let rig = Rig::start(&[("t/a.txt", b"inside")]);
+    let handle = rig.load_text("t/a.txt", "inside");
+    // A link out appears, its target changes: never served.
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), rig.path("t/link.txt")).unwrap();
+    write(outside.path(), "secret.txt", b"secret 2");
+    // A file replaced by a link out: the old version stays, the secret is
+    // never read.
+    std::fs::remove_file(rig.path("t/a.txt")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), rig.path("t/a.txt")).unwrap();
+    assert!(wait_until(|| rig.watcher.stats().failures >= 1), "{:?}", rig.watcher.stats());
+    assert!(rig.server.wait_idle(TIMEOUT));
+    assert_eq!(rig.server.get(&handle).unwrap().as_str(), "inside");
+    for name in ["t/link.txt", "t/a.txt"] {
+        assert!(rig.source.resolve(&amsp_core::AssetPath::new(name).unwrap()).is_none(), "{name}");
+    }
+    let link = rig.server.load::<Text>("t/link.txt");
+    assert!(matches!(rig.server.wait_for(&link, TIMEOUT), LoadState::Failed(_)));
+}
