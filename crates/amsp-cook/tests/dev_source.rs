@@ -459,3 +459,19 @@ fn dev_source_default_settings_apply_by_extension_unless_the_sidecar_sets_them()
     let fast = amsp_cook::dev::DevOptions::fast_textures();
     assert_eq!(fast.default_settings["png"]["encoding"], ron::Value::String("rgba8".into()));
 }
+
+#[test]
+fn dev_source_skips_hidden_files_and_folders_as_the_cook_does() {
+    let (dir, _) = folder_source();
+    write(dir.path(), ".hidden.txt", b"hidden");
+    write(dir.path(), ".git/HEAD", b"ref: refs/heads/main");
+    write(dir.path(), "t/.a.txt.swp", b"swap");
+    let source = DevSource::folder(dir.path(), registry()).unwrap();
+    assert_eq!(source.stats().files, 5);
+    for name in [".hidden.txt", ".git/HEAD", "t/.a.txt.swp"] {
+        assert!(source.resolve(&p(name)).is_none(), "{name}");
+        assert!(source.refresh(&[p(name)]).is_empty(), "{name}");
+        assert!(source.resolve(&p(name)).is_none(), "{name}");
+    }
+    assert_eq!(source.paths().len(), 7);
+}

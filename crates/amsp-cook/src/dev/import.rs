@@ -32,6 +32,13 @@ pub fn path_id(path: &AssetPath) -> AssetId {
     if id.is_nil() { AssetId::from_u128(1) } else { id }
 }
 
+/// Whether `path` is hidden (a segment starts with `.`): the cook skips
+/// such files and folders (`.git/`, editors' `.x.swp`), and so does
+/// development mode.
+pub(super) fn is_hidden(path: &AssetPath) -> bool {
+    path.as_str().split('/').any(|segment| segment.starts_with('.'))
+}
+
 /// Whether `path` names a sidecar (`x.png.meta`) rather than a source.
 pub(super) fn is_sidecar(path: &AssetPath) -> bool {
     path.file_name()

@@ -16,6 +16,10 @@
 //!   Sub-assets are `path#label` with [`sub_asset_id`](crate::sub_asset_id),
 //!   as in a cook. Two files with the same sidecar id: the first by path
 //!   keeps it, the other fails with a message naming both.
+//! - **Hidden files** (a path segment starting with `.`: `.git/`, editors'
+//!   swap files) are skipped, as the cook skips them.
+//! - **Memory**: every asset's cooked bytes are held in memory, as a
+//!   development tree's are; a shipping build reads packs.
 //! - **Dependencies** are resolved by path like the cook resolves them
 //!   (sidecar dependencies, then those the importer found).
 //! - **Failures.** A file that fails to import (bad bytes, no importer, a
@@ -56,7 +60,7 @@ use crate::importer::ImporterRegistry;
 pub use import::path_id;
 pub use index::FAILED_IMPORT_TYPE;
 
-use import::{FileImport, Identity, identify, import_file, is_sidecar, read_retrying};
+use import::{FileImport, Identity, identify, import_file, is_hidden, is_sidecar, read_retrying};
 use index::{Body, Index};
 
 /// Why a [`DevSource`] could not open.
@@ -209,8 +213,12 @@ impl DevSource {
             imports: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
         };
-        let paths: Vec<AssetPath> =
-            listing.files.into_iter().map(|f| f.path).filter(|p| !is_sidecar(p)).collect();
+        let paths: Vec<AssetPath> = listing
+            .files
+            .into_iter()
+            .map(|f| f.path)
+            .filter(|p| !is_sidecar(p) && !is_hidden(p))
+            .collect();
         let tree = &*source.tree;
         let mut identities: Vec<Identity> =
             paths.par_iter().map(|p| identify(tree, p, &source.options)).collect();
@@ -314,7 +322,7 @@ impl DevSource {
     fn targets(&self, changed: &[AssetPath]) -> (BTreeSet<AssetPath>, HashMap<AssetPath, AssetId>) {
         let index = self.index.read();
         let mut targets = BTreeSet::new();
-        for path in changed {
+        for path in changed.iter().filter(|p| !is_hidden(p)) {
             let path = path.without_label();
             let path = import::sidecar_source(&path).unwrap_or(path);
             let folder = format!("{path}/");

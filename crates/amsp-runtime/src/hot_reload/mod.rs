@@ -97,7 +97,8 @@ pub enum HotReloadError {
 /// Counters of a [`HotReload`] watcher.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct HotReloadStats {
-    /// Plain files under the watched folder now.
+    /// Plain files under the watched folder now that could be assets
+    /// (temporary files and `.git`-like folders not counted).
     pub files_watched: usize,
     /// Debounced batches of file events handled.
     pub batches: u64,
@@ -179,7 +180,8 @@ impl Shared {
         {
             let mut watched = self.files.lock();
             for file in &files {
-                if std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file()) {
+                let served = paths::asset_path(&self.root, file, &self.config.ignore_suffixes);
+                if served.is_some() && std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file()) {
                     watched.insert(file.clone());
                 } else {
                     watched.remove(file);
@@ -260,7 +262,12 @@ impl HotReload {
         let root = std::fs::canonicalize(&root)
             .map_err(|e| HotReloadError::Watch { path: root.clone(), detail: e.to_string() })?;
         let shared = Arc::new(Shared {
-            files: Mutex::new(paths::files_under(&root).into_iter().collect()),
+            files: Mutex::new(
+                paths::files_under(&root)
+                    .into_iter()
+                    .filter(|f| paths::asset_path(&root, f, &config.ignore_suffixes).is_some())
+                    .collect(),
+            ),
             root: root.clone(),
             config: config.clone(),
             pending: Mutex::default(),
