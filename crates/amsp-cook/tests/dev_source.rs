@@ -175,6 +175,18 @@ fn expected() -> Expected {
     ]
 }
 
+/// A zip archive of `files`, with an entry that tries to leave it.
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, bytes) in files.iter().chain([&("../evil.txt", &b"evil"[..])]) {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
 fn folder_source() -> (tempfile::TempDir, DevSource) {
     let dir = tempfile::tempdir().unwrap();
     for (rel, bytes) in files() {
@@ -194,6 +206,9 @@ fn dev_source_keeps_the_asset_source_contract_over_a_folder_and_embedded_bytes()
     let embedded = EmbeddedTree::new("embedded", &files());
     let embedded = DevSource::open(Arc::new(embedded), registry()).unwrap();
     conformance("embedded", &embedded, &expected());
+    let zipped = amsp_io::vfs::ZipTree::from_bytes("zip", zip_of(&files())).unwrap();
+    let zipped = DevSource::open(Arc::new(zipped), registry()).unwrap();
+    conformance("zip", &zipped, &expected());
     let stats = folder.stats();
     assert_eq!((stats.files, stats.assets, stats.failed), (5, 7, 0));
     // Dependencies are resolved by path, and the sidecar is not an asset.
@@ -353,6 +368,15 @@ fn hot_reload_reads_during_refreshes_see_whole_versions() {
         done.store(true, std::sync::atomic::Ordering::Relaxed);
     });
     assert_eq!(source.read_all(a).unwrap(), *versions.last().unwrap());
+}
+
+#[test]
+fn traversal_zip_entries_leaving_the_archive_are_never_served() {
+    let zipped = amsp_io::vfs::ZipTree::from_bytes("zip", zip_of(&files())).unwrap();
+    let source = DevSource::open(Arc::new(zipped), registry()).unwrap();
+    assert!(!source.rejected().is_empty());
+    assert!(source.paths().iter().all(|p| !p.as_str().contains("evil")), "{:?}", source.paths());
+    assert!(source.refresh(&[p("evil.txt")]).is_empty());
 }
 
 #[cfg(unix)]
