@@ -13,8 +13,10 @@
 //!   debounce): file write to `Reloaded` event;
 //! - for both the default import (BC7) and the development fast path
 //!   (`DevOptions::fast_textures`: RGBA8, no supercompression);
+//! - and for the same image as a GPU-ready KTX2 source (BC7 levels, as a
+//!   texture tool exports them), which the importer passes through;
 //! - against the reference measured in the same run: decoding the same
-//!   PNG with the `image` crate, which any import of it must do.
+//!   PNG with the `image` crate, which any import of a PNG must do.
 //!
 //! `cargo bench -p amsp-bench --bench hot_reload`
 
@@ -80,10 +82,10 @@ struct Rig {
     reloaded: mpsc::Receiver<Instant>,
 }
 
-fn rig(png: &[u8], options: DevOptions) -> Rig {
+fn rig(name: &str, bytes: &[u8], options: DevOptions) -> Rig {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let file = dir.path().join("albedo.png");
-    std::fs::write(&file, png).expect("written");
+    let file = dir.path().join(name);
+    std::fs::write(&file, bytes).expect("written");
     let source =
         Arc::new(DevSource::folder_with(dir.path(), registry(), options).expect("source opens"));
     assert!(source.failures().is_empty(), "{:?}", source.failures());
@@ -92,7 +94,7 @@ fn rig(png: &[u8], options: DevOptions) -> Rig {
         .build()
         .expect("server");
     server.register_loader(TextureLoader::default());
-    let path = AssetPath::new("albedo.png").expect("path");
+    let path = AssetPath::new(name).expect("path");
     let handle = server.load::<Texture>(&path);
     assert!(server.wait_for(&handle, TIMEOUT).is_loaded(), "{:?}", handle.state());
     let (tx, reloaded) = mpsc::channel();
@@ -147,6 +149,29 @@ fn watched(rig: &Rig, pngs: &[Vec<u8>; 2], debounce: Duration) -> (Vec<Duration>
     }
     let mean = watcher.stats().mean_latency.unwrap_or_default();
     (samples, mean)
+}
+
+/// The PNG's full mip chain encoded to BC7 (fast) in a KTX2 file without
+/// supercompression: a GPU-ready source, as a texture tool exports it.
+fn bc7_ktx2(png: &[u8]) -> Vec<u8> {
+    use amsp_formats::texture::encode::{EncodeQuality, TextureEncoding, encode_level_as};
+    use amsp_formats::texture::ktx2::{Ktx2Writer, VkFormat, WriteSupercompression};
+    use amsp_formats::texture::source::{ImageLimits, TextureRole, build_mips, decode_image};
+    let image = decode_image(png, Some("png"), &ImageLimits::default()).expect("decodes");
+    let mips = build_mips(&image, TextureRole::Color).expect("mips");
+    let levels: Vec<Vec<u8>> = mips
+        .iter()
+        .map(|mip| {
+            encode_level_as(mip, image.format, TextureEncoding::Bc7, EncodeQuality::Fast, true)
+                .expect("encodes")
+        })
+        .collect();
+    let slices: Vec<&[u8]> = levels.iter().map(Vec::as_slice).collect();
+    Ktx2Writer::new(VkFormat::Bc7Srgb, SIZE, SIZE)
+        .supercompression(WriteSupercompression::None)
+        .write(&slices)
+        .expect("KTX2 writes")
+        .into_bytes()
 }
 
 /// Median time of `f` over a few runs.
@@ -213,7 +238,7 @@ fn main() {
     );
     import_split(&pngs[0]);
     println!(
-        "{:<22} {:>12} {:>12} {:>22} {:>26} {:>16}",
+        "{:<24} {:>12} {:>12} {:>22} {:>26} {:>16}",
         "mode",
         "refresh ms",
         "reload ms",
@@ -221,22 +246,25 @@ fn main() {
         "end to end (50 ms deb.)",
         "x decode"
     );
-    for (name, options) in [
-        ("bc7 (default)", DevOptions::default()),
-        ("rgba8 (dev fast path)", DevOptions::fast_textures()),
+    let ktx2s = [bc7_ktx2(&pngs[0]), bc7_ktx2(&pngs[1])];
+    for (name, file, sources, options) in [
+        ("png, bc7 (default)", "albedo.png", &pngs, DevOptions::default()),
+        ("png, rgba8 (fast path)", "albedo.png", &pngs, DevOptions::fast_textures()),
+        ("ktx2 source (bc7)", "albedo.ktx2", &ktx2s, DevOptions::default()),
+        ("ktx2 source, fast path", "albedo.ktx2", &ktx2s, DevOptions::fast_textures()),
     ] {
-        let rig = rig(&pngs[0], options);
+        let rig = rig(file, &sources[0], options);
         let texture = rig.server.get(&rig.handle).expect("loaded");
         let format = format!("{:?}", texture.format);
         drop(texture);
-        let (refresh, reload, total) = direct(&rig, &pngs);
-        let (watch, mean) = watched(&rig, &pngs, Duration::from_millis(50));
+        let (refresh, reload, total) = direct(&rig, sources);
+        let (watch, mean) = watched(&rig, sources, Duration::from_millis(50));
         let (r, _, _) = summary(refresh);
         let (l, _, _) = summary(reload);
         let (t, tmin, tmax) = summary(total);
         let (w, wmin, wmax) = summary(watch);
         println!(
-            "{:<22} {r:>12.1} {l:>12.1} {:>22} {:>26} {:>16.2}",
+            "{:<24} {r:>12.1} {l:>12.1} {:>22} {:>26} {:>16.2}",
             format!("{name}"),
             format!("{t:.1} ({tmin:.1}-{tmax:.1})"),
             format!("{w:.1} ({wmin:.1}-{wmax:.1})"),

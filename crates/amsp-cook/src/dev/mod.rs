@@ -100,12 +100,17 @@ impl DevOptions {
     /// The development fast path for textures: image sources (PNG, JPEG,
     /// BMP, TGA, GIF) import as RGBA8 without block compression or
     /// supercompression (`encoding: "rgba8"`, `supercompression: "none"`),
-    /// unless their sidecar says otherwise. A 2048² PNG then re-imports in
-    /// the time of its decode and mip chain instead of a BC7 encode; the
-    /// runtime loads it like any cooked texture.
+    /// unless their sidecar says otherwise, and GPU-ready sources (KTX2,
+    /// DDS) are passed through without supercompression. A 2048² PNG then
+    /// re-imports in the time of its decode and mip chain instead of a BC7
+    /// encode, and a KTX2 source in a few milliseconds; the runtime loads
+    /// them like any cooked texture.
     #[must_use]
     pub fn fast_textures() -> Self {
-        IMAGE_EXTENSIONS.iter().fold(Self::default(), |options, ext| {
+        let passthrough = ["ktx2", "dds"].iter().fold(Self::default(), |options, ext| {
+            options.with_setting(ext, "supercompression", ron::Value::String("none".into()))
+        });
+        IMAGE_EXTENSIONS.iter().fold(passthrough, |options, ext| {
             options.with_setting(ext, "encoding", ron::Value::String("rgba8".into())).with_setting(
                 ext,
                 "supercompression",
