@@ -499,3 +499,47 @@ fn dev_source_skips_hidden_files_and_folders_as_the_cook_does() {
     }
     assert_eq!(source.paths().len(), 7);
 }
+
+/// An importer that breaks its contract and panics.
+struct PanickingImporter;
+
+impl Importer for PanickingImporter {
+    fn name(&self) -> &str {
+        "panicky"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn extensions(&self) -> &[&str] {
+        &["boom"]
+    }
+
+    fn import(&self, input: &ImportInput<'_>) -> Result<ImportedAsset, ImportError> {
+        if input.bytes == b"boom" {
+            panic!("exploded on {}", input.path);
+        }
+        Ok(ImportedAsset {
+            asset_type: "blob".into(),
+            chunks: vec![input.bytes.to_vec()],
+            ..ImportedAsset::default()
+        })
+    }
+}
+
+#[test]
+fn hot_reload_an_importer_that_panics_fails_the_file_and_nothing_else() {
+    let (dir, _) = folder_source();
+    write(dir.path(), "x.boom", b"boom");
+    let mut registry = registry();
+    registry.register(Arc::new(PanickingImporter));
+    let source = DevSource::folder(dir.path(), registry).unwrap();
+    let x = path_id(&p("x.boom"));
+    let err = source.read_all(x).unwrap_err().to_string();
+    assert!(err.contains("panicky importer") && err.contains("exploded on x.boom"), "{err}");
+    assert_eq!(source.stats().failed, 1);
+    write(dir.path(), "x.boom", b"calm");
+    assert_eq!(source.refresh(&[p("x.boom")]), [x]);
+    assert_eq!(source.read_all(x).unwrap(), b"calm");
+}

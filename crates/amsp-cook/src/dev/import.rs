@@ -209,9 +209,22 @@ pub(super) fn import_file(
     }
     let sources = TreeSources { tree, by_path };
     let input = ImportInput { path, bytes: &bytes, meta: &identity.meta };
-    let mut imported = match importer.import_with_sources(&input, &sources) {
-        Ok(imported) => imported,
-        Err(e) => return fail(reads, e.0),
+    // An importer must not panic; if one does, the file fails and the
+    // watcher driving refreshes lives on.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        importer.import_with_sources(&input, &sources)
+    }));
+    let mut imported = match result {
+        Ok(Ok(imported)) => imported,
+        Ok(Err(e)) => return fail(reads, e.0),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            return fail(reads, format!("the importer panicked: {message}"));
+        }
     };
     reads.extend(imported.dependencies.iter().map(AssetPath::without_label));
     for sub in &imported.sub_assets {

@@ -111,7 +111,8 @@ pub struct HotReloadStats {
     pub reloads: u64,
     /// Reloads that failed ([`AssetEvent::ReloadFailed`]) since the start.
     pub failures: u64,
-    /// Errors the file watcher reported.
+    /// Errors the file watcher reported, and batches whose handling
+    /// panicked (the watcher goes on).
     pub watch_errors: u64,
     /// Time spent refreshing the source (re-importing), all batches.
     pub refresh_time: Duration,
@@ -320,7 +321,14 @@ impl HotReload {
             .name("amsp-hot-reload".into())
             .spawn(move || {
                 while let Ok(batch) = rx.recv() {
-                    driver_shared.handle(batch, &*source, &server);
+                    // A batch whose handling panics (a source breaking its
+                    // contract) is counted and the watcher goes on.
+                    let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        driver_shared.handle(batch, &*source, &server);
+                    }));
+                    if handled.is_err() {
+                        driver_shared.watch_errors.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             })
             .map_err(HotReloadError::Spawn)?;
