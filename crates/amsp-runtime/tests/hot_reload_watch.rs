@@ -26,12 +26,14 @@ use parking_lot::Mutex;
 const CHANGE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running setup: folder, source, server, watcher, events seen.
+/// Fields drop in order: the watcher stops before the server and the
+/// folder go.
 struct Rig {
-    dir: tempfile::TempDir,
-    source: Arc<DevSource>,
-    server: AssetServer,
     watcher: HotReload,
+    server: AssetServer,
+    source: Arc<DevSource>,
     events: Arc<Mutex<Vec<AssetEvent>>>,
+    dir: tempfile::TempDir,
 }
 
 fn write(root: &Path, rel: &str, bytes: &[u8]) {
@@ -63,7 +65,7 @@ impl Rig {
         let watcher =
             HotReload::start(Arc::clone(&source) as Arc<dyn RefreshSource>, &server, config)
                 .unwrap();
-        Self { dir, source, server, watcher, events }
+        Self { watcher, server, source, events, dir }
     }
 
     fn path(&self, rel: &str) -> std::path::PathBuf {
