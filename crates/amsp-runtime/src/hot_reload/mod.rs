@@ -58,7 +58,7 @@ const PENDING_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct HotReloadConfig {
     /// Quiet time after the last event on a file before its change is
-    /// handled (default 50 ms).
+    /// handled (default 50 ms; at least 1 ms).
     pub debounce: Duration,
     /// Further file-name endings to ignore, besides the editor temporary
     /// files [`is_temporary`] knows.
@@ -311,9 +311,10 @@ impl HotReload {
             path: root.clone(),
             detail: e.to_string(),
         };
-        let tick = (config.debounce / 4).max(Duration::from_millis(1)).min(config.debounce);
-        let mut debouncer =
-            new_debouncer(config.debounce, Some(tick), handler).map_err(watch_error)?;
+        // At least 1 ms, so that the debouncer's loop never spins.
+        let debounce = config.debounce.max(Duration::from_millis(1));
+        let tick = (debounce / 4).max(Duration::from_millis(1));
+        let mut debouncer = new_debouncer(debounce, Some(tick), handler).map_err(watch_error)?;
         debouncer.watch(&root, RecursiveMode::Recursive).map_err(watch_error)?;
         let server = Arc::downgrade(server.inner());
         let driver_shared = Arc::clone(&shared);
