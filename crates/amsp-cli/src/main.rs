@@ -33,6 +33,8 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Generate a synthetic asset tree, cook it, stream every asset back and report.
     Demo(cmd::demo::DemoArgs),
+    /// Serve a source folder without cooking, watch it and hot-reload each change.
+    Dev(cmd::dev::DevArgs),
     /// Streaming fly-through: observer paths through a cooked world, AMSP against fifo and nearest.
     Simulate(cmd::simulate::SimulateArgs),
 }
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Simulate(args) => cmd::simulate::run_simulate(args),
+        Command::Dev(args) => cmd::dev::run(args),
     };
     match result {
         Ok(code) => code,

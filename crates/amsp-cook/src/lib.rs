@@ -22,6 +22,9 @@
 //! # }
 //! ```
 //!
+//! Development mode ([`dev::DevSource`]) serves a source folder through the
+//! same importers without a cook step, and re-imports what changes.
+//!
 //! Output layout: `OUT/catalog.db` (the catalog) and `OUT/packs/pack-NNNNNN.amsp`.
 //! Each run with changes writes its cooked assets into new packs; packs whose
 //! live content falls below half their size are compacted into the new pack and
@@ -30,6 +33,7 @@
 
 mod atomic;
 mod cooker;
+pub mod dev;
 mod error;
 mod importer;
 pub mod importers;

@@ -106,3 +106,22 @@ fn an_unknown_mode_is_an_error_naming_the_choices() {
         .to_string();
     assert!(err.contains("lzma") && err.contains("auto, zstd, none"), "{err}");
 }
+
+/// Regression: `none` used to compress every level with zstd and then
+/// strip it again. It now writes the levels as they are; the bytes must be
+/// exactly those of a zstd cook with zstd undone, for image and KTX2
+/// sources alike.
+#[test]
+fn none_writes_the_bytes_of_a_zstd_cook_with_zstd_undone() {
+    use amsp_formats::texture::ktx2::repack_uncompressed;
+    let limits = TextureLimits::default();
+    let png = noisy_png();
+    let ktx2 = import("noise.png", &png, Some("none")).chunks.concat();
+    for (name, bytes) in [("noise.png", &png), ("noise.ktx2", &ktx2)] {
+        let zstd = import(name, bytes, Some("zstd")).chunks.concat();
+        assert_eq!(cooked(&import(name, bytes, Some("zstd"))).0, Supercompression::Zstd);
+        let stripped = repack_uncompressed(&zstd, &limits).unwrap().into_bytes();
+        let none = import(name, bytes, Some("none")).chunks.concat();
+        assert_eq!(none, stripped, "{name}");
+    }
+}

@@ -15,6 +15,8 @@
 //! - [`vfs::Vfs`]: a mount table of sources, later mounts overriding
 //!   earlier ones (patches, mods); [`vfs::FileTree`]s of source files in
 //!   folders, zip archives and embedded bytes.
+//! - [`RefreshSource`]: a source of files that can be told which changed
+//!   (development mode, hot reload).
 //!
 //! ```
 //! use amsp_core::{AssetId, AssetPath};
@@ -36,6 +38,7 @@
 mod cooked;
 pub mod disk_cache;
 mod memory;
+mod refresh;
 mod source;
 pub mod vfs;
 
@@ -45,4 +48,5 @@ pub use disk_cache::{
     default_cache_dir,
 };
 pub use memory::MemorySource;
+pub use refresh::RefreshSource;
 pub use source::{AssetDescriptor, AssetSource, ReadError};

@@ -1,6 +1,7 @@
 //! One conformance suite run against every `AssetSource`: cooked packs,
 //! memory, the disk-caching wrapper (cold and warm) and the mount table
-//! (single mount, fall-through, overlay).
+//! (single mount, fall-through, overlay), and the development source that
+//! imports the same files without a cook.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -135,6 +136,20 @@ fn every_source_keeps_the_contract() {
     // An empty mount on top: everything falls through.
     vfs.mount("empty", Arc::new(MemorySource::new("empty")));
     conformance("vfs, fall-through", &vfs, &expected);
+
+    // The development source over the same source folder, no cook: the
+    // same ids (from the sidecars the cook wrote), chunks and dependencies.
+    let dev = amsp_cook::dev::DevSource::folder(
+        dir.path().join("a/src"),
+        amsp_cook::ImporterRegistry::with_defaults(),
+    )
+    .unwrap();
+    conformance("development source", &dev, &expected);
+    for (_, id, _) in &expected {
+        let (a, b) = (dev.describe(*id).unwrap(), cooked_source.describe(*id).unwrap());
+        assert_eq!((&a.asset_type, &a.dependencies), (&b.asset_type, &b.dependencies));
+        assert_eq!(a.content_hash, b.content_hash, "the same content hash as the cook");
+    }
 }
 
 #[test]

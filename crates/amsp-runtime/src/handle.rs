@@ -114,7 +114,12 @@ impl<T: Asset> Handle<T> {
     }
 
     /// How many times a value was published into the slot (0 before the
-    /// first load finishes).
+    /// first load finishes; each reload adds one).
+    ///
+    /// A new value is stored before the count increments, so a host that
+    /// polls `version()` and then `get`s the value never misses a version:
+    /// at worst it sees the new value once under the old number, and again
+    /// when the number changes.
     #[must_use]
     pub fn version(&self) -> u32 {
         self.slot.core.version()

@@ -115,6 +115,7 @@ mod error;
 mod executor;
 pub mod gpu;
 mod handle;
+pub mod hot_reload;
 mod loader;
 mod sched;
 mod server;

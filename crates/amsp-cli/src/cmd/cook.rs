@@ -1,11 +1,11 @@
 //! `amsp cook`.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use amsp_cook::{CookOptions, CookProgress, CookReport, Cooker};
+use amsp_cook::{CookOptions, CookProgress, CookReport, Cooker, ImporterRegistry};
 use amsp_core::{AssetPath, Codec};
 use amsp_formats::prefab::{DataTableImporter, PrefabImporter, ScriptImporter};
 use amsp_formats::texture::TextureImporter;
@@ -50,6 +50,18 @@ impl CookProgress for Bar {
     }
 }
 
+/// Registers the real importers (textures, audio, prefabs, scripts, data
+/// tables, meshes, models) for the source folder `src`.
+pub fn register_importers(registry: &mut ImporterRegistry, src: &Path) {
+    registry.register(Arc::new(TextureImporter::default()));
+    registry.register(Arc::new(amsp_formats::audio::AudioImporter::default()));
+    registry.register(Arc::new(PrefabImporter::default()));
+    registry.register(Arc::new(ScriptImporter));
+    registry.register(Arc::new(DataTableImporter));
+    registry.register(Arc::new(amsp_formats::mesh::MeshImporter::with_source_root(src)));
+    registry.register(Arc::new(amsp_formats::model::ModelImporter::default()));
+}
+
 /// Runs `amsp cook`.
 pub fn run(args: CookArgs) -> anyhow::Result<ExitCode> {
     let mut options = CookOptions {
@@ -60,15 +72,7 @@ pub fn run(args: CookArgs) -> anyhow::Result<ExitCode> {
     };
     options.pack.zstd_level = args.zstd_level;
     let mut cooker = Cooker::new(&args.src, &args.out).with_options(options);
-    cooker.registry_mut().register(Arc::new(TextureImporter::default()));
-    cooker.registry_mut().register(Arc::new(amsp_formats::audio::AudioImporter::default()));
-    cooker.registry_mut().register(Arc::new(PrefabImporter::default()));
-    cooker.registry_mut().register(Arc::new(ScriptImporter));
-    cooker.registry_mut().register(Arc::new(DataTableImporter));
-    cooker
-        .registry_mut()
-        .register(Arc::new(amsp_formats::mesh::MeshImporter::with_source_root(&args.src)));
-    cooker.registry_mut().register(Arc::new(amsp_formats::model::ModelImporter::default()));
+    register_importers(cooker.registry_mut(), &args.src);
     if !args.json && std::io::stdout().is_terminal() {
         let bar = ProgressBar::new(0).with_style(
             ProgressStyle::with_template("{spinner} cooking [{bar:40}] {pos}/{len} {wide_msg}")

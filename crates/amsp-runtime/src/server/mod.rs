@@ -617,6 +617,11 @@ impl AssetServer {
         &self.inner.source
     }
 
+    /// The server's shared state, for the crate's watchers.
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+
     /// The executor the server runs its jobs on.
     #[must_use]
     pub fn executor(&self) -> &Arc<dyn Executor> {

@@ -137,7 +137,11 @@ fn block(
         .depth(if depth > 1 { depth } else { 0 })
         .layers(layers)
         .faces(dds.faces())
-        .supercompression(WriteSupercompression::Zstd { level: settings::zstd_level(input.meta)? })
+        .supercompression(match settings::supercompression(input.meta)? {
+            // Not compressed only to be stripped again.
+            settings::SupercompressionChoice::None => WriteSupercompression::None,
+            _ => WriteSupercompression::Zstd { level: settings::zstd_level(input.meta)? },
+        })
         .write(&slices)
         .map_err(|e| ImportError::new(e.to_string()))?;
     let extra = extras([

@@ -4,7 +4,7 @@
 
 use amsp_cook::{AssetMeta, ImportError};
 
-use super::settings::{self, Target};
+use super::settings::{self, SupercompressionChoice, Target};
 use crate::texture::basis::{UastcPackLevel, UastcQuality, encode_uastc_level, uastc_dfd};
 use crate::texture::encode::{EncodeQuality, encode_level_as};
 use crate::texture::ktx2::{Ktx2File, Ktx2Writer, WriteSupercompression};
@@ -23,6 +23,9 @@ pub(super) struct Cook {
     pub zstd_level: i32,
     /// UASTC rate-distortion optimisation scalar, if any.
     pub uastc_rdo: Option<f32>,
+    /// The `supercompression` setting: `none` writes the levels as they
+    /// are, instead of compressing them only to strip it again.
+    pub supercompression: SupercompressionChoice,
 }
 
 impl Cook {
@@ -39,6 +42,7 @@ impl Cook {
             quality: settings::quality(meta)?,
             zstd_level: settings::zstd_level(meta)?,
             uastc_rdo: settings::uastc_rdo(meta)?,
+            supercompression: settings::supercompression(meta)?,
         })
     }
 }
@@ -72,7 +76,10 @@ pub(super) fn cook_images(
     let mut writer = Ktx2Writer::new(format, first.width, first.height)
         .layers(layers)
         .faces(faces)
-        .supercompression(WriteSupercompression::Zstd { level: cook.zstd_level });
+        .supercompression(match cook.supercompression {
+            SupercompressionChoice::None => WriteSupercompression::None,
+            _ => WriteSupercompression::Zstd { level: cook.zstd_level },
+        });
     if cook.target == Target::Uastc {
         // VK_FORMAT_UNDEFINED: the DFD says UASTC and carries sRGB.
         writer = writer.dfd(uastc_dfd(srgb, images.iter().any(|i| i.has_alpha)));
