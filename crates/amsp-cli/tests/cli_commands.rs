@@ -156,3 +156,44 @@ fn verify_reports_damage_naming_the_pack() {
     std::fs::write(&pack, &pristine).unwrap();
     assert!(amsp(&["verify"], &[&out]).status.success());
 }
+
+#[test]
+fn hot_reload_through_amsp_dev_reports_each_reload_and_a_failed_one() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (src, _) = setup(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_amsp"))
+        .args(["dev", "--debounce-ms", "30", "--for-secs", "6"])
+        .arg(&src)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("amsp dev runs");
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let timeout = std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    let mut wait_for = |needle: &str| loop {
+        let line =
+            lines.recv_timeout(timeout).unwrap_or_else(|_| panic!("no {needle:?} in {seen:#?}"));
+        seen.push(line.clone());
+        if line.contains(needle) {
+            return;
+        }
+    };
+    wait_for("watching");
+    std::fs::write(src.join("levels/base.json"), br#"{"gravity": 1.6}"#).unwrap();
+    wait_for("reloaded levels/base.json (version 2");
+    // Its dependent follows it.
+    wait_for("reloaded levels/forest.json (version 2");
+    std::fs::write(src.join("levels/base.json"), b"{ not json").unwrap();
+    wait_for("reload of levels/base.json failed (the old version stays)");
+    wait_for("files watched");
+    assert!(child.wait().unwrap().success());
+}
