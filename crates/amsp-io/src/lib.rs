@@ -12,6 +12,8 @@
 //! - [`MemorySource`]: assets held in memory (embedded bytes, tests).
 //! - [`CachingSource`]: another source's chunks kept in a [`DiskCache`]
 //!   (the disk cache, L2: content-addressed, size-capped, verified).
+//! - [`conformance::check_source`]: the `AssetSource` contract as one check
+//!   for the tests of every source.
 //! - [`vfs::Vfs`]: a mount table of sources, later mounts overriding
 //!   earlier ones (patches, mods); [`vfs::FileTree`]s of source files in
 //!   folders, zip archives and embedded bytes.
@@ -35,6 +37,7 @@
 //! # }
 //! ```
 
+pub mod conformance;
 mod cooked;
 pub mod disk_cache;
 mod memory;

@@ -10,67 +10,23 @@ use amsp_cook::Cooker;
 use amsp_cook::synthetic::{SyntheticSpec, generate};
 use amsp_core::{AssetId, AssetPath};
 use amsp_io::vfs::Vfs;
-use amsp_io::{
-    AssetSource, CachingSource, CookedSource, DiskCache, DiskCacheConfig, MemorySource, ReadError,
-};
+use amsp_io::{AssetSource, CachingSource, CookedSource, DiskCache, DiskCacheConfig, MemorySource};
 
 /// What a source must serve: path, id, chunks.
 type Expected = Vec<(AssetPath, AssetId, Vec<Vec<u8>>)>;
 
-/// Checks every promise of the `AssetSource` contract on `source`.
+/// The `AssetSource` contract (`amsp_io::conformance::check_source`) on
+/// `source`, which must serve `expected`.
 fn conformance(label: &str, source: &dyn AssetSource, expected: &Expected) {
-    let unknown = AssetId::from_u128(u128::MAX - 7);
-    assert!(source.resolve(&AssetPath::new("no/such/asset.bin").unwrap()).is_none(), "{label}");
-    assert!(source.describe(unknown).is_none(), "{label}");
-    let mut out = vec![0xAA; 17];
-    match source.read_chunk(unknown, 0, &mut out) {
-        Err(ReadError::NotFound { id, .. }) => assert_eq!(id, unknown, "{label}"),
-        other => panic!("{label}: unknown asset read gave {other:?}"),
-    }
-    for (path, id, chunks) in expected {
-        let at = format!("{label}: {path}");
-        assert_eq!(source.resolve(path), Some(*id), "{at}");
-        let desc = source.describe(*id).unwrap_or_else(|| panic!("{at}: not described"));
-        assert_eq!((desc.id, &desc.path), (*id, path), "{at}");
-        assert_eq!(desc.chunk_count as usize, chunks.len(), "{at}");
-        let all: Vec<u8> = chunks.concat();
-        assert_eq!(desc.raw_size, all.len() as u64, "{at}");
-        for dep in &desc.dependencies {
-            assert!(source.describe(*dep).is_some(), "{at}: dependency {dep} is not described");
-        }
-        for (c, chunk) in chunks.iter().enumerate() {
-            let c = c as u32;
-            // `out` is replaced, whatever it held.
-            out.clear();
-            out.extend_from_slice(b"stale bytes");
-            source.read_chunk(*id, c, &mut out).unwrap();
-            assert_eq!(&out, chunk, "{at}: chunk {c}");
-            if let Some(size) = source.chunk_size(*id, c) {
-                assert_eq!(size, chunk.len() as u64, "{at}: chunk_size({c})");
-            }
-        }
-        let mut read = Vec::new();
-        source.read_chunks(*id, 0..chunks.len() as u32, &mut read).unwrap();
-        assert_eq!(&read, chunks, "{at}: read_chunks");
-        assert_eq!(source.read_all(*id).unwrap(), all, "{at}: read_all");
-        match source.read_chunk(*id, chunks.len() as u32, &mut out) {
-            Err(ReadError::NotFound { chunk, .. }) => assert_eq!(chunk as usize, chunks.len()),
-            other => panic!("{at}: chunk past the end gave {other:?}"),
-        }
-        let lane = source.io_lane(*id);
-        assert_eq!(source.io_lane(*id), lane, "{at}: the lane is stable");
-        let _ = source.lane_concurrency(lane);
-    }
-    // Reads from several threads at once see the same bytes.
-    std::thread::scope(|scope| {
-        for t in 0..4 {
-            scope.spawn(move || {
-                for (path, id, chunks) in expected.iter().skip(t).step_by(2) {
-                    assert_eq!(source.read_all(*id).unwrap(), chunks.concat(), "{label}: {path}");
-                }
-            });
-        }
-    });
+    let expected: Vec<amsp_io::conformance::Expected> = expected
+        .iter()
+        .map(|(path, id, chunks)| amsp_io::conformance::Expected {
+            path: path.clone(),
+            id: *id,
+            chunks: chunks.clone(),
+        })
+        .collect();
+    amsp_io::conformance::check_source(label, source, &expected);
 }
 
 /// A cooked synthetic tree, its source and what it holds.
