@@ -4,8 +4,10 @@
 //! [`encode_level_as`] turns one [`MipLevel`] into the bytes of one KTX2 level
 //! in the [`VkFormat`] that [`TextureEncoding::vk_format`] names. BCn work is
 //! done by the ISPC texture compressor (`intel_tex_2`), ASTC by ARM's
-//! `astcenc`; both run single-threaded: a cook runs many textures in
-//! parallel, so a level does not split itself.
+//! `astcenc`. A BCn level of 64K texels or more is encoded in bands of block
+//! rows on several threads (the same bytes as one pass: blocks are encoded
+//! independently), so one large texture, re-imported alone by a hot reload,
+//! uses the machine; ASTC levels run on one thread.
 //!
 //! BCn blocks cover 4×4 texels, ASTC blocks 4×4 to 12×12
 //! ([`AstcBlock`]). Levels whose sides are not multiples of the block
@@ -36,6 +38,7 @@
 //! ```
 
 mod astc;
+mod bands;
 mod surface;
 
 pub use astc::{AstcBlock, ParseAstcBlockError};
@@ -250,6 +253,25 @@ pub fn encode_level_as(
     quality: EncodeQuality,
     srgb: bool,
 ) -> Result<Vec<u8>, EncodeError> {
+    let threads = bands::threads_for(level.width, level.height);
+    encode_level_on(level, format, encoding, quality, srgb, threads)
+}
+
+/// [`encode_level_as`] on at most `threads` threads (1: the calling thread
+/// alone) for BCn levels; ASTC levels always run on one. The bytes do not
+/// depend on `threads`.
+///
+/// # Errors
+///
+/// As [`encode_level_as`].
+pub fn encode_level_on(
+    level: &MipLevel,
+    format: PixelFormat,
+    encoding: TextureEncoding,
+    quality: EncodeQuality,
+    srgb: bool,
+    threads: usize,
+) -> Result<Vec<u8>, EncodeError> {
     let (width, height) = (level.width, level.height);
     if width == 0 || height == 0 {
         return Err(EncodeError::Empty { width, height });
@@ -272,51 +294,76 @@ pub fn encode_level_as(
     if let TextureEncoding::Astc(block) | TextureEncoding::AstcNormal(block) = encoding {
         return astc::encode_level(level, format, encoding, block, quality, srgb);
     }
+    encode_bcn(level, format, encoding, quality, threads)
+}
+
+/// Encodes one band: `(texels, width, rows, stride, out)`.
+type BandEncoder<'a> = dyn Fn(&[u8], u32, u32, u32, &mut [u8]) + Sync + 'a;
+
+/// The BCn and RGBA8 part of [`encode_level_as`], with large levels split
+/// over `threads` threads.
+fn encode_bcn(
+    level: &MipLevel,
+    format: PixelFormat,
+    encoding: TextureEncoding,
+    quality: EncodeQuality,
+    threads: usize,
+) -> Result<Vec<u8>, EncodeError> {
+    let (width, height) = (level.width, level.height);
     let mut out = vec![0; encoding.level_size(width, height)];
+    let block_row_bytes = surface::blocks_across(width) * encoding.block_bytes();
+    // Runs an encoder over a padded surface of `channels` bytes a texel, in
+    // bands: `encode(data, width, rows, stride, out)`.
+    let mut bands = |padded: &Padded<'_>, texel_bytes: usize, encode: &BandEncoder<'_>| {
+        let row_bytes = padded.width as usize * texel_bytes;
+        let stride = u32::try_from(row_bytes).unwrap_or(u32::MAX);
+        bands::encode_bands(
+            &padded.data,
+            row_bytes,
+            padded.height,
+            &mut out,
+            block_row_bytes,
+            threads,
+            |data, rows, out| encode(data, padded.width, rows, stride, out),
+        );
+    };
     match encoding {
         TextureEncoding::Rgba8 => surface::to_rgba8(level, format, &mut out),
         TextureEncoding::Bc1 => {
-            let padded = Padded::rgba8(level, format);
-            bc1::compress_blocks_into(&rgba(&padded), &mut out);
+            bands(&Padded::rgba8(level, format), 4, &|data, width, height, stride, out| {
+                bc1::compress_blocks_into(&RgbaSurface { data, width, height, stride }, out);
+            });
         }
         TextureEncoding::Bc3 => {
-            let padded = Padded::rgba8(level, format);
-            bc3::compress_blocks_into(&rgba(&padded), &mut out);
+            bands(&Padded::rgba8(level, format), 4, &|data, width, height, stride, out| {
+                bc3::compress_blocks_into(&RgbaSurface { data, width, height, stride }, out);
+            });
         }
         TextureEncoding::Bc4 => {
             let padded = Padded::channels::<1>(level, format);
-            let surface = RSurface {
-                data: &padded.data,
-                width: padded.width,
-                height: padded.height,
-                stride: padded.width,
-            };
-            bc4::compress_blocks_into(&surface, &mut out);
+            bands(&padded, 1, &|data, width, height, stride, out| {
+                bc4::compress_blocks_into(&RSurface { data, width, height, stride }, out);
+            });
         }
         TextureEncoding::Bc5 => {
             let padded = Padded::channels::<2>(level, format);
-            let surface = RgSurface {
-                data: &padded.data,
-                width: padded.width,
-                height: padded.height,
-                stride: padded.width * 2,
-            };
-            bc5::compress_blocks_into(&surface, &mut out);
+            bands(&padded, 2, &|data, width, height, stride, out| {
+                bc5::compress_blocks_into(&RgSurface { data, width, height, stride }, out);
+            });
         }
         TextureEncoding::Bc6h => {
-            let padded = Padded::rgba_f16(level);
-            let surface = RgbaSurface {
-                data: &padded.data,
-                width: padded.width,
-                height: padded.height,
-                stride: padded.width * 8,
-            };
             let settings = match quality {
                 EncodeQuality::Fast => bc6h::fast_settings(),
                 EncodeQuality::Basic => bc6h::basic_settings(),
                 EncodeQuality::Slow => bc6h::slow_settings(),
             };
-            bc6h::compress_blocks_into(&settings, &surface, &mut out);
+            bands(&Padded::rgba_f16(level), 8, &|data, width, height, stride, out| {
+                bc6h::compress_blocks_into(
+                    &settings,
+                    &RgbaSurface { data, width, height, stride },
+                    out,
+                );
+            });
         }
         TextureEncoding::Bc7 => {
             let padded = Padded::rgba8(level, format);
@@ -329,7 +376,13 @@ pub fn encode_level_as(
                 (EncodeQuality::Basic, true) => bc7::alpha_basic_settings(),
                 (EncodeQuality::Slow, true) => bc7::alpha_slow_settings(),
             };
-            bc7::compress_blocks_into(&settings, &rgba(&padded), &mut out);
+            bands(&padded, 4, &|data, width, height, stride, out| {
+                bc7::compress_blocks_into(
+                    &settings,
+                    &RgbaSurface { data, width, height, stride },
+                    out,
+                );
+            });
         }
         // Encoded above, into the encoder's own buffer.
         TextureEncoding::Astc(_) | TextureEncoding::AstcNormal(_) => {}
@@ -337,12 +390,43 @@ pub fn encode_level_as(
     Ok(out)
 }
 
-/// The encoder's view of a padded 8-bit RGBA level.
-fn rgba<'a>(padded: &'a Padded<'_>) -> RgbaSurface<'a> {
-    RgbaSurface {
-        data: &padded.data,
-        width: padded.width,
-        height: padded.height,
-        stride: padded.width * 4,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_on_several_threads_give_the_bytes_of_one_pass() {
+        // 131×133: padded sides, a block-row count (34) that bands split
+        // unevenly, texels that differ everywhere.
+        let (width, height) = (131u32, 133u32);
+        let mut state = 0x2545_f491_u32;
+        let data: Vec<u8> = (0..width * height * 4)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 24) as u8
+            })
+            .collect();
+        let level = MipLevel { width, height, data };
+        let encodings = [
+            TextureEncoding::Bc1,
+            TextureEncoding::Bc3,
+            TextureEncoding::Bc4,
+            TextureEncoding::Bc5,
+            TextureEncoding::Bc7,
+        ];
+        for encoding in encodings {
+            let one = encode_bcn(&level, PixelFormat::Rgba8, encoding, EncodeQuality::Fast, 1);
+            for threads in [2, 3, 8] {
+                let many =
+                    encode_bcn(&level, PixelFormat::Rgba8, encoding, EncodeQuality::Fast, threads);
+                assert_eq!(
+                    one.as_ref().unwrap(),
+                    many.as_ref().unwrap(),
+                    "{encoding:?} on {threads}"
+                );
+            }
+        }
     }
 }
