@@ -131,21 +131,21 @@ impl LoadInput {
     }
 
     /// Input for the server's decode stage: chunks read ahead are served
-    /// from `link`, the rest from `source`.
+    /// from `link`, the rest from `source`; bytes read are counted in
+    /// `meter` (the server's timings, and the request's I/O lane).
     pub(crate) fn staged(
         descriptor: Arc<AssetDescriptor>,
         source: Arc<dyn AssetSource>,
         link: Arc<StageLink>,
-        timings: Arc<crate::server::timing::Timings>,
+        meter: (Arc<crate::server::timing::Timings>, u32),
     ) -> Self {
         let name = AssetName::new(descriptor.id, Some(descriptor.path.clone()));
-        let lane = source.io_lane(descriptor.id);
         Self {
             descriptor,
             name,
             backing: Backing::Source(source),
             link: Some(link),
-            meter: Some((timings, lane)),
+            meter: Some(meter),
         }
     }
 

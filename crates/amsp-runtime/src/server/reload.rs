@@ -260,16 +260,14 @@ impl Inner {
     /// load settled starts the reload asked for meanwhile.
     pub(crate) fn reload_settled(&self, slot: &Arc<dyn ErasedSlot>, error: Option<&LoadError>) {
         if !slot.core().shadow {
-            let waiting = self
-                .reloads
-                .jobs
-                .lock()
-                .get(&addr(slot))
-                .is_some_and(|job| job.shadow.is_none() && job.again && job.waiting_on == 0);
-            if waiting {
-                if let Some(job) = self.reloads.jobs.lock().get_mut(&addr(slot)) {
+            let waiting = match self.reloads.jobs.lock().get_mut(&addr(slot)) {
+                Some(job) if job.shadow.is_none() && job.again && job.waiting_on == 0 => {
                     job.again = false;
+                    true
                 }
+                _ => false,
+            };
+            if waiting {
                 self.start_reload(slot);
             }
             return;

@@ -52,7 +52,7 @@ fn run_io(inner: &Inner, slot: Arc<dyn ErasedSlot>, reserved: usize, seq: u64, l
         inner.wake_jobs();
         return;
     } else {
-        catch_unwind(AssertUnwindSafe(|| read_ahead(inner, &slot, &link, seq)))
+        catch_unwind(AssertUnwindSafe(|| read_ahead(inner, &slot, &link, seq, lane)))
             .unwrap_or_else(|panic| Err(source_panic(inner, &slot, panic.as_ref())))
     };
     inner.sched.io_done(lane);
@@ -76,6 +76,7 @@ fn read_ahead(
     slot: &Arc<dyn ErasedSlot>,
     link: &Arc<StageLink>,
     seq: u64,
+    lane: u32,
 ) -> Result<DecodeTask, LoadError> {
     let core = slot.core();
     let desc = inner.source.describe(core.id).ok_or_else(|| LoadError::NotFound {
@@ -126,7 +127,7 @@ fn read_ahead(
         if let Ok(result) = read {
             let read_ok = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
             let bytes = chunks.iter().map(Vec::len).sum();
-            inner.timings.read(inner.source.io_lane(desc.id), bytes);
+            inner.timings.read(lane, bytes);
             let mut stored_all = true;
             for (chunk, bytes) in (0u32..).zip(chunks) {
                 if !link.store(chunk, bytes) {
@@ -153,11 +154,13 @@ fn run_decode(inner: &Inner, task: DecodeTask) {
     let result = catch_unwind(AssertUnwindSafe(|| {
         let core = slot.core();
         let mut ctx = LoadContext::new(inner, &slot, &desc, core.priority());
+        // The lane the scheduler recorded when it queued the read.
+        let lane = core.io_lane.load(std::sync::atomic::Ordering::Acquire);
         let input = LoadInput::staged(
             Arc::clone(&desc),
             Arc::clone(&inner.source),
             Arc::clone(&link),
-            Arc::clone(&inner.timings),
+            (Arc::clone(&inner.timings), lane),
         );
         let value = catch_unwind(AssertUnwindSafe(|| loader.load(input, &mut ctx))).map_err(
             |panic| LoadError::LoaderPanicked {
