@@ -26,14 +26,7 @@ type Expected = Vec<(AssetPath, AssetId, Vec<Vec<u8>>)>;
 /// The `AssetSource` contract (`amsp_io::conformance::check_source`) on
 /// `source`, which must serve `expected`.
 fn conformance(label: &str, source: &dyn AssetSource, expected: &Expected) {
-    let expected: Vec<amsp_io::conformance::Expected> = expected
-        .iter()
-        .map(|(path, id, chunks)| amsp_io::conformance::Expected {
-            path: path.clone(),
-            id: *id,
-            chunks: chunks.clone(),
-        })
-        .collect();
+    let expected: Vec<_> = expected.iter().cloned().map(Into::into).collect();
     amsp_io::conformance::check_source(label, source, &expected);
 }
 

@@ -33,6 +33,13 @@ pub struct Expected {
     pub chunks: Vec<Vec<u8>>,
 }
 
+impl From<(AssetPath, AssetId, Vec<Vec<u8>>)> for Expected {
+    /// From (path, id, chunks).
+    fn from((path, id, chunks): (AssetPath, AssetId, Vec<Vec<u8>>)) -> Self {
+        Self { path, id, chunks }
+    }
+}
+
 /// Checks every promise of the [`AssetSource`] contract on `source`, which
 /// must serve `expected` (and may serve more):
 ///
