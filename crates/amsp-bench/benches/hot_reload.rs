@@ -42,24 +42,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// A 2048×2048 RGBA image with gradients and noise (`seed` varies it), as
 /// PNG bytes.
 fn source_png(seed: u32) -> Vec<u8> {
-    let mut state = 0x9e37_79b9_u32 ^ seed;
-    let mut pixels = Vec::with_capacity((SIZE * SIZE * 4) as usize);
-    for y in 0..SIZE {
-        for x in 0..SIZE {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            let noise = (state & 15) as u8;
-            pixels.extend_from_slice(&[
-                (x / 8) as u8 ^ noise,
-                (y / 8) as u8 ^ seed as u8,
-                ((x + y) / 16) as u8 ^ (noise << 1),
-                255,
-            ]);
-        }
-    }
-    amsp_bench::textures::encode_png(&pixels, SIZE, SIZE, image::ExtendedColorType::Rgba8)
-        .expect("PNG encodes")
+    amsp_bench::textures::gradient_noise_png(SIZE, seed).expect("PNG encodes")
 }
 
 fn registry() -> ImporterRegistry {

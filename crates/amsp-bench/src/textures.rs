@@ -163,6 +163,32 @@ pub fn encode_png(
     Ok(png)
 }
 
+/// A `side`×`side` opaque RGBA image of gradients and noise as PNG bytes:
+/// neither flat blocks nor pure noise for an encoder. `seed` varies it (0:
+/// the benches' reference image).
+///
+/// # Errors
+/// When the PNG encoder fails.
+pub fn gradient_noise_png(side: u32, seed: u32) -> io::Result<Vec<u8>> {
+    let mut state = 0x9e37_79b9_u32 ^ seed;
+    let mut pixels = Vec::with_capacity(side as usize * side as usize * 4);
+    for y in 0..side {
+        for x in 0..side {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state & 15) as u8;
+            pixels.extend_from_slice(&[
+                (x / 8) as u8 ^ noise,
+                (y / 8) as u8 ^ seed as u8,
+                ((x + y) / 16) as u8 ^ (noise << 1),
+                255,
+            ]);
+        }
+    }
+    encode_png(&pixels, side, side, image::ExtendedColorType::Rgba8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
